@@ -1,0 +1,95 @@
+"""Invoicing a class, or one student, for a term from the school's fee structure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.accounts import get_account
+from ledger.allocation import Owed, allocate, lock_student
+from ledger.journal import Leg, once, post_entry
+from ledger.journal_tables import AccountKind, Entry, EntryKind
+from ledger.records import FeeItem, SchoolClass, Student, Term, VoteHead
+
+
+@dataclass(frozen=True)
+class InvoiceRun:
+    term: str
+    class_name: str
+    invoiced: int  # students invoiced by this run
+    already: int  # students invoiced before, left as they were
+    total: int  # cents invoiced by this run
+
+
+def fee_items(session: Session, term_id: int, class_id: int) -> list[tuple[FeeItem, VoteHead]]:
+    rows = session.execute(
+        select(FeeItem, VoteHead)
+        .join(VoteHead, VoteHead.id == FeeItem.vote_head_id)
+        .where(FeeItem.term_id == term_id, FeeItem.class_id == class_id, FeeItem.amount > 0)
+        .order_by(VoteHead.priority, VoteHead.name)
+    )
+    return [(item, head) for item, head in rows]
+
+
+def invoice_student(
+    session: Session, student: Student, term: Term, *, actor: str
+) -> tuple[Entry | None, bool]:
+    """Post the term's fees for one student (once), consuming any credit they carry.
+
+    Returns (entry, created); (None, False) when the class has no fees for the term.
+    """
+    items = fee_items(session, term.id, student.class_id)
+    if not items:
+        return None, False
+    key = f"invoice:t{term.id}:s{student.id}"
+    body = {"fees": sorted((head.name, item.amount) for item, head in items)}
+
+    def post() -> Entry:
+        lock_student(session, student.id)
+        legs, owed = [], []
+        for item, head in items:
+            receivable = get_account(
+                session, student.school_id, AccountKind.RECEIVABLE,
+                student_id=student.id, term_id=term.id, vote_head_id=head.id,
+            )
+            income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
+            legs += [Leg(receivable, debit=item.amount), Leg(income, credit=item.amount)]
+            owed.append(Owed(receivable, (term.year, term.number), head.priority, head.name, item.amount))
+        legs += _apply_credit(session, student, owed)
+        return post_entry(
+            session, school_id=student.school_id, kind=EntryKind.INVOICE, legs=legs, key=key, body=body,
+            memo=f"Fees for term {term.code}", effective_on=term.starts_on, actor=actor,
+            student_id=student.id, term_id=term.id,
+        )
+
+    return once(session, student.school_id, key, body, post)
+
+
+def _apply_credit(session: Session, student: Student, owed: list[Owed]) -> list[Leg]:
+    credit_account = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)
+    available = -credit_account.balance
+    if available <= 0:
+        return []
+    shares, _ = allocate(min(available, sum(o.amount for o in owed)), owed)
+    used = sum(share for _, share in shares)
+    return [Leg(credit_account, debit=used)] + [Leg(o.account, credit=share) for o, share in shares]
+
+
+def invoice_class(session: Session, school_class: SchoolClass, term: Term, *, actor: str) -> InvoiceRun:
+    """Invoice every active student of a class; running it again adds nothing."""
+    students = session.scalars(
+        select(Student).where(Student.class_id == school_class.id, Student.active.is_(True)).order_by(Student.id)
+    )
+    invoiced = already = total = 0
+    for student in students:
+        entry, created = invoice_student(session, student, term, actor=actor)
+        if entry is None:
+            continue
+        if created:
+            invoiced += 1
+            total += sum(line.debit for line in entry.lines if line.account.kind == AccountKind.RECEIVABLE)
+        else:
+            already += 1
+    return InvoiceRun(term.code, school_class.name, invoiced, already, total)

@@ -1,0 +1,129 @@
+"""What the rest of Karo reads from the ledger: frozen dataclasses, no SQLAlchemy.
+
+Amounts are integer cents (KES x 100). Flows import this module and nothing else of the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SchoolRef:
+    id: int
+    slug: str
+    name: str
+    paybill: str | None
+    ussd_code: str | None
+
+
+@dataclass(frozen=True)
+class StudentRef:
+    id: int
+    school_id: int
+    admission_no: str
+    name: str
+    class_name: str
+
+
+@dataclass(frozen=True)
+class VoteHeadBalance:
+    vote_head: str
+    invoiced: int
+    balance: int  # still owed on this head (all terms)
+
+
+@dataclass(frozen=True)
+class Balance:
+    student: StudentRef
+    total: int  # positive: owed; negative: credit carried forward
+    by_vote_head: tuple[VoteHeadBalance, ...]
+    credit: int  # unallocated credit (>= 0)
+    due_on: dt.date | None  # the current term's fee due date
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    entry_id: int
+    on: dt.date
+    description: str
+    kind: str
+    charged: int  # raised what is owed
+    paid: int  # lowered what is owed
+    balance: int  # running balance after this line
+
+
+@dataclass(frozen=True)
+class Statement:
+    student: StudentRef
+    opening: int
+    lines: tuple[StatementLine, ...]
+    closing: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    payment_id: int
+    reference: str
+    source: str
+    amount: int
+    received_on: dt.date
+    reversed: bool
+
+
+@dataclass(frozen=True)
+class ArrearsRow:
+    student: StudentRef
+    total: int
+    buckets: tuple[int, int, int, int]  # 0-30, 31-60, 61-90, 90+ days past due
+    not_yet_due: int
+
+
+@dataclass(frozen=True)
+class TermTotals:
+    term: str
+    invoiced: int
+    collected: int
+    outstanding: int
+
+    @property
+    def collection_rate(self) -> float:
+        """Share of invoiced fees collected, in percent (for display; money itself is never a float)."""
+        return round(100 * self.collected / self.invoiced, 1) if self.invoiced else 0.0
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    student: StudentRef
+    term: str
+    days_recorded: int
+    present: int  # present or late
+    absent: int
+    late: int
+    excused: int
+    recent_absences: tuple[dt.date, ...]  # newest first
+
+    @property
+    def percent_present(self) -> float:
+        return round(100 * self.present / self.days_recorded, 1) if self.days_recorded else 0.0
+
+
+@dataclass(frozen=True)
+class SubjectScore:
+    subject: str
+    score: int
+    grade: str
+    points: int | None
+
+
+@dataclass(frozen=True)
+class ExamSummary:
+    student: StudentRef
+    exam: str
+    term: str
+    subjects: tuple[SubjectScore, ...]
+    mean_score: float
+    mean_grade: str
+    strongest: str | None
+    weakest: str | None
