@@ -18,10 +18,15 @@ CLEARING_FOR_SOURCE = {
 
 
 def account_key(
-    kind: AccountKind, student_id: int | None = None, term_id: int | None = None, vote_head_id: int | None = None
+    kind: AccountKind,
+    student_id: int | None = None,
+    term_id: int | None = None,
+    vote_head_id: int | None = None,
 ) -> str:
     parts = [kind.value]
-    parts += [f"{tag}{value}" for tag, value in (("s", student_id), ("t", term_id), ("v", vote_head_id)) if value]
+    parts += [
+        f"{tag}{value}" for tag, value in (("s", student_id), ("t", term_id), ("v", vote_head_id)) if value
+    ]
     return ":".join(parts)
 
 
@@ -40,8 +45,13 @@ def get_account(
     if found is not None:
         return found
     account = Account(
-        school_id=school_id, key=key, kind=kind, student_id=student_id, term_id=term_id,
-        vote_head_id=vote_head_id, balance=0,
+        school_id=school_id,
+        key=key,
+        kind=kind,
+        student_id=student_id,
+        term_id=term_id,
+        vote_head_id=vote_head_id,
+        balance=0,
     )
     try:
         with session.begin_nested():

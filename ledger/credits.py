@@ -48,18 +48,37 @@ def grant_credit(
         legs = [Leg(get_account(session, student.school_id, AccountKind.BURSARY), debit=amount)]
         legs += [Leg(owed.account, credit=share) for owed, share in shares]
         if left:
-            legs.append(Leg(get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id),
-                            credit=left))
+            legs.append(
+                Leg(
+                    get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id),
+                    credit=left,
+                )
+            )
         return post_entry(
-            session, school_id=student.school_id, kind=kind, legs=legs, key=key, body=body, memo=memo,
-            effective_on=on, actor=actor, student_id=student.id,
+            session,
+            school_id=student.school_id,
+            kind=kind,
+            legs=legs,
+            key=key,
+            body=body,
+            memo=memo,
+            effective_on=on,
+            actor=actor,
+            student_id=student.id,
         )
 
     return once(session, student.school_id, key, body, post)
 
 
 def post_opening_balance(
-    session: Session, student: Student, amount: int, term: Term, opening_head: VoteHead, *, key: str, actor: str
+    session: Session,
+    student: Student,
+    amount: int,
+    term: Term,
+    opening_head: VoteHead,
+    *,
+    key: str,
+    actor: str,
 ) -> tuple[Entry, bool]:
     """Bring a balance from the school's old books: positive is owed (in ``term``), negative is credit."""
     if amount == 0:
@@ -70,15 +89,29 @@ def post_opening_balance(
         lock_student(session, student.id)
         opening = get_account(session, student.school_id, AccountKind.OPENING)
         if amount > 0:
-            owed = get_account(session, student.school_id, AccountKind.RECEIVABLE, student_id=student.id,
-                               term_id=term.id, vote_head_id=opening_head.id)
+            owed = get_account(
+                session,
+                student.school_id,
+                AccountKind.RECEIVABLE,
+                student_id=student.id,
+                term_id=term.id,
+                vote_head_id=opening_head.id,
+            )
             legs = [Leg(owed, debit=amount), Leg(opening, credit=amount)]
         else:
             credit = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)
             legs = [Leg(opening, debit=-amount), Leg(credit, credit=-amount)]
         return post_entry(
-            session, school_id=student.school_id, kind=EntryKind.OPENING_BALANCE, legs=legs, key=key, body=body,
-            memo="Balance brought forward", effective_on=term.starts_on, actor=actor, student_id=student.id,
+            session,
+            school_id=student.school_id,
+            kind=EntryKind.OPENING_BALANCE,
+            legs=legs,
+            key=key,
+            body=body,
+            memo="Balance brought forward",
+            effective_on=term.starts_on,
+            actor=actor,
+            student_id=student.id,
             term_id=term.id,
         )
 

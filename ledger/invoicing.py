@@ -51,17 +51,29 @@ def invoice_student(
         legs, owed = [], []
         for item, head in items:
             receivable = get_account(
-                session, student.school_id, AccountKind.RECEIVABLE,
-                student_id=student.id, term_id=term.id, vote_head_id=head.id,
+                session,
+                student.school_id,
+                AccountKind.RECEIVABLE,
+                student_id=student.id,
+                term_id=term.id,
+                vote_head_id=head.id,
             )
             income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
             legs += [Leg(receivable, debit=item.amount), Leg(income, credit=item.amount)]
             owed.append(Owed(receivable, (term.year, term.number), head.priority, head.name, item.amount))
         legs += _apply_credit(session, student, owed)
         return post_entry(
-            session, school_id=student.school_id, kind=EntryKind.INVOICE, legs=legs, key=key, body=body,
-            memo=f"Fees for term {term.code}", effective_on=term.starts_on, actor=actor,
-            student_id=student.id, term_id=term.id,
+            session,
+            school_id=student.school_id,
+            kind=EntryKind.INVOICE,
+            legs=legs,
+            key=key,
+            body=body,
+            memo=f"Fees for term {term.code}",
+            effective_on=term.starts_on,
+            actor=actor,
+            student_id=student.id,
+            term_id=term.id,
         )
 
     return once(session, student.school_id, key, body, post)
@@ -80,7 +92,9 @@ def _apply_credit(session: Session, student: Student, owed: list[Owed]) -> list[
 def invoice_class(session: Session, school_class: SchoolClass, term: Term, *, actor: str) -> InvoiceRun:
     """Invoice every active student of a class; running it again adds nothing."""
     students = session.scalars(
-        select(Student).where(Student.class_id == school_class.id, Student.active.is_(True)).order_by(Student.id)
+        select(Student)
+        .where(Student.class_id == school_class.id, Student.active.is_(True))
+        .order_by(Student.id)
     )
     invoiced = already = total = 0
     for student in students:

@@ -22,7 +22,7 @@ from ledger.db import Base
 from ledger.records import _enum
 
 
-class AccountKind(str, enum.Enum):
+class AccountKind(enum.StrEnum):
     RECEIVABLE = "receivable"  # per student x term x vote head: what the family owes
     CREDIT = "credit"  # per student: money paid ahead (a negative balance)
     INCOME = "income"  # per vote head
@@ -37,7 +37,7 @@ class AccountKind(str, enum.Enum):
 STUDENT_KINDS = (AccountKind.RECEIVABLE, AccountKind.CREDIT)
 
 
-class EntryKind(str, enum.Enum):
+class EntryKind(enum.StrEnum):
     INVOICE = "invoice"
     PAYMENT = "payment"
     SUSPENSE_RECEIPT = "suspense_receipt"
@@ -48,7 +48,7 @@ class EntryKind(str, enum.Enum):
     REVERSAL = "reversal"
 
 
-class PaymentSource(str, enum.Enum):
+class PaymentSource(enum.StrEnum):
     MPESA_STK = "mpesa_stk"
     MPESA_PAYBILL = "mpesa_paybill"
     CASH = "cash"

@@ -4,6 +4,16 @@ from ledger.journal_tables import Account, Entry, Line, Payment
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
 
 __all__ = [
-    "Account", "Entry", "FeeItem", "Guardian", "Line", "Payment", "School", "SchoolClass", "Student",
-    "StudentGuardian", "Term", "VoteHead",
+    "Account",
+    "Entry",
+    "FeeItem",
+    "Guardian",
+    "Line",
+    "Payment",
+    "School",
+    "SchoolClass",
+    "Student",
+    "StudentGuardian",
+    "Term",
+    "VoteHead",
 ]

@@ -33,8 +33,12 @@ def allocation_legs(session: Session, student: Student, amount: int) -> list[Leg
     shares, left = allocate(amount, outstanding(session, student.id))
     legs = [Leg(owed.account, credit=share) for owed, share in shares]
     if left:
-        legs.append(Leg(get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id),
-                        credit=left))
+        legs.append(
+            Leg(
+                get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id),
+                credit=left,
+            )
+        )
     return legs
 
 
@@ -52,7 +56,9 @@ def record_payment(
     reference = received.reference.strip().upper()
     key = f"payment:{reference}"
     body = {
-        "source": received.source.value, "amount": received.amount, "student": student.id if student else None,
+        "source": received.source.value,
+        "amount": received.amount,
+        "student": student.id if student else None,
         "on": received.received_on.isoformat(),
     }
 
@@ -66,15 +72,30 @@ def record_payment(
             credit_legs = allocation_legs(session, student, received.amount)
             kind, memo = EntryKind.PAYMENT, f"{_label(received.source)} payment {reference}"
         entry = post_entry(
-            session, school_id=school_id, kind=kind, legs=[Leg(clearing, debit=received.amount), *credit_legs],
-            key=key, body=body, memo=memo, effective_on=received.received_on, actor=actor,
+            session,
+            school_id=school_id,
+            kind=kind,
+            legs=[Leg(clearing, debit=received.amount), *credit_legs],
+            key=key,
+            body=body,
+            memo=memo,
+            effective_on=received.received_on,
+            actor=actor,
             student_id=student.id if student else None,
         )
-        session.add(Payment(
-            school_id=school_id, entry_id=entry.id, source=received.source, reference=reference,
-            amount=received.amount, student_id=student.id if student else None,
-            account_text=received.account_text, payer=received.payer, received_on=received.received_on,
-        ))
+        session.add(
+            Payment(
+                school_id=school_id,
+                entry_id=entry.id,
+                source=received.source,
+                reference=reference,
+                amount=received.amount,
+                student_id=student.id if student else None,
+                account_text=received.account_text,
+                payer=received.payer,
+                received_on=received.received_on,
+            )
+        )
         session.flush()
         return entry
 
@@ -100,10 +121,16 @@ def allocate_suspense(
         lock_student(session, student.id)
         suspense = get_account(session, payment.school_id, AccountKind.SUSPENSE)
         entry = post_entry(
-            session, school_id=payment.school_id, kind=EntryKind.SUSPENSE_ALLOCATION,
+            session,
+            school_id=payment.school_id,
+            kind=EntryKind.SUSPENSE_ALLOCATION,
             legs=[Leg(suspense, debit=payment.amount), *allocation_legs(session, student, payment.amount)],
-            key=key, body=body, memo=f"{_label(payment.source)} {payment.reference} allocated",
-            effective_on=on or payment.received_on, actor=actor, student_id=student.id,
+            key=key,
+            body=body,
+            memo=f"{_label(payment.source)} {payment.reference} allocated",
+            effective_on=on or payment.received_on,
+            actor=actor,
+            student_id=student.id,
         )
         payment.student_id = student.id
         payment.allocation_entry_id = entry.id
@@ -114,6 +141,9 @@ def allocate_suspense(
 
 def _label(source: PaymentSource) -> str:
     return {
-        PaymentSource.MPESA_STK: "M-Pesa", PaymentSource.MPESA_PAYBILL: "M-Pesa", PaymentSource.CASH: "Cash",
-        PaymentSource.BANK: "Bank", PaymentSource.CHEQUE: "Cheque",
+        PaymentSource.MPESA_STK: "M-Pesa",
+        PaymentSource.MPESA_PAYBILL: "M-Pesa",
+        PaymentSource.CASH: "Cash",
+        PaymentSource.BANK: "Bank",
+        PaymentSource.CHEQUE: "Cheque",
     }[source]

@@ -27,12 +27,12 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
-class Language(str, enum.Enum):
+class Language(enum.StrEnum):
     EN = "en"
     SW = "sw"
 
 
-class Channel(str, enum.Enum):
+class Channel(enum.StrEnum):
     SMS = "sms"
     WHATSAPP = "whatsapp"
 

@@ -33,9 +33,18 @@ def reverse_entry(
             lock_student(session, original.student_id)
         legs = [Leg(line.account, debit=line.credit, credit=line.debit) for line in original.lines]
         return post_entry(
-            session, school_id=school_id, kind=EntryKind.REVERSAL, legs=legs, key=key, body=body,
-            memo=f"Reversal: {reason}"[:200], effective_on=on, actor=actor, student_id=original.student_id,
-            term_id=original.term_id, reverses_id=original.id,
+            session,
+            school_id=school_id,
+            kind=EntryKind.REVERSAL,
+            legs=legs,
+            key=key,
+            body=body,
+            memo=f"Reversal: {reason}"[:200],
+            effective_on=on,
+            actor=actor,
+            student_id=original.student_id,
+            term_id=original.term_id,
+            reverses_id=original.id,
         )
 
     return once(session, school_id, key, body, post)

@@ -23,8 +23,14 @@ def school(session: Session, slug: str | None = None, **fields: object) -> Schoo
 def term(session: Session, school: School, code: str = "2026-1", due: dt.date | None = None) -> Term:
     year, number = (int(x) for x in code.split("-"))
     start = dt.date(year, 1 + 4 * (number - 1), 5)
-    t = Term(school_id=school.id, year=year, number=number, starts_on=start,
-             ends_on=start + dt.timedelta(days=90), due_on=due or start + dt.timedelta(days=14))
+    t = Term(
+        school_id=school.id,
+        year=year,
+        number=number,
+        starts_on=start,
+        ends_on=start + dt.timedelta(days=90),
+        due_on=due or start + dt.timedelta(days=14),
+    )
     session.add(t)
     session.flush()
     return t
@@ -46,20 +52,34 @@ def vote_head(session: Session, school: School, name: str, priority: int) -> Vot
 
 def fees(session: Session, term: Term, school_class: SchoolClass, amounts: dict[VoteHead, int]) -> None:
     for head, amount in amounts.items():
-        session.add(FeeItem(school_id=term.school_id, term_id=term.id, class_id=school_class.id,
-                            vote_head_id=head.id, amount=amount))
+        session.add(
+            FeeItem(
+                school_id=term.school_id,
+                term_id=term.id,
+                class_id=school_class.id,
+                vote_head_id=head.id,
+                amount=amount,
+            )
+        )
     session.flush()
 
 
 def student(session: Session, school_class: SchoolClass, adm: str, name: str = "Wanjiku Kamau") -> Student:
-    s = Student(school_id=school_class.school_id, admission_no=adm, admission_key=adm.upper().replace("-", ""),
-                name=name, class_id=school_class.id)
+    s = Student(
+        school_id=school_class.school_id,
+        admission_no=adm,
+        admission_key=adm.upper().replace("-", ""),
+        name=name,
+        class_id=school_class.id,
+    )
     session.add(s)
     session.flush()
     return s
 
 
-def guardian(session: Session, school: School, phone: str, *children: Student, name: str = "Parent") -> Guardian:
+def guardian(
+    session: Session, school: School, phone: str, *children: Student, name: str = "Parent"
+) -> Guardian:
     g = Guardian(school_id=school.id, phone=phone, name=name)
     session.add(g)
     session.flush()

@@ -21,7 +21,11 @@ def test_invoice_then_pay(session):
     again = invoice_class(session, form1, term, actor="test")
     assert (again.invoiced, again.already) == (0, 1)
     payment, created = record_payment(
-        session, school.id, Received(PaymentSource.CASH, "r1", 500_000, dt.date(2026, 1, 10)), pupil, actor="t"
+        session,
+        school.id,
+        Received(PaymentSource.CASH, "r1", 500_000, dt.date(2026, 1, 10)),
+        pupil,
+        actor="t",
     )
     session.commit()
     assert created and payment.amount == 500_000
