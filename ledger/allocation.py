@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.accounts import get_account
+from ledger.journal import Leg
 from ledger.journal_tables import Account, AccountKind
 from ledger.records import Student, Term, VoteHead
 
@@ -35,21 +38,60 @@ def allocate(amount: int, owed: Sequence[Owed]) -> tuple[list[tuple[Owed, int]],
     return shares, left
 
 
-def outstanding(session: Session, student_id: int, vote_head_ids: Sequence[int] | None = None) -> list[Owed]:
-    """The student's receivables that still owe something, from the cached balances."""
+def receivables(session: Session, student_id: int, vote_head_ids: Sequence[int] | None = None) -> list[Owed]:
+    """The student's receivable accounts with their current (cached) balances."""
     query = (
         select(Account, Term.year, Term.number, VoteHead.priority, VoteHead.name)
         .join(Term, Term.id == Account.term_id)
         .join(VoteHead, VoteHead.id == Account.vote_head_id)
-        .where(Account.student_id == student_id, Account.kind == AccountKind.RECEIVABLE, Account.balance > 0)
+        .where(Account.student_id == student_id, Account.kind == AccountKind.RECEIVABLE)
     )
     if vote_head_ids is not None:
         query = query.where(Account.vote_head_id.in_(vote_head_ids))
+    # populate_existing: a balance cached in this session may be older than the row we now hold locked.
     rows = session.execute(query.execution_options(populate_existing=True))
     return [
         Owed(account, (year, number), priority, name, account.balance)
         for account, year, number, priority, name in rows
     ]
+
+
+def outstanding(session: Session, student_id: int, vote_head_ids: Sequence[int] | None = None) -> list[Owed]:
+    """The student's receivables that still owe something."""
+    return [owed for owed in receivables(session, student_id, vote_head_ids) if owed.amount > 0]
+
+
+def allocation_legs(session: Session, student: Student, amount: int) -> list[Leg]:
+    """Credit legs that pay off the student's receivables in order, the rest as credit carried forward."""
+    shares, left = allocate(amount, outstanding(session, student.id))
+    legs = [Leg(owed.account, credit=share) for owed, share in shares]
+    if left:
+        credit = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)
+        legs.append(Leg(credit, credit=left))
+    return legs
+
+
+def settle(session: Session, student: Student, pending: Sequence[Leg]) -> list[Leg]:
+    """Legs to add to an entry so that, once it is posted, no vote head is paid beyond what it owes
+    (the excess becomes credit) and no credit sits idle while anything is owed (it pays oldest first).
+    """
+    delta: dict[int, int] = defaultdict(int)
+    for leg in pending:
+        delta[leg.account.id] += leg.debit - leg.credit
+    credit_account = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)
+    after = [(owed, owed.amount + delta[owed.account.id]) for owed in receivables(session, student.id)]
+    legs = [Leg(owed.account, debit=-balance) for owed, balance in after if balance < 0]
+    swept = sum(leg.debit for leg in legs)
+    if swept:
+        legs.append(Leg(credit_account, credit=swept))
+    available = -(credit_account.balance + delta[credit_account.id]) + swept
+    still_owed = [Owed(o.account, o.term_order, o.priority, o.vote_head, bal) for o, bal in after if bal > 0]
+    shares, _ = allocate(max(available, 0), still_owed)
+    used = sum(share for _, share in shares)
+    if used:
+        legs.append(Leg(credit_account, debit=used))
+        legs += [Leg(owed.account, credit=share) for owed, share in shares]
+    return legs
 
 
 def lock_student(session: Session, student_id: int) -> Student:

@@ -25,13 +25,17 @@ class NotFound(LedgerError):
     """A record named by the caller does not exist in this school."""
 
 
-class AlreadyReversed(LedgerError):
-    """An entry can be reversed once only."""
-
-
 class InvalidAmount(LedgerError):
     """An amount that is zero, negative where it must be positive, or not whole cents."""
 
 
 class InvalidPhone(LedgerError):
     """A phone number that is not a valid Kenyan (or international) mobile number."""
+
+
+class InvalidTerm(LedgerError):
+    """A term code other than YEAR-1..3, or term dates that do not fit together."""
+
+
+class InvalidScore(LedgerError):
+    """An exam score outside 0..100."""

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.accounts import get_account
-from ledger.allocation import Owed, allocate, lock_student
+from ledger.allocation import lock_student, settle
 from ledger.journal import Leg, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind
 from ledger.records import FeeItem, SchoolClass, Student, Term, VoteHead
@@ -48,7 +48,7 @@ def invoice_student(
 
     def post() -> Entry:
         lock_student(session, student.id)
-        legs, owed = [], []
+        legs = []
         for item, head in items:
             receivable = get_account(
                 session,
@@ -60,8 +60,7 @@ def invoice_student(
             )
             income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
             legs += [Leg(receivable, debit=item.amount), Leg(income, credit=item.amount)]
-            owed.append(Owed(receivable, (term.year, term.number), head.priority, head.name, item.amount))
-        legs += _apply_credit(session, student, owed)
+        legs += settle(session, student, legs)
         return post_entry(
             session,
             school_id=student.school_id,
@@ -77,16 +76,6 @@ def invoice_student(
         )
 
     return once(session, student.school_id, key, body, post)
-
-
-def _apply_credit(session: Session, student: Student, owed: list[Owed]) -> list[Leg]:
-    credit_account = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)
-    available = -credit_account.balance
-    if available <= 0:
-        return []
-    shares, _ = allocate(min(available, sum(o.amount for o in owed)), owed)
-    used = sum(share for _, share in shares)
-    return [Leg(credit_account, debit=used)] + [Leg(o.account, credit=share) for o, share in shares]
 
 
 def invoice_class(session: Session, school_class: SchoolClass, term: Term, *, actor: str) -> InvoiceRun:

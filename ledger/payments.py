@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from ledger.accounts import CLEARING_FOR_SOURCE, get_account
-from ledger.allocation import allocate, lock_student, outstanding
+from ledger.allocation import allocation_legs, lock_student
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.journal import Leg, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
@@ -26,20 +26,6 @@ class Received:
     received_on: dt.date
     account_text: str | None = None
     payer: str | None = None
-
-
-def allocation_legs(session: Session, student: Student, amount: int) -> list[Leg]:
-    """Credit legs that pay off the student's receivables in order, the rest as credit carried forward."""
-    shares, left = allocate(amount, outstanding(session, student.id))
-    legs = [Leg(owed.account, credit=share) for owed, share in shares]
-    if left:
-        legs.append(
-            Leg(
-                get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id),
-                credit=left,
-            )
-        )
-    return legs
 
 
 def record_payment(
@@ -109,10 +95,10 @@ def record_payment(
 def allocate_suspense(
     session: Session, payment: Payment, student: Student, *, actor: str, on: dt.date | None = None
 ) -> tuple[Entry, bool]:
-    """Move a suspense payment to the student it belongs to (once)."""
+    """Move a suspense payment to the student it belongs to (once; again only after a reversal)."""
     if student.school_id != payment.school_id:
         raise LedgerError("that student is not in this school")
-    key = f"suspense-allocation:{payment.id}"
+    key = f"suspense-allocation:{payment.id}:{_reversed_allocations(session, payment)}"
     body = {"payment": payment.id, "student": student.id}
     if payment.student_id is not None and payment.allocation_entry_id is None:
         raise LedgerError(f"payment {payment.reference} was never in suspense")
@@ -137,6 +123,22 @@ def allocate_suspense(
         return entry
 
     return once(session, payment.school_id, key, body, post)
+
+
+def _reversed_allocations(session: Session, payment: Payment) -> int:
+    allocation = aliased(Entry)
+    return (
+        session.scalar(
+            select(func.count(Entry.id))
+            .join(allocation, allocation.id == Entry.reverses_id)
+            .where(
+                allocation.kind == EntryKind.SUSPENSE_ALLOCATION,
+                allocation.school_id == payment.school_id,
+                allocation.idempotency_key.startswith(f"suspense-allocation:{payment.id}:"),
+            )
+        )
+        or 0
+    )
 
 
 def _label(source: PaymentSource) -> str:

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.allocation import lock_student
-from ledger.errors import AlreadyReversed, LedgerError, NotFound
+from ledger.allocation import lock_student, settle
+from ledger.errors import LedgerError, NotFound
 from ledger.journal import Leg, once, post_entry
 from ledger.journal_tables import Entry, EntryKind, Payment
 
@@ -16,7 +16,8 @@ from ledger.journal_tables import Entry, EntryKind, Payment
 def reverse_entry(
     session: Session, school_id: int, entry_id: int, *, reason: str, on: dt.date, actor: str
 ) -> tuple[Entry, bool]:
-    """Post the mirror image of an entry. Each entry can be reversed once; a reversal is not reversed."""
+    """Post the mirror image of an entry (then settle the student's allocation). Reversing the same
+    entry again returns the first reversal; a reversal is not itself reversed."""
     original = session.get(Entry, entry_id)
     if original is None or original.school_id != school_id:
         raise NotFound(f"no entry {entry_id} in this school")
@@ -24,14 +25,20 @@ def reverse_entry(
         raise LedgerError("a reversal cannot itself be reversed; post the entry again instead")
     key = f"reversal:{entry_id}"
     body = {"entry": entry_id}
-    earlier = session.scalars(select(Entry).where(Entry.reverses_id == entry_id)).one_or_none()
-    if earlier is not None and earlier.idempotency_key != key:
-        raise AlreadyReversed(f"entry {entry_id} was already reversed")
+
+    payment = _payment_allocated_by(session, original)
+    if original.kind == EntryKind.SUSPENSE_RECEIPT and payment is not None:
+        raise LedgerError("that payment was allocated to a student: reverse the allocation first")
 
     def post() -> Entry:
-        if original.student_id is not None:
-            lock_student(session, original.student_id)
+        if original.kind == EntryKind.SUSPENSE_ALLOCATION and payment is not None:
+            payment.student_id, payment.allocation_entry_id = None, None  # back in suspense
         legs = [Leg(line.account, debit=line.credit, credit=line.debit) for line in original.lines]
+        if original.student_id is not None:
+            # Undoing an invoice that was already paid leaves that money as credit, not as an overpaid
+            # vote head; undoing a payment lets any credit pay what is owed again.
+            student = lock_student(session, original.student_id)
+            legs += settle(session, student, legs)
         return post_entry(
             session,
             school_id=school_id,
@@ -48,6 +55,17 @@ def reverse_entry(
         )
 
     return once(session, school_id, key, body, post)
+
+
+def _payment_allocated_by(session: Session, entry: Entry) -> Payment | None:
+    """For a suspense receipt or allocation, the payment when it is currently allocated."""
+    if entry.kind == EntryKind.SUSPENSE_RECEIPT:
+        query = select(Payment).where(Payment.entry_id == entry.id, Payment.allocation_entry_id.is_not(None))
+    elif entry.kind == EntryKind.SUSPENSE_ALLOCATION:
+        query = select(Payment).where(Payment.allocation_entry_id == entry.id)
+    else:
+        return None
+    return session.scalars(query).one_or_none()
 
 
 def payment_is_reversed(session: Session, payment: Payment) -> bool:

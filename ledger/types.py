@@ -30,8 +30,7 @@ class StudentRef:
 @dataclass(frozen=True)
 class VoteHeadBalance:
     vote_head: str
-    invoiced: int
-    balance: int  # still owed on this head (all terms)
+    balance: int  # still owed on this head, all terms together
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class Balance:
     total: int  # positive: owed; negative: credit carried forward
     by_vote_head: tuple[VoteHeadBalance, ...]
     credit: int  # unallocated credit (>= 0)
-    due_on: dt.date | None  # the current term's fee due date
+    due_on: dt.date | None  # due date of the oldest term still owing; None when nothing is owed
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,10 @@ class ArrearsRow:
 @dataclass(frozen=True)
 class TermTotals:
     term: str
-    invoiced: int
-    collected: int
-    outstanding: int
+    invoiced: int  # fees and opening balances charged, net of reversals
+    collected: int  # payments (and credit carried in) applied to this term
+    credited: int  # bursaries and discounts
+    outstanding: int  # invoiced - collected - credited
 
     @property
     def collection_rate(self) -> float:

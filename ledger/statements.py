@@ -1,0 +1,72 @@
+"""A student's statement (latest entries with a running balance) and their recent receipts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from ledger.balances import total_owed
+from ledger.journal_tables import Account, Entry, Line, Payment
+from ledger.records import Student
+from ledger.refs import student_ref
+from ledger.types import Receipt, Statement, StatementLine
+
+
+def statement(session: Session, student: Student, *, limit: int = 10, before: int | None = None) -> Statement:
+    """The latest ``limit`` entries on the student's account, oldest first with a running balance.
+
+    ``before`` (an entry id) pages back through older entries, as "98 more" does on a phone.
+    The closing balance comes from the cached balances minus any newer entries, so a page costs the
+    same whatever the length of the history.
+    """
+    effect = func.sum(Line.debit - Line.credit)
+    query = (
+        select(Entry.id, Entry.effective_on, Entry.memo, Entry.kind, effect)
+        .join(Line, Line.entry_id == Entry.id)
+        .join(Account, Account.id == Line.account_id)
+        .where(Entry.student_id == student.id, Account.student_id == student.id)
+        .group_by(Entry.id, Entry.effective_on, Entry.memo, Entry.kind)
+        .order_by(Entry.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Entry.id < before)
+    page = list(reversed(session.execute(query).all()))
+    closing = total_owed(session, student.id) - _effect_after(
+        session, student.id, page[-1][0] if page else before
+    )
+    opening = closing - sum(row[4] for row in page)
+    running, lines = opening, []
+    for entry_id, on, memo, kind, change in page:
+        running += change
+        lines.append(StatementLine(entry_id, on, memo, kind.value, max(change, 0), max(-change, 0), running))
+    return Statement(student_ref(session, student), opening, tuple(lines), closing)
+
+
+def _effect_after(session: Session, student_id: int, entry_id: int | None) -> int:
+    """How much entries newer than ``entry_id`` moved the student's balance (0 for the first page)."""
+    if entry_id is None:
+        return 0
+    newer = session.scalar(
+        select(func.coalesce(func.sum(Line.debit - Line.credit), 0))
+        .join(Entry, Entry.id == Line.entry_id)
+        .join(Account, Account.id == Line.account_id)
+        .where(Entry.student_id == student_id, Account.student_id == student_id, Entry.id > entry_id)
+    )
+    return int(newer or 0)
+
+
+def recent_receipts(session: Session, student: Student, *, limit: int = 5) -> list[Receipt]:
+    """Payments credited to the student, newest first, each marked if it was later reversed."""
+    reversal = aliased(Entry)
+    rows = session.execute(
+        select(Payment, reversal.id)
+        .outerjoin(reversal, reversal.reverses_id == Payment.entry_id)
+        .where(Payment.student_id == student.id)
+        .order_by(Payment.received_on.desc(), Payment.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        Receipt(p.id, p.reference, p.source.value, p.amount, p.received_on, reversed_id is not None)
+        for p, reversed_id in rows
+    ]
