@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ledger.accounts import get_account
 from ledger.allocation import lock_student, settle
-from ledger.journal import Leg, once, post_entry
+from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind
 from ledger.records import FeeItem, SchoolClass, Student, Term, VoteHead
 
@@ -43,7 +43,7 @@ def invoice_student(
     items = fee_items(session, term.id, student.class_id)
     if not items:
         return None, False
-    key = f"invoice:t{term.id}:s{student.id}"
+    key = live_key(session, student.school_id, f"invoice:t{term.id}:s{student.id}")
     body = {"fees": sorted((head.name, item.amount) for item, head in items)}
 
     def post() -> Entry:

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ledger.errors import IdempotencyConflict, UnbalancedEntry
 from ledger.journal_tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
@@ -41,6 +41,22 @@ def find_by_key(session: Session, school_id: int, key: str, body: Mapping[str, A
     if entry is not None and entry.body_hash != body_hash(body):
         raise IdempotencyConflict(key)
     return entry
+
+
+def live_key(session: Session, school_id: int, base: str) -> str:
+    """The key for posting under ``base`` now: ``base`` itself, or ``base#n`` once n earlier postings under
+    it have been reversed, so an invoice (or allocation) undone by a reversal can be posted afresh while a
+    plain retry still finds the live one."""
+    reversal = aliased(Entry)
+    reversed_count = session.scalar(
+        select(func.count(Entry.id))
+        .join(reversal, reversal.reverses_id == Entry.id)
+        .where(
+            Entry.school_id == school_id,
+            or_(Entry.idempotency_key == base, Entry.idempotency_key.startswith(f"{base}#")),
+        )
+    )
+    return f"{base}#{reversed_count}" if reversed_count else base
 
 
 def once(

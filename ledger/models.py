@@ -1,17 +1,25 @@
 """Every table of the ledger, imported in one place so the metadata is complete."""
 
+from ledger.attendance import AttendanceRecord
+from ledger.grading import GradeBand, GradingScale
 from ledger.journal_tables import Account, Entry, Line, Payment
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
+from ledger.results import Exam, Score
 
 __all__ = [
     "Account",
+    "AttendanceRecord",
     "Entry",
+    "Exam",
     "FeeItem",
+    "GradeBand",
+    "GradingScale",
     "Guardian",
     "Line",
     "Payment",
     "School",
     "SchoolClass",
+    "Score",
     "Student",
     "StudentGuardian",
     "Term",

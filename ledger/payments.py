@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ledger.accounts import CLEARING_FOR_SOURCE, get_account
 from ledger.allocation import allocation_legs, lock_student
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
-from ledger.journal import Leg, once, post_entry
+from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
 from ledger.records import Student
 
@@ -98,7 +98,7 @@ def allocate_suspense(
     """Move a suspense payment to the student it belongs to (once; again only after a reversal)."""
     if student.school_id != payment.school_id:
         raise LedgerError("that student is not in this school")
-    key = f"suspense-allocation:{payment.id}:{_reversed_allocations(session, payment)}"
+    key = live_key(session, payment.school_id, f"suspense-allocation:{payment.id}")
     body = {"payment": payment.id, "student": student.id}
     if payment.student_id is not None and payment.allocation_entry_id is None:
         raise LedgerError(f"payment {payment.reference} was never in suspense")
@@ -123,22 +123,6 @@ def allocate_suspense(
         return entry
 
     return once(session, payment.school_id, key, body, post)
-
-
-def _reversed_allocations(session: Session, payment: Payment) -> int:
-    allocation = aliased(Entry)
-    return (
-        session.scalar(
-            select(func.count(Entry.id))
-            .join(allocation, allocation.id == Entry.reverses_id)
-            .where(
-                allocation.kind == EntryKind.SUSPENSE_ALLOCATION,
-                allocation.school_id == payment.school_id,
-                allocation.idempotency_key.startswith(f"suspense-allocation:{payment.id}:"),
-            )
-        )
-        or 0
-    )
 
 
 def _label(source: PaymentSource) -> str:

@@ -8,6 +8,7 @@ import itertools
 from sqlalchemy.orm import Session
 
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
+from ledger.results import Exam, record_score
 
 _seq = itertools.count(1)
 
@@ -87,3 +88,9 @@ def guardian(
         session.add(StudentGuardian(student_id=child.id, guardian_id=g.id))
     session.flush()
     return g
+
+
+def scores(session: Session, exam: Exam, pupil: Student, by_subject: dict[str, int]) -> None:
+    """Record a student's scores in an exam, one per subject, graded by the exam's scale."""
+    for subject, score in by_subject.items():
+        record_score(session, exam, pupil, subject, score)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:04:35.488010
+Create Date: 2026-11-22 03:08:14.317861
 """
 
 from __future__ import annotations
@@ -64,6 +64,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_classes_school_id"), ["school_id"], unique=False)
 
     op.create_table(
+        "grading_scales",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_grading_scales_school_id_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_grading_scales")),
+        sa.UniqueConstraint("school_id", "name", name=op.f("uq_grading_scales_school_id_name")),
+    )
+    op.create_table(
         "guardians",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("school_id", sa.Integer(), nullable=False),
@@ -116,6 +127,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_vote_heads_school_id"), ["school_id"], unique=False)
 
     op.create_table(
+        "exams",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("term_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("scale_name", sa.String(length=40), nullable=False),
+        sa.Column("sat_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_exams_school_id_schools")),
+        sa.ForeignKeyConstraint(["term_id"], ["terms.id"], name=op.f("fk_exams_term_id_terms")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_exams")),
+        sa.UniqueConstraint("school_id", "term_id", "name", name=op.f("uq_exams_school_id_term_id_name")),
+    )
+    with op.batch_alter_table("exams", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_exams_term_id"), ["term_id"], unique=False)
+
+    op.create_table(
         "fee_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("school_id", sa.Integer(), nullable=False),
@@ -138,6 +165,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_fee_items_school_id"), ["school_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_fee_items_term_id"), ["term_id"], unique=False)
 
+    op.create_table(
+        "grade_bands",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scale_id", sa.Integer(), nullable=False),
+        sa.Column("grade", sa.String(length=4), nullable=False),
+        sa.Column("min_score", sa.Integer(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "min_score >= 0 AND min_score <= 100", name=op.f("ck_grade_bands_min_score_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["scale_id"], ["grading_scales.id"], name=op.f("fk_grade_bands_scale_id_grading_scales")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_grade_bands")),
+        sa.UniqueConstraint("scale_id", "grade", name=op.f("uq_grade_bands_scale_id_grade")),
+    )
     op.create_table(
         "students",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -199,6 +242,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_accounts_student_id"), ["student_id"], unique=False)
 
     op.create_table(
+        "attendance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "present", "absent", "late", "excused", name="attendancestatus", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("note", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_attendance_school_id_schools")),
+        sa.ForeignKeyConstraint(
+            ["student_id"], ["students.id"], name=op.f("fk_attendance_student_id_students")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attendance")),
+        sa.UniqueConstraint("student_id", "on", name=op.f("uq_attendance_student_id_on")),
+    )
+    with op.batch_alter_table("attendance", schema=None) as batch_op:
+        batch_op.create_index("ix_attendance_school_id_on", ["school_id", "on"], unique=False)
+
+    op.create_table(
         "entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("school_id", sa.Integer(), nullable=False),
@@ -246,6 +313,25 @@ def upgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_entries_school_id"), ["school_id"], unique=False)
         batch_op.create_index("ix_entries_student_id_id", ["student_id", "id"], unique=False)
+
+    op.create_table(
+        "scores",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("exam_id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(length=40), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("grade", sa.String(length=4), nullable=True),
+        sa.CheckConstraint("score >= 0 AND score <= 100", name=op.f("ck_scores_score_range")),
+        sa.ForeignKeyConstraint(["exam_id"], ["exams.id"], name=op.f("fk_scores_exam_id_exams")),
+        sa.ForeignKeyConstraint(["student_id"], ["students.id"], name=op.f("fk_scores_student_id_students")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scores")),
+        sa.UniqueConstraint(
+            "exam_id", "student_id", "subject", name=op.f("uq_scores_exam_id_student_id_subject")
+        ),
+    )
+    with op.batch_alter_table("scores", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_scores_student_id"), ["student_id"], unique=False)
 
     op.create_table(
         "student_guardians",
@@ -347,11 +433,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_student_guardians_guardian_id"))
 
     op.drop_table("student_guardians")
+    with op.batch_alter_table("scores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scores_student_id"))
+
+    op.drop_table("scores")
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index("ix_entries_student_id_id")
         batch_op.drop_index(batch_op.f("ix_entries_school_id"))
 
     op.drop_table("entries")
+    with op.batch_alter_table("attendance", schema=None) as batch_op:
+        batch_op.drop_index("ix_attendance_school_id_on")
+
+    op.drop_table("attendance")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accounts_student_id"))
 
@@ -362,11 +456,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_students_admission_key"))
 
     op.drop_table("students")
+    op.drop_table("grade_bands")
     with op.batch_alter_table("fee_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fee_items_term_id"))
         batch_op.drop_index(batch_op.f("ix_fee_items_school_id"))
 
     op.drop_table("fee_items")
+    with op.batch_alter_table("exams", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_exams_term_id"))
+
+    op.drop_table("exams")
     with op.batch_alter_table("vote_heads", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vote_heads_school_id"))
 
@@ -380,6 +479,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_guardians_phone"))
 
     op.drop_table("guardians")
+    op.drop_table("grading_scales")
     with op.batch_alter_table("classes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_classes_school_id"))
 

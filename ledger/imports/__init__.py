@@ -1,0 +1,61 @@
+"""Bringing a school's records in from CSV files: students, fees, opening balances, attendance, results.
+
+Every row is checked before anything is written; a file with any bad row imports nothing and is refused
+with every bad row as ``line N: reason``. Importing the same file again changes nothing. Writes go into
+the caller's session, which the caller commits. Imports the rest of ``ledger``, SQLAlchemy and the
+standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ledger.imports.attendance import AttendanceImport
+from ledger.imports.balances import BalancesImport
+from ledger.imports.core import Context, Importer, ImportRefused, ImportReport, RowError, run_import
+from ledger.imports.fees import FeesImport
+from ledger.imports.results import ResultsImport
+from ledger.imports.students import StudentsImport
+from ledger.records import School
+
+__all__ = ["KINDS", "ImportRefused", "ImportReport", "RowError", "decode_csv", "import_csv"]
+
+_IMPORTERS: dict[str, Callable[[Context], Importer[Any]]] = {
+    "students": StudentsImport,
+    "fees": FeesImport,
+    "balances": BalancesImport,
+    "attendance": AttendanceImport,
+    "results": ResultsImport,
+}
+KINDS = tuple(_IMPORTERS)
+
+
+def import_csv(
+    session: Session, school: School, kind: str, text: str, *, actor: str, today: dt.date
+) -> ImportReport:
+    """Import one CSV file of ``kind`` into the school, all rows or none.
+
+    ``today`` places opening balances and results in the current term. Raises ImportRefused (with the
+    report) for an unknown kind, a header without a required column, or any bad row.
+    """
+    make = _IMPORTERS.get(kind.strip().lower())
+    if make is None:
+        message = f"unknown import kind {kind!r}; choose one of {', '.join(KINDS)}"
+        raise ImportRefused(ImportReport(kind, 0), message)
+    return run_import(make(Context(session, school, actor, today)), kind.strip().lower(), text)
+
+
+def decode_csv(data: bytes, kind: str = "csv") -> str:
+    """The file's text as UTF-8 (a byte-order mark is dropped later), or ImportRefused if it is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        message = (
+            f"the {kind} file is not UTF-8 (byte {bad.start + 1}); "
+            "save it from the spreadsheet as 'CSV UTF-8' and try again"
+        )
+        raise ImportRefused(ImportReport(kind, 0), message) from None
