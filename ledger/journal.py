@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ledger.errors import IdempotencyConflict, UnbalancedEntry
 from ledger.journal_tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
@@ -47,16 +47,16 @@ def live_key(session: Session, school_id: int, base: str) -> str:
     """The key for posting under ``base`` now: ``base`` itself, or ``base#n`` once n earlier postings under
     it have been reversed, so an invoice (or allocation) undone by a reversal can be posted afresh while a
     plain retry still finds the live one."""
-    reversal = aliased(Entry)
-    reversed_count = session.scalar(
-        select(func.count(Entry.id))
-        .join(reversal, reversal.reverses_id == Entry.id)
-        .where(
-            Entry.school_id == school_id,
-            or_(Entry.idempotency_key == base, Entry.idempotency_key.startswith(f"{base}#")),
+    key, n = base, 0
+    while True:
+        # Exact keys, so the unique (school_id, idempotency_key) index answers each probe.
+        entry_id = session.scalar(
+            select(Entry.id).where(Entry.school_id == school_id, Entry.idempotency_key == key)
         )
-    )
-    return f"{base}#{reversed_count}" if reversed_count else base
+        if entry_id is None or session.scalar(select(Entry.id).where(Entry.reverses_id == entry_id)) is None:
+            return key
+        n += 1
+        key = f"{base}#{n}"
 
 
 def once(
