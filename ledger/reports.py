@@ -39,6 +39,7 @@ def arrears(
     owed: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # four buckets, then not yet due
     totals: dict[int, int] = defaultdict(int)
     for student_id, _kind, balance, due_on in session.execute(query):
+        assert student_id is not None  # joined to students above
         totals[student_id] += balance
         if balance > 0:
             # A positive credit account (a reversed prepayment) has no term: count it as just due.
@@ -50,8 +51,8 @@ def arrears(
         ArrearsRow(
             student_ref(session, students[sid]),
             totals[sid],
-            tuple(owed[sid][:4]),
-            owed[sid][4],  # type: ignore[arg-type]
+            (owed[sid][0], owed[sid][1], owed[sid][2], owed[sid][3]),
+            owed[sid][4],
         )
         for sid in debtors
     ]

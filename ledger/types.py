@@ -127,3 +127,23 @@ class ExamSummary:
     mean_grade: str
     strongest: str | None
     weakest: str | None
+
+
+@dataclass(frozen=True)
+class GuardianRef:
+    """A phone as a guardian in one school, with the choices they made."""
+
+    id: int
+    school_id: int
+    phone: str  # E.164
+    name: str
+    language: str  # "en" or "sw"
+    reminders_on: bool
+
+
+@dataclass(frozen=True)
+class TermRef:
+    code: str  # YEAR-N
+    starts_on: dt.date
+    ends_on: dt.date
+    due_on: dt.date

@@ -1,0 +1,84 @@
+"""What a conversation needs from the outside world, as Protocols. The bot supplies real ones; tests, fakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+from ledger.types import (
+    AttendanceSummary,
+    Balance,
+    ExamSummary,
+    GuardianRef,
+    SchoolRef,
+    Statement,
+    StudentRef,
+    TermRef,
+)
+
+
+class ParentDirectory(Protocol):
+    """Read what a parent may see, and record the choices they make. Every method is scoped to a phone
+    (E.164) so that a parent only ever reaches their own children."""
+
+    def schools_for(self, phone: str) -> list[SchoolRef]:
+        """Schools where this phone is a guardian of at least one active student."""
+        ...
+
+    def guardian(self, phone: str, school_id: int) -> GuardianRef | None: ...
+
+    def children(self, phone: str, school_id: int) -> list[StudentRef]:
+        """This phone's children in that school, by name."""
+        ...
+
+    def balance(self, phone: str, student_id: int) -> Balance: ...
+
+    def statement(
+        self, phone: str, student_id: int, *, before: int | None = None, limit: int = 3
+    ) -> Statement:
+        """The latest ``limit`` entries, or those before entry id ``before`` (paging with 98)."""
+        ...
+
+    def attendance(self, phone: str, student_id: int) -> AttendanceSummary | None: ...
+
+    def exams(self, phone: str, student_id: int) -> list[ExamSummary]:
+        """The student's exam summaries, latest first."""
+        ...
+
+    def current_term(self, school_id: int) -> TermRef | None: ...
+
+    def set_language(self, phone: str, school_id: int, language: str) -> None: ...
+
+    def set_reminders(self, phone: str, school_id: int, on: bool) -> None: ...
+
+    def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None: ...
+
+
+class PaymentOutcome(enum.StrEnum):
+    QUEUED = "queued"  # an STK prompt will reach the phone shortly
+    ALREADY_PENDING = "already_pending"  # one is on its way already: no second prompt
+    UNAVAILABLE = "unavailable"  # the school cannot take M-Pesa payments now
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    phone: str  # E.164 of the paying phone
+    student_id: int
+    amount: int  # cents, whole shillings
+
+
+class PaymentRequester(Protocol):
+    def request_payment(self, request: PaymentRequest) -> PaymentOutcome: ...
+
+
+class Clock(Protocol):
+    def today(self) -> dt.date: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    directory: ParentDirectory
+    payments: PaymentRequester
+    clock: Clock
