@@ -3,6 +3,8 @@
 from ledger.attendance import AttendanceRecord
 from ledger.grading import GradeBand, GradingScale
 from ledger.journal_tables import Account, Entry, Line, Payment
+from ledger.payment_requests import PaymentRequestRecord
+from ledger.promises import PromiseToPay
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
 from ledger.results import Exam, Score
 
@@ -17,6 +19,8 @@ __all__ = [
     "Guardian",
     "Line",
     "Payment",
+    "PaymentRequestRecord",
+    "PromiseToPay",
     "School",
     "SchoolClass",
     "Score",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:08:14.317861
+Create Date: 2026-11-22 03:55:00.216498
 """
 
 from __future__ import annotations
@@ -50,6 +50,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("schools", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_schools_paybill"), ["paybill"], unique=False)
+
+    op.create_table(
+        "ussd_session_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.String(length=80), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("service_code", sa.String(length=30), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("hops", sa.Integer(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=True),
+        sa.Column("error_message", sa.Text(), nullable=True),
+        sa.Column("last_input", sa.Text(), nullable=True),
+        sa.Column("cost", sa.String(length=30), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ussd_session_reports")),
+        sa.UniqueConstraint("session_id", name=op.f("uq_ussd_session_reports_session_id")),
+    )
+    with op.batch_alter_table("ussd_session_reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ussd_session_reports_phone"), ["phone"], unique=False)
 
     op.create_table(
         "classes",
@@ -315,6 +334,66 @@ def upgrade() -> None:
         batch_op.create_index("ix_entries_student_id_id", ["student_id", "id"], unique=False)
 
     op.create_table(
+        "payment_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("phone", sa.String(length=16), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "sent",
+                "paid",
+                "failed",
+                "review",
+                name="requeststatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(length=12), nullable=False),
+        sa.Column("checkout_request_id", sa.String(length=60), nullable=True),
+        sa.Column("result_code", sa.String(length=12), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_payment_requests_school_id_schools")
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"], ["students.id"], name=op.f("fk_payment_requests_student_id_students")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_requests")),
+        sa.UniqueConstraint("checkout_request_id", name=op.f("uq_payment_requests_checkout_request_id")),
+    )
+    with op.batch_alter_table("payment_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payment_requests_phone"), ["phone"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payment_requests_school_id"), ["school_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payment_requests_student_id"), ["student_id"], unique=False)
+
+    op.create_table(
+        "promises",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("guardian_id", sa.Integer(), nullable=False),
+        sa.Column("promised_on", sa.Date(), nullable=False),
+        sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["guardian_id"], ["guardians.id"], name=op.f("fk_promises_guardian_id_guardians")
+        ),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_promises_school_id_schools")),
+        sa.ForeignKeyConstraint(
+            ["student_id"], ["students.id"], name=op.f("fk_promises_student_id_students")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_promises")),
+    )
+    with op.batch_alter_table("promises", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_promises_school_id"), ["school_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_promises_student_id"), ["student_id"], unique=False)
+
+    op.create_table(
         "scores",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("exam_id", sa.Integer(), nullable=False),
@@ -437,6 +516,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_scores_student_id"))
 
     op.drop_table("scores")
+    with op.batch_alter_table("promises", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_promises_student_id"))
+        batch_op.drop_index(batch_op.f("ix_promises_school_id"))
+
+    op.drop_table("promises")
+    with op.batch_alter_table("payment_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payment_requests_student_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_requests_school_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_requests_phone"))
+
+    op.drop_table("payment_requests")
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index("ix_entries_student_id_id")
         batch_op.drop_index(batch_op.f("ix_entries_school_id"))
@@ -484,6 +574,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_classes_school_id"))
 
     op.drop_table("classes")
+    with op.batch_alter_table("ussd_session_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ussd_session_reports_phone"))
+
+    op.drop_table("ussd_session_reports")
     with op.batch_alter_table("schools", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_schools_paybill"))
 

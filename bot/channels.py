@@ -1,0 +1,42 @@
+"""Composing each channel's handler from the Services: session store, ports, the school behind a code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from bot.bootstrap import Services
+from bot.directory import LedgerDirectory, NairobiClock, RecordingPayments
+from bot.sessions import MemorySessionStore, RedisSessionStore, SessionStore
+from bot.ussd.handler import UssdHandler
+from flows.ports import Ports
+from ledger.records import School
+
+
+def session_store(services: Services) -> SessionStore:
+    """Redis when configured (shared by every worker process), else in this process (the embedded default)."""
+    return RedisSessionStore(services.redis) if services.redis is not None else MemorySessionStore()
+
+
+def parent_ports(services: Services, channel: str) -> Ports:
+    clock = NairobiClock()
+    return Ports(
+        directory=LedgerDirectory(services.sessions, clock),
+        payments=RecordingPayments(services.sessions, clock, channel),
+        clock=clock,
+    )
+
+
+def school_for_code(services: Services) -> Callable[[str], int | None]:
+    """A school's own USSD code goes straight to it; any other code is the deployment's shared one."""
+
+    def lookup(service_code: str) -> int | None:
+        with services.sessions() as session:
+            return session.scalar(select(School.id).where(School.ussd_code == service_code.strip()))
+
+    return lookup
+
+
+def ussd_handler(services: Services) -> UssdHandler:
+    return UssdHandler(session_store(services), parent_ports(services, "ussd"), school_for_code(services))

@@ -1,0 +1,153 @@
+"""The flows' ports, backed by the ledger: what a parent's phone may read, and the choices it records.
+
+Every read goes through ``ledger.parents.child_of`` first, so a phone only ever reaches its own children.
+Each call is one short transaction with indexed reads: nothing here calls another service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from flows.ports import PaymentOutcome, PaymentRequest
+from ledger import parents
+from ledger.attendance import attendance_summary
+from ledger.balances import student_balance
+from ledger.payment_requests import pending_request, record_request
+from ledger.promises import promise_to_pay
+from ledger.records import School
+from ledger.results import exam_summary, latest_exams
+from ledger.statements import statement
+from ledger.terms import current_term
+from ledger.types import (
+    AttendanceSummary,
+    Balance,
+    ExamSummary,
+    GuardianRef,
+    SchoolRef,
+    Statement,
+    StudentRef,
+    TermRef,
+)
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+
+
+class NairobiClock:
+    """The school's calendar runs on Nairobi time, whatever the server's zone."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(NAIROBI)
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+
+class LedgerDirectory:
+    def __init__(self, sessions: sessionmaker[Session], clock: NairobiClock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+    def schools_for(self, phone: str) -> list[SchoolRef]:
+        with self._read() as session:
+            return parents.schools_for_phone(session, phone)
+
+    def guardian(self, phone: str, school_id: int) -> GuardianRef | None:
+        with self._read() as session:
+            found = parents.find_guardian(session, phone, school_id)
+            return parents.guardian_ref(found) if found else None
+
+    def children(self, phone: str, school_id: int) -> list[StudentRef]:
+        with self._read() as session:
+            return parents.children_of(session, phone, school_id)
+
+    def balance(self, phone: str, student_id: int) -> Balance:
+        with self._read() as session:
+            return student_balance(session, parents.child_of(session, phone, student_id))
+
+    def statement(
+        self, phone: str, student_id: int, *, before: int | None = None, limit: int = 3
+    ) -> Statement:
+        with self._read() as session:
+            return statement(
+                session, parents.child_of(session, phone, student_id), limit=limit, before=before
+            )
+
+    def attendance(self, phone: str, student_id: int) -> AttendanceSummary | None:
+        with self._read() as session:
+            child = parents.child_of(session, phone, student_id)
+            term = current_term(session, child.school_id, self.clock.today())
+            return attendance_summary(session, child, term) if term else None
+
+    def exams(self, phone: str, student_id: int) -> list[ExamSummary]:
+        with self._read() as session:
+            child = parents.child_of(session, phone, student_id)
+            summaries = (exam_summary(session, exam, child) for exam in latest_exams(session, child, limit=5))
+            return [summary for summary in summaries if summary is not None]
+
+    def current_term(self, school_id: int) -> TermRef | None:
+        with self._read() as session:
+            term = current_term(session, school_id, self.clock.today())
+            return TermRef(term.code, term.starts_on, term.ends_on, term.due_on) if term else None
+
+    def set_language(self, phone: str, school_id: int, language: str) -> None:
+        with self.sessions.begin() as session:
+            parents.set_language(session, phone, school_id, language)
+
+    def set_reminders(self, phone: str, school_id: int, on: bool) -> None:
+        with self.sessions.begin() as session:
+            parents.set_reminders(session, phone, school_id, on)
+
+    def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None:
+        with self.sessions.begin() as session:
+            child = parents.child_of(session, phone, student_id)
+            guardian = parents.find_guardian(session, phone, child.school_id)
+            assert guardian is not None  # child_of proved the link
+            term = current_term(session, child.school_id, self.clock.today())
+            promise_to_pay(
+                session,
+                school_id=child.school_id,
+                student_id=child.id,
+                guardian_id=guardian.id,
+                on=on,
+                today=self.clock.today(),
+                term_ends_on=term.ends_on if term else None,
+                now=self.clock.now(),
+            )
+
+
+class RecordingPayments:
+    """Records a pending STK request; sending the push is the M-Pesa work (issue 5) that reads these rows."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: NairobiClock, channel: str) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.channel = channel
+
+    def request_payment(self, request: PaymentRequest) -> PaymentOutcome:
+        with self.sessions.begin() as session:
+            child = parents.child_of(session, request.phone, request.student_id)
+            school = session.get(School, child.school_id)
+            if school is None or not school.paybill:
+                return PaymentOutcome.UNAVAILABLE
+            if pending_request(session, request.phone, self.clock.now()) is not None:
+                return PaymentOutcome.ALREADY_PENDING
+            record_request(
+                session,
+                school_id=child.school_id,
+                student_id=child.id,
+                phone=request.phone,
+                amount=request.amount,
+                channel=self.channel,
+                now=self.clock.now(),
+            )
+            return PaymentOutcome.QUEUED

@@ -1,0 +1,190 @@
+"""Parents on USSD, end to end: Africa's Talking-shaped requests through the app, real Redis and databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.bootstrap import bootstrap
+from bot.settings import Settings
+from bot.tables import UssdSessionReport
+from ledger.db import make_session_factory
+from ledger.invoicing import invoice_student
+from ledger.payment_requests import PaymentRequestRecord, RequestStatus
+from ledger.records import Guardian, Language
+from tests import builders as b
+from tests.conftest import REDIS_URL
+from tests.e2e.ussd_helpers import SHARED_CODE, TOKEN, Dial
+
+PARENT = "+254712000001"  # two children, in two schools
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def redis():
+    client = Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def schools(engine):
+    factory = make_session_factory(engine)
+    with factory() as session:
+        made = {}
+        for slug, name, code, adm, child, fee in (
+            ("kilimani", "Kilimani Junior Academy", "*384*25#", "KJA-001", "Achieng Otieno", 35_000_00),
+            ("mwangaza", "Mwangaza Secondary", "*384*26#", "MS-100", "Baraka Otieno", 48_000_00),
+        ):
+            school = b.school(session, slug=slug, paybill="522533", ussd_code=code)
+            school.name = name
+            term = b.term(session, school, f"{TODAY.year}-{(TODAY.month - 1) // 4 + 1}")
+            term.starts_on, term.ends_on = TODAY - dt.timedelta(days=20), TODAY + dt.timedelta(days=60)
+            term.due_on = TODAY - dt.timedelta(days=5)
+            grade = b.school_class(session, school, "Grade 6")
+            b.fees(session, term, grade, {b.vote_head(session, school, "Tuition", 10): fee})
+            pupil = b.student(session, grade, adm, child)
+            b.guardian(session, school, PARENT, pupil, name="Mama Otieno")
+            invoice_student(session, pupil, term, actor="test")
+            made[slug] = school
+        session.commit()
+    return factory
+
+
+@pytest.fixture
+def client(engine, redis, schools):
+    settings = Settings(database_url="sqlite://", redis_url=REDIS_URL, webhook_token=TOKEN)
+    with TestClient(create_app(bootstrap(settings, engine=engine, redis=redis))) as client:
+        yield client
+
+
+def test_parent_of_two_children_in_two_schools_reaches_each_balance(client):
+    first = Dial(client, PARENT)
+    assert "Kilimani Junior Academy" in first.reply and "Mwangaza Secondary" in first.reply
+    first.choose("Kilimani")
+    assert "35,000" in first.choose("Balance")
+    second = Dial(client, PARENT).afresh()
+    second.choose("Mwangaza")
+    assert "48,000" in second.choose("Balance")
+    assert "35,000" not in second.reply
+
+
+def test_a_schools_own_code_goes_straight_to_it(client):
+    dial = Dial(client, PARENT, code="*384*26#")
+    assert "Balance" in dial.reply and "Kilimani" not in dial.reply
+    assert "48,000" in dial.choose("Balance")
+
+
+def test_pay_reaches_the_confirmation_and_records_a_pending_request(client, schools):
+    dial = Dial(client, PARENT, code="*384*25#")
+    dial.choose("Pay")
+    dial.choose("Other amount")
+    confirmation = dial.press("5000")
+    assert all(part in confirmation for part in ("5,000", "Achieng Otieno", "KJA-001", "0712 000 001"))
+    dial.choose("Confirm")
+    assert dial.ended and "M-Pesa" in dial.reply
+    with schools() as session:
+        (request,) = session.scalars(select(PaymentRequestRecord)).all()
+        assert (request.amount, request.phone, request.status) == (5_000_00, PARENT, RequestStatus.PENDING)
+    again = Dial(client, PARENT, code="*384*25#").afresh()
+    again.choose("Pay")
+    again.choose("Full balance")
+    again.choose("Confirm")
+    assert again.ended
+    with schools() as session:
+        assert len(session.scalars(select(PaymentRequestRecord)).all()) == 1  # no second prompt
+
+
+def test_kiswahili_throughout_after_switching_language(client, schools):
+    dial = Dial(client, PARENT, code="*384*25#")
+    dial.choose("Language")
+    menu = dial.choose("Kiswahili")
+    assert "Salio" in menu
+    assert "35,000" in dial.choose("Salio")
+    with schools() as session:
+        languages = set(session.scalars(select(Guardian.language).where(Guardian.phone == PARENT)))
+        assert Language.SW in languages
+    later = Dial(client, PARENT, code="*384*25#")
+    if "Endelea" in later.reply:  # offered to continue the session above, in Kiswahili too
+        later.press("2")
+    assert "Salio" in later.reply and "Balance" not in later.reply
+
+
+def test_resume_after_a_dropped_session(client):
+    dropped = Dial(client, PARENT, code="*384*25#")
+    dropped.choose("Pay")
+    dropped.choose("Other amount")  # the network drops the session here
+    redial = Dial(client, PARENT, code="*384*25#")
+    assert "Continue" in redial.reply
+    assert "KES" in redial.choose("Continue") and "10 to 250,000" in redial.reply
+
+
+def test_unknown_phone_gets_a_polite_end_naming_nobody(client):
+    dial = Dial(client, "+254799999999")
+    assert dial.ended
+    assert not any(name in dial.reply for name in ("Achieng", "Baraka", "Kilimani", "Mwangaza"))
+
+
+def test_a_hop_for_an_expired_session_starts_again_at_home(client, redis):
+    dial = Dial(client, PARENT, code="*384*25#")
+    dial.choose("Balance")
+    for key in redis.scan_iter("karo:*"):
+        redis.delete(key)  # the session's state expired
+    assert "Balance" in dial.press("1") and "Continue" not in dial.reply
+
+
+def test_a_replayed_hop_gets_the_same_answer_and_does_nothing_twice(client):
+    dial = Dial(client, PARENT, code="*384*25#")
+    first = dial.choose("Statement")
+    replay = dial._hop("*".join(dial.inputs))
+    assert replay == first
+
+
+def test_a_wrong_token_is_refused(client):
+    response = client.post("/at/ussd/wrong", data={"sessionId": "x", "phoneNumber": PARENT, "text": ""})
+    assert response.status_code == 403
+
+
+def test_redis_unreachable_answers_busy_not_an_error(engine, schools):
+    settings = Settings(redis_url="redis://127.0.0.1:1/0", webhook_token=TOKEN)
+    with TestClient(create_app(bootstrap(settings, engine=engine))) as client:
+        response = client.post(
+            f"/at/ussd/{TOKEN}",
+            data={"sessionId": "s1", "serviceCode": SHARED_CODE, "phoneNumber": PARENT, "text": ""},
+        )
+    assert response.status_code == 200
+    assert response.text.startswith("END ") and "try again" in response.text
+
+
+def test_end_of_session_report_is_kept_once(client, schools):
+    report = {
+        "sessionId": "ATUid_end_1",
+        "serviceCode": SHARED_CODE,
+        "phoneNumber": PARENT,
+        "status": "Failed",
+        "hopsCount": "3",
+        "durationInMillis": "15000",
+        "errorMessage": "timeout",
+        "input": "1*2",
+        "cost": "KES 0.10",
+        "date": "2026-11-22 10:00:00",
+        "networkCode": "63902",
+    }
+    for _ in range(2):
+        assert client.post(f"/at/ussd-end/{TOKEN}", data=report).status_code == 200
+    assert client.post("/at/ussd-end/nope", data=report).status_code == 403
+    with schools() as session:
+        (kept,) = session.scalars(select(UssdSessionReport)).all()
+        assert (kept.status, kept.hops, kept.duration_ms, kept.error_message) == (
+            "Failed",
+            3,
+            15000,
+            "timeout",
+        )
