@@ -1,4 +1,4 @@
-"""What a conversation needs from the outside world, as Protocols. The bot supplies real ones; tests, fakes."""
+"""What a conversation needs from outside, as Protocols: the bot supplies real ones; tests, fakes."""
 
 from __future__ import annotations
 

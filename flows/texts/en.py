@@ -1,0 +1,112 @@
+"""English screen texts. GSM-7 only (a test checks): straight quotes, no accents, no emoji."""
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+TEXTS: dict[str, str] = {
+    # navigation and hints
+    "more": "More",
+    "back": "Back",
+    "home": "Home",
+    "invalid": "Invalid choice.",
+    "hint_digits": "Digits only.",
+    "hint_range": "Enter 10 to 250,000.",
+    "hint_date": "Invalid date.",
+    "hint_past": "That date has passed.",
+    "hint_after_term": "Choose a date by {date}.",
+    "hint_nothing": "Nothing to pay.",
+    "unknown": (
+        "Sorry, this number is not registered. Please contact your school.\n"
+        "Samahani, nambari hii haijasajiliwa. Tafadhali wasiliana na shule yako."
+    ),
+    # identify and menu
+    "choose_school": "Choose a school:",
+    "choose_child": "Choose a child:",
+    "menu_balance": "Balance",
+    "menu_pay": "Pay fees",
+    "menu_statement": "Statement",
+    "menu_attendance": "Attendance",
+    "menu_results": "Results",
+    "menu_promise": "Promise to pay",
+    "menu_language": "Language",
+    "menu_reminders": "Reminders",
+    # money
+    "owed": "Balance {amount}",
+    "credit": "Credit {amount}",
+    "due": "Due by {date}",
+    "paid_up": "Fully paid. Thank you!",
+    "pay_now": "Pay",
+    "term": "Term {number} {year}",
+    # statement
+    "statement_empty": "No entries yet.",
+    "statement_no_older": "No older entries.",
+    "statement_then": "Balance on {date}: {amount}",
+    "kind_invoice": "Fees",
+    "kind_payment": "Payment",
+    "kind_suspense_allocation": "Payment",
+    "kind_bursary": "Bursary",
+    "kind_discount": "Discount",
+    "kind_opening_balance": "Bal b/f",
+    "kind_reversal": "Reversal",
+    # attendance
+    "attendance_none": "No attendance recorded yet.",
+    "attendance_rate": "{term}: {percent} present",
+    "attendance_days": "Present {present} of {days} days",
+    "attendance_absent": "Days absent: {absent}",
+    "attendance_recent": "Absent on {dates}",
+    # results
+    "results_none": "No exam results yet.",
+    "results_mean": "Mean {score} ({grade})",
+    "results_best": "Best: {subject}",
+    "results_weakest": "Weakest: {subject}",
+    "results_subjects": "Subjects",
+    "results_earlier": "Earlier exams",
+    "results_page": "Subjects {shown} of {total}:",
+    "results_earlier_title": "Earlier exams:",
+    # pay
+    "pay_title": "Pay fees for {name}",
+    "pay_full": "Full balance {amount}",
+    "pay_other": "Other amount",
+    "pay_enter": "Enter the amount in KES, 10 to 250,000:",
+    "pay_above": "{amount} is more than the balance of {balance}. Continue?",
+    "yes": "Yes",
+    "pay_change": "Change amount",
+    "pay_confirm": "Pay {amount} for {name}, Adm No. {adm}, from {phone}?",
+    "confirm": "Confirm",
+    "cancel": "Cancel",
+    "pay_cancelled": "Payment cancelled.",
+    "pay_queued": (
+        "You will receive an M-Pesa prompt on {phone} shortly. Enter your PIN to pay {amount} for {name}."
+    ),
+    "pay_pending": (
+        "An M-Pesa prompt is already on its way to {phone}. Please check your phone and enter your PIN."
+    ),
+    "pay_unavailable": "Sorry, M-Pesa payment is not available right now. Please try again later.",
+    "pay_unavailable_paybill": (
+        "Sorry, M-Pesa prompts are not available right now. You can pay by Paybill {paybill}, account {adm}."
+    ),
+    # promise to pay
+    "promise_nothing": "{name} has no fee balance.",
+    "promise_no_term": "Term dates are not set yet. Please contact the school.",
+    "promise_ask": "When will you pay {amount}?",
+    "promise_in_days": "In {days} days ({date})",
+    "promise_term_end": "By term end ({date})",
+    "promise_other": "Another date",
+    "promise_enter": "Enter the date as DDMM, e.g. {example} for {example_date}. Latest {last}:",
+    "promise_done": (
+        "Thank you. Your promise to pay by {date} is noted. Reminders for {name} pause until then."
+    ),
+    # language and reminders
+    "language_ask": "Choose language:",
+    "language_set": "Language: English.",
+    "reminders_on": "Fee reminders are ON. Receipts always come.",
+    "reminders_off": "Fee reminders are OFF. Receipts still come.",
+    "reminders_unavailable": "Reminders are not available.",
+    "turn_off": "Turn off",
+    "turn_on": "Turn on",
+    "reminders_now_off": "Reminders turned off.",
+    "reminders_now_on": "Reminders turned on.",
+    # resume
+    "resume_ask": "Continue where you left off?",
+    "resume_continue": "Continue",
+    "resume_restart": "Start again",
+}

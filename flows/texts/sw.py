@@ -1,0 +1,113 @@
+"""Kiswahili screen texts, as written in Kenya. GSM-7 only (a test checks): straight quotes, no accents."""
+
+MONTHS = ("Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ago", "Sep", "Okt", "Nov", "Des")
+
+TEXTS: dict[str, str] = {
+    # navigation and hints
+    "more": "Zaidi",
+    "back": "Rudi",
+    "home": "Mwanzo",
+    "invalid": "Chaguo si sahihi.",
+    "hint_digits": "Tarakimu pekee.",
+    "hint_range": "Weka 10 hadi 250,000.",
+    "hint_date": "Tarehe si sahihi.",
+    "hint_past": "Tarehe hiyo imepita.",
+    "hint_after_term": "Chagua tarehe hadi {date}.",
+    "hint_nothing": "Hakuna cha kulipa.",
+    "unknown": (
+        "Sorry, this number is not registered. Please contact your school.\n"
+        "Samahani, nambari hii haijasajiliwa. Tafadhali wasiliana na shule yako."
+    ),
+    # identify and menu
+    "choose_school": "Chagua shule:",
+    "choose_child": "Chagua mtoto:",
+    "menu_balance": "Salio",
+    "menu_pay": "Lipa karo",
+    "menu_statement": "Taarifa ya malipo",
+    "menu_attendance": "Mahudhurio",
+    "menu_results": "Matokeo",
+    "menu_promise": "Ahadi ya kulipa",
+    "menu_language": "Lugha",
+    "menu_reminders": "Vikumbusho",
+    # money
+    "owed": "Salio {amount}",
+    "credit": "Salio la ziada {amount}",
+    "due": "Lipa kufikia {date}",
+    "paid_up": "Karo yote imelipwa. Asante!",
+    "pay_now": "Lipa",
+    "term": "Muhula {number} {year}",
+    # statement
+    "statement_empty": "Hakuna maingizo bado.",
+    "statement_no_older": "Hakuna maingizo ya awali.",
+    "statement_then": "Salio tarehe {date}: {amount}",
+    "kind_invoice": "Ada",
+    "kind_payment": "Malipo",
+    "kind_suspense_allocation": "Malipo",
+    "kind_bursary": "Basari",
+    "kind_discount": "Punguzo",
+    "kind_opening_balance": "Salio la awali",
+    "kind_reversal": "Marekebisho",
+    # attendance
+    "attendance_none": "Hakuna rekodi ya mahudhurio bado.",
+    "attendance_rate": "{term}: mahudhurio {percent}",
+    "attendance_days": "Alikuwepo siku {present} kati ya {days}",
+    "attendance_absent": "Siku alizokosa: {absent}",
+    "attendance_recent": "Alikosa {dates}",
+    # results
+    "results_none": "Hakuna matokeo ya mtihani bado.",
+    "results_mean": "Wastani {score} ({grade})",
+    "results_best": "Bora: {subject}",
+    "results_weakest": "Dhaifu: {subject}",
+    "results_subjects": "Masomo",
+    "results_earlier": "Mitihani ya awali",
+    "results_page": "Masomo {shown} kati ya {total}:",
+    "results_earlier_title": "Mitihani ya awali:",
+    # pay
+    "pay_title": "Lipa karo ya {name}",
+    "pay_full": "Salio lote {amount}",
+    "pay_other": "Kiasi kingine",
+    "pay_enter": "Weka kiasi kwa KES, 10 hadi 250,000:",
+    "pay_above": "{amount} ni zaidi ya salio la {balance}. Endelea?",
+    "yes": "Ndiyo",
+    "pay_change": "Badilisha kiasi",
+    "pay_confirm": "Lipa {amount} kwa {name}, Adm No. {adm}, kutoka {phone}?",
+    "confirm": "Thibitisha",
+    "cancel": "Ghairi",
+    "pay_cancelled": "Malipo yameghairiwa.",
+    "pay_queued": (
+        "Utapokea ombi la M-Pesa kwenye {phone} hivi punde. Weka PIN yako kulipa {amount} kwa {name}."
+    ),
+    "pay_pending": (
+        "Ombi la M-Pesa tayari liko njiani kwenda {phone}. Tafadhali angalia simu yako na uweke PIN yako."
+    ),
+    "pay_unavailable": "Samahani, malipo ya M-Pesa hayapatikani sasa. Tafadhali jaribu tena baadaye.",
+    "pay_unavailable_paybill": (
+        "Samahani, maombi ya M-Pesa hayapatikani sasa. Unaweza kulipa kwa Paybill {paybill}, akaunti {adm}."
+    ),
+    # promise to pay
+    "promise_nothing": "{name} hana deni la karo.",
+    "promise_no_term": "Tarehe za muhula bado hazijawekwa. Tafadhali wasiliana na shule.",
+    "promise_ask": "Utalipa {amount} lini?",
+    "promise_in_days": "Baada ya siku {days} ({date})",
+    "promise_term_end": "Mwisho wa muhula ({date})",
+    "promise_other": "Tarehe nyingine",
+    "promise_enter": "Weka tarehe kama DDMM, mfano {example} ni {example_date}. Hadi {last}:",
+    "promise_done": (
+        "Asante. Ahadi yako ya kulipa kufikia {date} imepokelewa. "
+        "Vikumbusho kwa {name} vimesitishwa hadi siku hiyo."
+    ),
+    # language and reminders
+    "language_ask": "Chagua lugha:",
+    "language_set": "Lugha: Kiswahili.",
+    "reminders_on": "Vikumbusho vya karo vimewashwa. Risiti hutumwa kila mara.",
+    "reminders_off": "Vikumbusho vya karo vimezimwa. Risiti bado hutumwa.",
+    "reminders_unavailable": "Vikumbusho havipatikani.",
+    "turn_off": "Zima",
+    "turn_on": "Washa",
+    "reminders_now_off": "Vikumbusho vimezimwa.",
+    "reminders_now_on": "Vikumbusho vimewashwa.",
+    # resume
+    "resume_ask": "Endelea ulipoachia?",
+    "resume_continue": "Endelea",
+    "resume_restart": "Anza upya",
+}
