@@ -1,0 +1,28 @@
+"""The FastAPI application, built from Services (``create_app``) or the environment (``app_from_env``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bot.bootstrap import Services, bootstrap
+from bot.channels import ussd_handler
+from bot.routes import health, home, sandbox, ussd
+from bot.settings import get_settings
+
+
+def create_app(services: Services) -> FastAPI:
+    """The web app over ``services``; routes find them on ``app.state.services``."""
+    app = FastAPI(title="Karo", docs_url=None, redoc_url=None)
+    app.state.services = services
+    app.state.ussd = ussd_handler(services)
+    app.include_router(health.router)
+    app.include_router(home.router)
+    app.include_router(ussd.router)
+    if services.settings.sandbox:
+        app.include_router(sandbox.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory bot.app:app_from_env`` (what ``karo serve`` runs)."""
+    return create_app(bootstrap(get_settings()))

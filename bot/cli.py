@@ -1,0 +1,24 @@
+"""The ``karo`` console command: one entry point for every process and operator task (DESIGN §7)."""
+
+from __future__ import annotations
+
+import click
+
+from bot.commands.demo import demo
+from bot.commands.processes import db, scheduler, serve, worker
+from bot.commands.records import import_file, invoice, school, term
+from bot.commands.support import TerseGroup
+
+
+@click.group(cls=TerseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Karo: school fees, attendance and results for parents over USSD, SMS and WhatsApp."""
+
+
+for command in (demo, serve, worker, scheduler, db, school, term, import_file, invoice):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console script entry point (``karo``)."""
+    cli(prog_name="karo")

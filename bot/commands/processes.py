@@ -1,0 +1,90 @@
+"""Long-running processes: the web server, the RQ worker and cron scheduler; and migrations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+import uvicorn
+from redis import Redis
+from redis.exceptions import RedisError
+
+from bot.commands.support import Refused
+from bot.settings import Settings, load_settings_or_exit
+
+if TYPE_CHECKING:
+    from rq.cron import CronScheduler
+
+QUEUES = ("default",)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    envvar="WEB_CONCURRENCY",
+    type=click.IntRange(1, 64),
+    help="Worker processes (sessions and locks live in Redis, so they share the load).",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app (webhooks, dashboard, health checks) with uvicorn."""
+    settings = load_settings_or_exit()  # a malformed setting stops here, in one line, before uvicorn starts
+    if workers > 1 and settings.redis_url is None:
+        raise Refused(
+            "--workers above 1 needs KARO_REDIS_URL: without it each process keeps its own sessions"
+        )
+    uvicorn.run(
+        "bot.app:app_from_env", factory=True, host=host, port=port, proxy_headers=True, workers=workers
+    )
+
+
+@click.command()
+def worker() -> None:
+    """Run an RQ worker on the "default" queue of KARO_REDIS_URL."""
+    from rq import Worker
+
+    connection = queue_connection(load_settings_or_exit(), "worker")
+    Worker(list(QUEUES), connection=connection).work(with_scheduler=True)
+
+
+@click.command()
+def scheduler() -> None:
+    """Run RQ's cron scheduler, which enqueues Karo's periodic jobs on KARO_REDIS_URL."""
+    from rq.cron import CronScheduler
+
+    cron = CronScheduler(connection=queue_connection(load_settings_or_exit(), "scheduler"))
+    register_cron_jobs(cron)
+    cron.start()  # type: ignore[no-untyped-call]  # rq 3.0 leaves start() unannotated
+
+
+def register_cron_jobs(cron: CronScheduler) -> None:
+    """Periodic jobs register here (reminders, outbox sweeps, STK queries); none exist yet."""
+
+
+def queue_connection(settings: Settings, process: str) -> Redis:
+    """A Redis client for RQ (no read timeout: workers block waiting for jobs), checked with PING."""
+    if settings.redis_url is None:
+        raise Refused(f"the {process} needs KARO_REDIS_URL (without it jobs run inside `karo serve`)")
+    connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+    try:
+        connection.ping()
+    except RedisError as error:
+        raise Refused(f"KARO_REDIS_URL: cannot reach Redis ({error})") from None
+    return connection
+
+
+@click.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Migrate KARO_DATABASE_URL to the latest schema (safe to run again)."""
+    from bot.migrate import upgrade_url
+
+    upgrade_url(load_settings_or_exit().database_url)
+    click.echo("Database is up to date.")

@@ -1,0 +1,151 @@
+"""Commands a bursar or operator runs on a school's records: schools, terms, imports, invoicing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.commands.support import Refused, find_school, kes, open_services, parse_date
+from ledger.db import transaction
+from ledger.records import School, SchoolClass
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+PAYBILL = re.compile(r"\d{5,7}")
+USSD_CODE = re.compile(r"\*\d{2,4}(\*\d{1,4})*#")
+IMPORT_KINDS = ("students", "fees", "balances", "attendance", "results")
+
+
+@click.group()
+def school() -> None:
+    """Schools served by this deployment."""
+
+
+@school.command("create")
+@click.option("--slug", required=True, help="Short name in URLs, e.g. kilimani.")
+@click.option("--name", required=True, help="The school's full name.")
+@click.option("--paybill", help="M-Pesa Paybill business number.")
+@click.option("--ussd-code", help="The school's own USSD code, e.g. *384*25#.")
+def create_school(slug: str, name: str, paybill: str | None, ussd_code: str | None) -> None:
+    """Create a school; a slug or USSD code already taken is refused."""
+    slug, name = slug.strip().lower(), " ".join(name.split())
+    _check_school_fields(slug, name, paybill, ussd_code)
+    with open_services() as services, transaction(services.sessions) as session:
+        _refuse_taken(session, slug, ussd_code)
+        session.add(School(slug=slug, name=name, paybill=paybill, ussd_code=ussd_code))
+    click.echo(f"Created {name} ({slug})")
+
+
+def _check_school_fields(slug: str, name: str, paybill: str | None, ussd_code: str | None) -> None:
+    if not SLUG.fullmatch(slug):
+        raise Refused(f"--slug: {slug!r} should be lower-case letters, digits and dashes (at most 40)")
+    if not 0 < len(name) <= 120:
+        raise Refused("--name: give the school's name (at most 120 characters)")
+    if paybill is not None and not PAYBILL.fullmatch(paybill):
+        raise Refused(f"--paybill: {paybill!r} should be a 5 to 7 digit business number")
+    if ussd_code is not None and not USSD_CODE.fullmatch(ussd_code):
+        raise Refused(f"--ussd-code: {ussd_code!r} should look like *384*25#")
+
+
+def _refuse_taken(session: Session, slug: str, ussd_code: str | None) -> None:
+    if session.scalars(select(School.id).where(School.slug == slug)).first() is not None:
+        raise Refused(f"a school with slug {slug!r} already exists")
+    if ussd_code and session.scalars(select(School.slug).where(School.ussd_code == ussd_code)).first():
+        raise Refused(f"the USSD code {ussd_code} already belongs to another school")
+
+
+@click.group()
+def term() -> None:
+    """School terms, named by year and number like 2026-1."""
+
+
+@term.command("set")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--term", "code", required=True, help="YEAR-N, e.g. 2026-1.")
+@click.option("--start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--end", required=True, help="Last day, YYYY-MM-DD.")
+@click.option("--due", required=True, help="Fees due date, YYYY-MM-DD.")
+def set_term(slug: str, code: str, start: str, end: str, due: str) -> None:
+    """Give a term the school's own dates (instead of the usual Kenyan calendar)."""
+    from ledger.terms import set_term_dates
+
+    starts_on, ends_on = parse_date(start, "--start"), parse_date(end, "--end")
+    due_on = parse_date(due, "--due")
+    with open_services() as services, transaction(services.sessions) as session:
+        found = find_school(session, slug)
+        saved = set_term_dates(session, found.id, code, starts_on, ends_on, due_on)
+        dates = f"{saved.starts_on} to {saved.ends_on}, fees due {saved.due_on}"
+        click.echo(f"Term {saved.code} for {found.slug}: {dates}")
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS), metavar="KIND")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--school", "slug", required=True, help="The school's slug.")
+def import_file(kind: str, file: Path, slug: str) -> None:
+    """Import a CSV file of KIND; a file with any bad row imports nothing and lists every bad row."""
+    from ledger.imports import ImportRefused, import_csv
+
+    text = read_csv_text(file)
+    with open_services() as services:
+        try:
+            with transaction(services.sessions) as session:
+                report = import_csv(
+                    session, find_school(session, slug), kind, text, actor="cli", today=dt.date.today()
+                )
+        except ImportRefused as refused:
+            for error in refused.report.errors:
+                click.echo(str(error), err=True)
+            raise Refused(f"nothing imported from {file}: {len(refused.report.errors)} bad row(s)") from None
+    click.echo(
+        f"{file}: {report.rows} {kind} rows: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )
+
+
+def read_csv_text(file: Path) -> str:
+    """The file as text; a byte-order mark (as Excel writes) is dropped."""
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise Refused(f"cannot read {file}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise Refused(f"{file} is not UTF-8 text (in Excel: Save As, CSV UTF-8)") from None
+
+
+@click.command("invoice")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--term", "code", required=True, help="YEAR-N, e.g. 2026-1.")
+@click.option("--class", "class_name", help="One class only (default: every class).")
+def invoice(slug: str, code: str, class_name: str | None) -> None:
+    """Invoice every student of the school (or one class) for a term; running it again adds nothing."""
+    from ledger.invoicing import invoice_class
+    from ledger.terms import find_term, parse_term_code
+
+    with open_services() as services, transaction(services.sessions) as session:
+        found = find_school(session, slug)
+        chosen = find_term(session, found.id, *parse_term_code(code))
+        if chosen is None:
+            raise Refused(
+                f"{found.slug} has no term {code} yet: import its fees first (karo import fees ...)"
+            )
+        total = 0
+        for school_class in classes_named(session, found, class_name):
+            run = invoice_class(session, school_class, chosen, actor="cli")
+            total += run.total
+            click.echo(f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)}")
+        click.echo(f"Term {chosen.code} total invoiced now: {kes(total)}")
+
+
+def classes_named(session: Session, school: School, name: str | None) -> list[SchoolClass]:
+    query = select(SchoolClass).where(SchoolClass.school_id == school.id).order_by(SchoolClass.id)
+    if name is not None:
+        query = query.where(func.lower(SchoolClass.name) == " ".join(name.split()).lower())
+    classes = list(session.scalars(query))
+    if not classes:
+        raise Refused(f"{school.slug} has no class {name!r}" if name else f"{school.slug} has no classes yet")
+    return classes

@@ -1,0 +1,100 @@
+"""Settings from the environment (prefix ``KARO_``): the only place Karo reads it.
+
+A malformed setting stops start-up with one line naming the variable (``load_settings_or_exit``).
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from typing import Any
+
+from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "KARO_"
+DEFAULT_DATABASE_URL = "sqlite:///karo.db"
+
+
+class Settings(BaseSettings):
+    """Every setting is optional: unset provider URLs mean the local simulators, unset Redis means
+    jobs and sessions run in-process, and the database defaults to a SQLite file here."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    public_url: str | None = None
+    webhook_token: str | None = None
+    secret_key: str | None = None
+
+    at_username: str | None = None
+    at_api_key: str | None = None
+    at_api_url: str | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_api_url: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_sms_from: str | None = None
+
+    daraja_api_url: str | None = None
+
+    # The browser phone at /sandbox (`karo demo`): its page carries the webhook token, so it stays off
+    # in any deployment the internet can reach.
+    sandbox: bool = False
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        # `KARO_REDIS_URL=` in a shell or compose file means "not set", not "an empty URL".
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name or ""].default
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        if value.startswith(("sqlite:", "sqlite+", "postgresql+")):
+            return value
+        raise ValueError("must be a sqlite:// or postgresql:// URL")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("public_url", "at_api_url", "twilio_api_url", "daraja_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read from the environment once per process."""
+    return Settings()
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the first bad variable, e.g. ``KARO_DATABASE_URL: must be a ... URL``."""
+    first = error.errors()[0]
+    name = ENV_PREFIX + "_".join(str(part) for part in first["loc"]).upper()
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{name}: {message}"
+
+
+def load_settings_or_exit() -> Settings:
+    """get_settings(), or a one-line message on stderr and exit status 2 for a malformed setting."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,72 @@
+"""Settings come from KARO_* variables; a malformed one stops start-up with one line naming it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings, get_settings, load_settings_or_exit
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "DARAJA_API_URL"):
+        monkeypatch.delenv(f"KARO_{name}", raising=False)
+    get_settings.cache_clear()
+
+
+def test_defaults_are_a_sqlite_file_here_and_no_redis() -> None:
+    settings = Settings()
+    assert settings.database_url == "sqlite:///karo.db"
+    assert settings.redis_url is None
+    assert settings.twilio_api_url is None
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://karo:pw@db:5432/karo", "postgresql+psycopg://karo:pw@db:5432/karo"),
+        ("postgresql://karo@db/karo", "postgresql+psycopg://karo@db/karo"),
+        ("postgresql+psycopg://karo@db/karo", "postgresql+psycopg://karo@db/karo"),
+        ("sqlite:////var/lib/karo/karo.db", "sqlite:////var/lib/karo/karo.db"),
+        ("", "sqlite:///karo.db"),
+    ],
+)
+def test_database_urls_are_normalised(monkeypatch: pytest.MonkeyPatch, given: str, used: str) -> None:
+    monkeypatch.setenv("KARO_DATABASE_URL", given)
+    assert Settings().database_url == used
+
+
+def test_a_blank_redis_url_means_no_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KARO_REDIS_URL", "  ")
+    assert Settings().redis_url is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "KARO_DATABASE_URL",
+            "mysql://karo@db/karo",
+            "KARO_DATABASE_URL: must be a sqlite:// or postgresql:// URL",
+        ),
+        ("KARO_REDIS_URL", "localhost:6379", "KARO_REDIS_URL: must be a redis:// or rediss:// URL"),
+        ("KARO_PUBLIC_URL", "karo.example.com", "KARO_PUBLIC_URL: must be an http:// or https:// URL"),
+        ("KARO_DARAJA_API_URL", "ftp://x", "KARO_DARAJA_API_URL: must be an http:// or https:// URL"),
+    ],
+)
+def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        load_settings_or_exit()
+    assert stopped.value.code != 0
+    assert capsys.readouterr().err == message + "\n"
+
+
+def test_settings_are_read_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KARO_PUBLIC_URL", "https://karo.example.com/")
+    first = get_settings()
+    monkeypatch.setenv("KARO_PUBLIC_URL", "https://elsewhere.example.com")
+    assert get_settings() is first
+    assert first.public_url == "https://karo.example.com"
