@@ -32,7 +32,7 @@ Machine built at import and shared; each input attaches a short-lived Hop model 
 
 from flows.conversation import Conversation, Position
 from flows.engine import offer_resume, resumable, start, step
-from flows.gsm import gsm7_length, is_gsm7
+from flows.gsm import gsm7_length, is_gsm7, sms_segments
 from flows.screen import MAX_LENGTH, Option, Screen
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Screen",
     "gsm7_length",
     "is_gsm7",
+    "sms_segments",
     "offer_resume",
     "resumable",
     "start",

@@ -51,3 +51,12 @@ def plain(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
     kept = "".join(c for c in folded if c in _PLAIN)
     return _SPACES.sub(" ", kept).strip()
+
+
+def sms_segments(text: str) -> int:
+    """SMS parts the text is billed as: GSM-7 160 alone or 153 per part; otherwise UCS-2 70 or 67."""
+    if is_gsm7(text):
+        length, single, part = gsm7_length(text), 160, 153
+    else:
+        length, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if length <= single else -(-length // part)

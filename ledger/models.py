@@ -3,6 +3,7 @@
 from ledger.attendance import AttendanceRecord
 from ledger.grading import GradeBand, GradingScale
 from ledger.journal_tables import Account, Entry, Line, Payment
+from ledger.outbox import OutboxMessage
 from ledger.payment_requests import PaymentRequestRecord
 from ledger.promises import PromiseToPay
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
@@ -18,6 +19,7 @@ __all__ = [
     "GradingScale",
     "Guardian",
     "Line",
+    "OutboxMessage",
     "Payment",
     "PaymentRequestRecord",
     "PromiseToPay",

@@ -13,6 +13,7 @@ from ledger.allocation import allocation_legs, lock_student
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
+from ledger.notices import write_receipts
 from ledger.records import Student
 
 
@@ -29,11 +30,19 @@ class Received:
 
 
 def record_payment(
-    session: Session, school_id: int, received: Received, student: Student | None, *, actor: str
+    session: Session,
+    school_id: int,
+    received: Received,
+    student: Student | None,
+    *,
+    actor: str,
+    notify: bool = True,
+    now: dt.datetime | None = None,
 ) -> tuple[Payment, bool]:
     """Post money received, once per reference. ``student=None`` puts it in suspense.
 
-    Returns (payment, created). The same reference with other details is refused.
+    Returns (payment, created). The same reference with other details is refused. With ``notify``, the
+    receipt for each guardian is written to the outbox in the same transaction as the posting.
     """
     if received.amount <= 0:
         raise InvalidAmount("a payment must be more than zero")
@@ -69,20 +78,21 @@ def record_payment(
             actor=actor,
             student_id=student.id if student else None,
         )
-        session.add(
-            Payment(
-                school_id=school_id,
-                entry_id=entry.id,
-                source=received.source,
-                reference=reference,
-                amount=received.amount,
-                student_id=student.id if student else None,
-                account_text=received.account_text,
-                payer=received.payer,
-                received_on=received.received_on,
-            )
+        payment = Payment(
+            school_id=school_id,
+            entry_id=entry.id,
+            source=received.source,
+            reference=reference,
+            amount=received.amount,
+            student_id=student.id if student else None,
+            account_text=received.account_text,
+            payer=received.payer,
+            received_on=received.received_on,
         )
+        session.add(payment)
         session.flush()
+        if notify:
+            write_receipts(session, payment, now or dt.datetime.now(dt.UTC))
         return entry
 
     entry, created = once(session, school_id, key, body, post)
@@ -93,7 +103,14 @@ def record_payment(
 
 
 def allocate_suspense(
-    session: Session, payment: Payment, student: Student, *, actor: str, on: dt.date | None = None
+    session: Session,
+    payment: Payment,
+    student: Student,
+    *,
+    actor: str,
+    on: dt.date | None = None,
+    notify: bool = True,
+    now: dt.datetime | None = None,
 ) -> tuple[Entry, bool]:
     """Move a suspense payment to the student it belongs to (once; again only after a reversal)."""
     if student.school_id != payment.school_id:
@@ -120,6 +137,8 @@ def allocate_suspense(
         )
         payment.student_id = student.id
         payment.allocation_entry_id = entry.id
+        if notify:
+            write_receipts(session, payment, now or dt.datetime.now(dt.UTC))
         return entry
 
     return once(session, payment.school_id, key, body, post)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:55:00.216498
+Create Date: 2026-11-22 04:10:29.691179
 """
 
 from __future__ import annotations
@@ -334,6 +334,73 @@ def upgrade() -> None:
         batch_op.create_index("ix_entries_student_id_id", ["student_id", "id"], unique=False)
 
     op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=True),
+        sa.Column("guardian_id", sa.Integer(), nullable=True),
+        sa.Column("student_id", sa.Integer(), nullable=True),
+        sa.Column("phone", sa.String(length=16), nullable=False),
+        sa.Column("channel", sa.String(length=12), nullable=False),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "receipt",
+                "reminder",
+                "invoice_notice",
+                "payment_failed",
+                "suspense_notice",
+                "thanks",
+                "reply",
+                name="category",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("dedupe_key", sa.String(length=160), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("template_id", sa.String(length=60), nullable=True),
+        sa.Column("template_vars", sa.JSON(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "queued",
+                "sending",
+                "sent",
+                "delivered",
+                "read",
+                "undelivered",
+                "failed",
+                name="messagestatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("provider", sa.String(length=20), nullable=True),
+        sa.Column("provider_id", sa.String(length=80), nullable=True),
+        sa.Column("failure_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["guardian_id"], ["guardians.id"], name=op.f("fk_outbox_guardian_id_guardians")
+        ),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_outbox_school_id_schools")),
+        sa.ForeignKeyConstraint(["student_id"], ["students.id"], name=op.f("fk_outbox_student_id_students")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_outbox_dedupe_key")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_guardian_id"), ["guardian_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_provider_id"), ["provider_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_school_id"), ["school_id"], unique=False)
+        batch_op.create_index("ix_outbox_status_next_attempt_at", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_student_id"), ["student_id"], unique=False)
+
+    op.create_table(
         "payment_requests",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("school_id", sa.Integer(), nullable=False),
@@ -527,6 +594,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payment_requests_phone"))
 
     op.drop_table("payment_requests")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_student_id"))
+        batch_op.drop_index("ix_outbox_status_next_attempt_at")
+        batch_op.drop_index(batch_op.f("ix_outbox_school_id"))
+        batch_op.drop_index(batch_op.f("ix_outbox_provider_id"))
+        batch_op.drop_index(batch_op.f("ix_outbox_guardian_id"))
+
+    op.drop_table("outbox")
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index("ix_entries_student_id_id")
         batch_op.drop_index(batch_op.f("ix_entries_school_id"))
