@@ -69,6 +69,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set just before the provider is called: a claimed row without it was never attempted.
+    send_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     provider: Mapped[str | None] = mapped_column(String(20))
     provider_id: Mapped[str | None] = mapped_column(String(80), index=True)
     failure_reason: Mapped[str | None] = mapped_column(Text)
@@ -143,6 +145,30 @@ def claim_due(session: Session, *, now: dt.datetime, limit: int) -> list[OutboxM
     return messages
 
 
+def mark_in_flight(message: OutboxMessage, *, provider: str, channel: str, now: dt.datetime) -> None:
+    message.provider, message.channel = provider, channel
+    message.send_started_at = now
+    message.updated_at = now
+
+
+def stale_claims(session: Session, *, now: dt.datetime, lease: dt.timedelta) -> list[OutboxMessage]:
+    """Messages a worker claimed and never finished (it died): requeue or check with the provider."""
+    return list(
+        session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.claimed_at < now - lease
+            )
+        )
+    )
+
+
+def requeue(message: OutboxMessage, *, now: dt.datetime) -> None:
+    """Back to the queue: only for a message the provider never received."""
+    message.status = MessageStatus.QUEUED
+    message.claimed_at = message.send_started_at = None
+    message.next_attempt_at = message.updated_at = now
+
+
 def record_accepted(
     message: OutboxMessage, *, provider: str, provider_id: str | None, now: dt.datetime
 ) -> None:
@@ -160,7 +186,7 @@ def record_retry(message: OutboxMessage, *, reason: str, at: dt.datetime, now: d
     message.status = MessageStatus.QUEUED
     message.failure_reason = reason
     message.next_attempt_at = at
-    message.claimed_at = None
+    message.claimed_at = message.send_started_at = None
     message.updated_at = now
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:10:29.691179
+Create Date: 2026-11-22 04:12:27.966311
 """
 
 from __future__ import annotations
@@ -380,6 +380,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("send_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("provider", sa.String(length=20), nullable=True),
         sa.Column("provider_id", sa.String(length=80), nullable=True),
         sa.Column("failure_reason", sa.Text(), nullable=True),
