@@ -1,0 +1,168 @@
+"""Pages in a real browser: Debian's chromium driven by Playwright, against the app served by uvicorn.
+
+The browser is the system's (``scripts/browser-deps`` installs it); without it these tests fail, never
+skip, so a machine that cannot run them is noticed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.bootstrap import bootstrap
+from bot.settings import Settings
+from ledger.db import make_session_factory, transaction
+from ledger.invoicing import invoice_student
+from ledger.journal_tables import PaymentSource
+from ledger.payments import Received, record_payment
+from ledger.records import School, SchoolClass, Student, Term
+from tests import builders as b
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags chromium's own connections are refused on a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TOKEN = "browser-test-token"
+TODAY = dt.date.today()
+
+
+@dataclass(frozen=True)
+class Family:
+    phone: str  # E.164, as stored and as the gateway sends it
+    guardian: str
+    children: tuple[str, ...]  # admission numbers
+
+
+# Two schools with their own codes; one phone in both, one family with a part payment, one with markup in
+# its names (which the page must show as text).
+TWO_SCHOOLS = Family("+254712000001", "Mama Otieno", ("KJA-001", "MS-100"))
+PART_PAID = Family("+254722000002", "Wanjiru Kamau", ("KJA-002",))
+MARKUP = Family("+254733000003", "Rose <b>Njeri</b>", ("KJA-003",))
+
+
+# Per module, not per session: while Playwright's sync API runs it holds an event loop in this thread,
+# which later anyio tests would trip over.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"chromium is not installed at {CHROMIUM}: run scripts/browser-deps "
+            "(as root: apt-get install -y chromium)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@dataclass(frozen=True)
+class Books:
+    """A school with one class, in a term running now."""
+
+    school: School
+    term: Term
+    grade: SchoolClass
+
+
+@pytest.fixture
+def families(engine: Engine) -> sessionmaker[Session]:
+    """Kilimani (``*384*25#``) and Mwangaza (``*384*26#``) with the three families above, invoiced."""
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        kilimani = open_books(session, "kilimani", "Kilimani Junior Academy", "*384*25#", 35_000_00)
+        mwangaza = open_books(session, "mwangaza", "Mwangaza Secondary", "*384*26#", 48_000_00)
+        achieng = pupil(session, kilimani, "KJA-001", "Achieng Otieno")
+        baraka = pupil(session, mwangaza, "MS-100", "Baraka Otieno")
+        b.guardian(session, kilimani.school, TWO_SCHOOLS.phone, achieng, name=TWO_SCHOOLS.guardian)
+        b.guardian(session, mwangaza.school, TWO_SCHOOLS.phone, baraka, name=TWO_SCHOOLS.guardian)
+        brian = pupil(session, kilimani, "KJA-002", "Brian Kamau")
+        b.guardian(session, kilimani.school, PART_PAID.phone, brian, name=PART_PAID.guardian)
+        paid = Received(PaymentSource.MPESA_PAYBILL, "TKL4AB12CD", 12_500_00, TODAY, "KJA-002", "WANJIRU")
+        record_payment(session, kilimani.school.id, paid, brian, actor="test")
+        ivy = pupil(session, kilimani, "KJA-003", "Ivy <i>Wa</i>")
+        b.guardian(session, kilimani.school, MARKUP.phone, ivy, name=MARKUP.guardian)
+    return factory
+
+
+def open_books(session: Session, slug: str, name: str, code: str, fee: int) -> Books:
+    """The school, its term and its one class, whose tuition is ``fee`` (cents)."""
+    school = b.school(session, slug=slug, paybill="522533", ussd_code=code)
+    school.name = name
+    term = b.term(session, school, f"{TODAY.year}-{(TODAY.month - 1) // 4 + 1}")
+    term.starts_on, term.ends_on = TODAY - dt.timedelta(days=20), TODAY + dt.timedelta(days=60)
+    term.due_on = TODAY + dt.timedelta(days=10)
+    grade = b.school_class(session, school, "Grade 6")
+    b.fees(session, term, grade, {b.vote_head(session, school, "Tuition", 10): fee})
+    return Books(school, term, grade)
+
+
+def pupil(session: Session, books: Books, adm: str, name: str) -> Student:
+    """A child in the school's class, invoiced for the term."""
+    child = b.student(session, books.grade, adm, name)
+    invoice_student(session, child, books.term, actor="test")
+    return child
+
+
+def sandbox_app(engine: Engine, *, sandbox: bool = True, token: str | None = TOKEN) -> FastAPI:
+    """The app as ``karo demo`` builds it (no Redis: sessions in-process), on the test database."""
+    return create_app(bootstrap(Settings(sandbox=sandbox, webhook_token=token), engine=engine))
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on a free 127.0.0.1 port in a background thread; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start", pytrace=False)
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def sandbox_url(engine: Engine, families: sessionmaker[Session]) -> Iterator[str]:
+    with serving(sandbox_app(engine)) as base:
+        yield f"{base}/sandbox"
