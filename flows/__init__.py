@@ -22,6 +22,11 @@ The API the channels use::
         At most 160 GSM-7 characters; USSD sends ``("END " if end else "CON ") + render()``.
     Conversation.to_dict() / Conversation.from_dict(d)
         JSON-able round trip for the session store.
+    converse(conversation | None, phone, text, ports) -> (Conversation, Screen)
+        SMS and WhatsApp (by phone, 30 minutes): a keyword in English or Kiswahili (BAL/SALIO,
+        PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO, HELP/MSAADA, STOP/ACHA,
+        START/ANZA) is answered at once within two SMS and closes the conversation; anything else is
+        ``start`` or ``step``. See ``flows.keywords``.
 
 Inside: one module per flow (identify, menu, balance, statement, attendance, results, pay, promise,
 language, reminders, resume), each with an Enum of states, a transition table and one ``transitions``
@@ -33,6 +38,7 @@ Machine built at import and shared; each input attaches a short-lived Hop model 
 from flows.conversation import Conversation, Position
 from flows.engine import offer_resume, resumable, start, step
 from flows.gsm import gsm7_length, is_gsm7, sms_segments
+from flows.keywords import converse
 from flows.screen import MAX_LENGTH, Option, Screen
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "Option",
     "Position",
     "Screen",
+    "converse",
     "gsm7_length",
     "is_gsm7",
     "sms_segments",

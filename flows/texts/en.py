@@ -109,4 +109,35 @@ TEXTS: dict[str, str] = {
     "resume_ask": "Continue where you left off?",
     "resume_continue": "Continue",
     "resume_restart": "Start again",
+    # SMS and WhatsApp keywords: each spelling, then the replies (flows.keywords)
+    "kw_word_balance": "BAL",
+    "kw_word_pay": "PAY",
+    "kw_word_statement": "STMT",
+    "kw_word_attendance": "ATT",
+    "kw_word_results": "RES",
+    "kw_word_help": "HELP",
+    "kw_word_stop": "STOP",
+    "kw_word_start": "START",
+    "kw_help": (
+        "Karo keywords:\n"
+        "BAL - fee balance\n"
+        "PAY <amount> - pay by M-Pesa\n"
+        "STMT - statement\n"
+        "ATT - attendance\n"
+        "RES - exam results\n"
+        "Add <adm no.> for one child.\n"
+        "STOP / START - reminders off / on\n"
+        "Any other message - menu\n"
+        "HELP - this list. Kiswahili: MSAADA"
+    ),
+    "kw_stopped": "Fee reminders are now off. Receipts still come. Reply START to turn them back on.",
+    "kw_started": "Fee reminders are now on. Reply STOP to turn them off.",
+    "kw_not_shown": "Not shown: {adms}. Reply {keyword} <adm no.> for one child.",
+    "kw_no_child": "No child with Adm No. {adm}. Reply with one of:",
+    "kw_which": "Which child? Reply with one of:",
+    "kw_pay_hint": "To pay, reply PAY <amount>.",
+    "kw_pay_hint_adm": "To pay, reply PAY <amount> <adm no.>.",
+    "kw_pay_how": "To pay by M-Pesa, reply with the amount in digits, e.g. {example}.",
+    "kw_pay_range": "You can pay KES 10 to 250,000 at a time, e.g. {example}.",
+    "kw_pay_ambiguous": "More than one child has Adm No. {adm}. To pay, send HI and choose Pay fees.",
 }

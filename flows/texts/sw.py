@@ -110,4 +110,35 @@ TEXTS: dict[str, str] = {
     "resume_ask": "Endelea ulipoachia?",
     "resume_continue": "Endelea",
     "resume_restart": "Anza upya",
+    # SMS and WhatsApp keywords: each spelling, then the replies (flows.keywords)
+    "kw_word_balance": "SALIO",
+    "kw_word_pay": "LIPA",
+    "kw_word_statement": "STMT",
+    "kw_word_attendance": "MAHUDHURIO",
+    "kw_word_results": "MATOKEO",
+    "kw_word_help": "MSAADA",
+    "kw_word_stop": "ACHA",
+    "kw_word_start": "ANZA",
+    "kw_help": (
+        "Maneno ya Karo:\n"
+        "SALIO - salio la karo\n"
+        "LIPA <kiasi> - lipa kwa M-Pesa\n"
+        "STMT - taarifa ya malipo\n"
+        "MAHUDHURIO - mahudhurio\n"
+        "MATOKEO - matokeo ya mitihani\n"
+        "Ongeza <adm no.> kwa mtoto mmoja.\n"
+        "ACHA / ANZA - zima / washa vikumbusho\n"
+        "Ujumbe mwingine - menyu\n"
+        "MSAADA - orodha hii. English: HELP"
+    ),
+    "kw_stopped": "Vikumbusho vya karo vimezimwa. Risiti bado hutumwa. Jibu ANZA kuviwasha tena.",
+    "kw_started": "Vikumbusho vya karo vimewashwa. Jibu ACHA kuvizima.",
+    "kw_not_shown": "Hawajaonyeshwa: {adms}. Jibu {keyword} <adm no.> kwa mtoto mmoja.",
+    "kw_no_child": "Hakuna mtoto mwenye Adm No. {adm}. Jibu kwa mojawapo ya:",
+    "kw_which": "Mtoto yupi? Jibu kwa mojawapo ya:",
+    "kw_pay_hint": "Kulipa, jibu LIPA <kiasi>.",
+    "kw_pay_hint_adm": "Kulipa, jibu LIPA <kiasi> <adm no.>.",
+    "kw_pay_how": "Kulipa kwa M-Pesa, jibu kwa kiasi kwa tarakimu, mfano {example}.",
+    "kw_pay_range": "Unaweza kulipa KES 10 hadi 250,000 kwa wakati mmoja, mfano {example}.",
+    "kw_pay_ambiguous": "Zaidi ya mtoto mmoja ana Adm No. {adm}. Kulipa, tuma HABARI na uchague Lipa karo.",
 }

@@ -1,0 +1,122 @@
+"""SMS and WhatsApp: keywords in English and Kiswahili, and the USSD menus as text for anything else.
+
+    converse(conversation, phone, text, ports) -> (Conversation, Screen)
+        ``conversation``: the phone's live conversation (the channel keeps it 30 minutes), or None.
+
+A message whose first word is a keyword is answered at once, whatever screen the conversation was on:
+BAL/SALIO, PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO (each with an optional
+admission number), HELP/MSAADA, STOP/ACHA, START/ANZA. Case does not matter, nor punctuation or spaces
+around it (``Bal.``, ``*salio*``, ``pay5000``). The reply stands alone, within two SMS segments in GSM-7,
+and closes any conversation in progress: the next message that is no keyword starts at the menu, so a
+digit typed after a keyword never answers a screen the parent no longer has in front of them.
+
+Language: a keyword is in one language and the reply is in that language, whatever the guardian's stored
+preference (which it does not change): SALIO from an English-speaking guardian is answered in Kiswahili,
+BAL from a Kiswahili one in English. STMT, the same in both, is answered in the stored language.
+
+STOP/ACHA and START/ANZA turn fee reminders off or on in every school the phone is a guardian in. PAY has
+no confirm step: see ``flows.keyword_pay``. A phone that is no guardian gets the USSD's polite reply,
+naming nobody, whatever it sends.
+
+Anything else ("hi", "habari", "1", "0") goes to the USSD flows: with no live conversation (or an ended
+one) it starts one, ``flows.start``, whose screen is the menu as text with numbered options; otherwise it
+is the next input, ``flows.step``. A screen that ends closes the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flows.conversation import Conversation
+from flows.engine import start, step
+from flows.family import Family
+from flows.keyword_pay import pay_reply
+from flows.keyword_reads import attendance_reply, balance_reply, results_reply, statement_reply
+from flows.ports import Ports
+from flows.screen import Screen
+from flows.segments import shorten
+from flows.texts import LANGUAGES, text
+
+Answer = Callable[[Family, Sequence[str]], str]
+
+_HEAD = re.compile(r"\W*([^\W\d_]+)(?![^\W\d_])(.*)", re.DOTALL)  # leading letters, then the rest
+_EDGES = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())  # ASCII punctuation
+
+
+@dataclass(frozen=True)
+class Keyword:
+    action: str  # balance, pay, statement, attendance, results, help, stop, start
+    language: str | None  # None: spelt the same in both languages
+    args: tuple[str, ...]  # the words after it, without surrounding punctuation
+
+
+def stop(family: Family, args: Sequence[str]) -> str:
+    return _set_reminders(family, on=False)
+
+
+def restart(family: Family, args: Sequence[str]) -> str:
+    return _set_reminders(family, on=True)
+
+
+def _set_reminders(family: Family, *, on: bool) -> str:
+    for school_id in family.school_ids:
+        family.ports.directory.set_reminders(family.phone, school_id, on)
+    return family.t("kw_started" if on else "kw_stopped")
+
+
+ANSWERS: dict[str, Answer] = {
+    "balance": balance_reply,
+    "pay": pay_reply,
+    "statement": statement_reply,
+    "attendance": attendance_reply,
+    "results": results_reply,
+    "help": lambda family, args: family.t("kw_help"),
+    "stop": stop,
+    "start": restart,
+}
+
+
+def spellings() -> dict[str, tuple[str, str | None]]:
+    """Each keyword as typed (upper case) -> its action and language, from the texts of both languages."""
+    table: dict[str, tuple[str, str | None]] = {}
+    for language in LANGUAGES:
+        for action in ANSWERS:
+            word = text(language, f"kw_word_{action}").upper()
+            _, seen_in = table.get(word, (action, language))
+            table[word] = (action, language if seen_in == language else None)
+    return table
+
+
+SPELLINGS = spellings()
+
+
+def parse(message: str) -> Keyword | None:
+    """The keyword the message starts with, and the words after it; None when it starts with none."""
+    match = _HEAD.fullmatch(message)
+    found = SPELLINGS.get(match.group(1).upper()) if match else None
+    if match is None or found is None:
+        return None
+    words = (word.strip(_EDGES) for word in match.group(2).split())
+    return Keyword(found[0], found[1], tuple(word for word in words if word))
+
+
+def converse(
+    conversation: Conversation | None, phone: str, text: str, ports: Ports
+) -> tuple[Conversation, Screen]:
+    """The reply to one text message from ``phone``, and the conversation to keep for its next one."""
+    keyword = parse(text)
+    if keyword is None:
+        if conversation is None or conversation.ended or conversation.phone != phone:
+            return start(phone, ports)
+        return step(conversation, text, ports)
+    family = Family.find(phone, ports, keyword.language)
+    if family is None:
+        return Conversation(phone=phone, ended=True), Screen(_unknown(), end=True)
+    reply = ANSWERS[keyword.action](family, keyword.args)
+    return Conversation(phone=phone, language=family.language, ended=True), Screen(shorten(reply), end=True)
+
+
+def _unknown() -> str:
+    return text("en", "unknown")  # in both languages already
