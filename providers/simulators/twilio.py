@@ -1,0 +1,252 @@
+"""A local Twilio Messages API: ``POST /2010-04-01/Accounts/{sid}/Messages.json`` answered as Twilio does,
+with the WhatsApp 24-hour rule, signed status callbacks, and a signed inbound injector (``/_sim/inbound``).
+
+As the provider reference says, a free-form WhatsApp message outside the window is accepted (201, ``queued``)
+and then fails: its status callback is ``failed`` with ``ErrorCode=63016``. Faults for ``POST /_sim/fail``:
+``{"status": 429}``, ``{"status": 500}``, ``{"status": 400, "code": 21211, "message": "..."}``,
+``{"delay": 3}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from twilio.request_validator import RequestValidator
+
+from providers.simulators.callbacks import Callback, Schedule
+from providers.simulators.common import ControlError, SimulatorState, control_error, control_routes, json_body
+from providers.simulators.segments import sms_segments
+from providers.simulators.twilio_rules import (
+    Refusal,
+    check_request,
+    fault_refusal,
+    outcome,
+    split_channel,
+    status_form,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class TwilioConfig:
+    """The simulator's settings; change them with ``POST /_sim/config``."""
+
+    account_sid: str = "AC" + "0" * 32
+    auth_token: str = "simulator-token"
+    whatsapp_number: str = "+14155238886"  # our WhatsApp sender (without the whatsapp: prefix)
+    sms_number: str = "+15005550006"  # our SMS number: the To of injected inbound SMS
+    whatsapp_url: str | None = None  # Karo's /twilio/whatsapp
+    sms_url: str | None = None  # Karo's /twilio/sms
+    templates: dict[str, bool] = dataclasses.field(
+        default_factory=dict
+    )  # ContentSid -> approved (empty: any HX)
+    undeliverable: frozenset[str] = frozenset()  # numbers whose messages end undelivered (30003)
+    window_hours: float = 24.0
+    delay: float = 0.05  # seconds before the status callbacks go out
+    duplicate: bool = False  # post every callback twice
+    reorder: bool = False  # post a message's callbacks last-first (delivered before sent)
+
+
+class TwilioSimulator(SimulatorState[TwilioConfig]):
+    """Everything the Twilio simulator knows, including when each WhatsApp user last wrote to us."""
+
+    def __init__(
+        self, config: TwilioConfig | None = None, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
+        super().__init__(config or TwilioConfig())
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._last_inbound: dict[str, dt.datetime] = {}
+
+    def on_reset(self) -> None:
+        self._last_inbound.clear()
+
+    def note_inbound(self, phone: str, at: dt.datetime) -> None:
+        """``phone`` wrote to our WhatsApp number at ``at``: its 24-hour window runs from then."""
+        with self.lock:
+            self._last_inbound[phone] = max(at, self._last_inbound.get(phone, at))
+
+    def in_window(self, phone: str) -> bool:
+        with self.lock:
+            last = self._last_inbound.get(phone)
+        return last is not None and self.clock() - last < dt.timedelta(hours=self.config.window_hours)
+
+    def accept(self, form: Any, fault: dict[str, Any]) -> tuple[dict[str, Any], list[Callback]]:
+        """Validate a Messages.json form (``Refusal`` if Twilio, or a scripted fault, would); record it;
+        return it with the status callbacks to post."""
+        cfg = self.config
+        try:
+            if fault.get("status"):
+                raise fault_refusal(fault)
+            check_request(form, cfg.whatsapp_number, cfg.templates)
+        except Refusal as refusal:
+            self.record(_message(form, None, "rejected", refusal.code))
+            raise
+        channel, phone = split_channel(str(form["To"]))
+        content_sid = form.get("ContentSid")
+        approved = bool(content_sid) and cfg.templates.get(str(content_sid), True)
+        fate = outcome(channel, approved, self.in_window(phone), phone in cfg.undeliverable)
+        message = _message(form, "SM" + secrets.token_hex(16), fate.final, fate.error_code)
+        self.record(message)
+        url = form.get("StatusCallback")
+        if not url:
+            return message, []
+        validator = RequestValidator(cfg.auth_token)
+        callbacks = []
+        for status in fate.statuses:
+            body = status_form(message, status, cfg.account_sid, fate.error_code)
+            signature = validator.compute_signature(str(url), body)
+            callbacks.append(Callback(str(url), body, {"X-Twilio-Signature": signature}))
+        return message, callbacks
+
+    def schedule(self) -> Schedule:
+        cfg = self.config
+        return Schedule(cfg.delay, cfg.duplicate, cfg.reorder, retries=0)  # Twilio does not retry callbacks
+
+
+def _message(form: Any, sid: str | None, status: str, error_code: int | None) -> dict[str, Any]:
+    to = str(form.get("To", ""))
+    return {
+        "sid": sid,
+        "to": to,
+        "from": str(form.get("From", "")),
+        "body": form.get("Body"),
+        "content_sid": form.get("ContentSid"),
+        "content_variables": form.get("ContentVariables"),
+        "status_callback": form.get("StatusCallback"),
+        "channel": split_channel(to)[0],
+        "status": status,  # where it ends up; the send answer itself always says "queued"
+        "error_code": error_code,
+        "accepted": sid is not None,
+        "at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+
+
+def _resource(message: dict[str, Any], account_sid: str) -> dict[str, Any]:
+    """The Message resource Twilio answers a create with."""
+    now = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{message['sid']}"
+    return {
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "body": message["body"] or "",
+        "date_created": now,
+        "date_sent": None,
+        "date_updated": now,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": message["from"],
+        "messaging_service_sid": None,
+        "num_media": "0",
+        "num_segments": str(sms_segments(message["body"] or "")),
+        "price": None,
+        "price_unit": "USD",
+        "sid": message["sid"],
+        "status": "queued",
+        "subresource_uris": {"media": f"{uri}/Media.json"},
+        "to": message["to"],
+        "uri": f"{uri}.json",
+    }
+
+
+def _authorised(request: Request, cfg: TwilioConfig, account_sid: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic ") or account_sid != cfg.account_sid:
+        return False
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except ValueError:
+        return False
+    return secrets.compare_digest(f"{user}:{password}", f"{cfg.account_sid}:{cfg.auth_token}")
+
+
+def create_app(sim: TwilioSimulator | None = None) -> Starlette:
+    """The simulator as an ASGI app; its state is ``app.state.sim``."""
+    sim = sim or TwilioSimulator()
+
+    async def create(request: Request) -> Response:
+        cfg = sim.config
+        if not _authorised(request, cfg, request.path_params["sid"]):
+            return JSONResponse(Refusal(401, 20003).document(), status_code=401)
+        form = await request.form()
+        fault = sim.take_fault() or {}
+        if fault.get("delay"):
+            await asyncio.sleep(float(fault["delay"]))
+        try:
+            message, callbacks = sim.accept(form, fault)
+        except Refusal as refusal:
+            return JSONResponse(refusal.document(), status_code=refusal.status)
+        sim.poster.schedule(callbacks, sim.schedule())
+        return JSONResponse(_resource(message, cfg.account_sid), status_code=201)
+
+    async def inbound(request: Request) -> Response:
+        body = await json_body(request)
+        if not body.get("from"):
+            raise ControlError("give at least a 'from' (E.164) and a 'body'")
+        form, url = _inbound(sim, body)
+        status = None
+        if url:
+            signature = RequestValidator(sim.config.auth_token).compute_signature(url, form)
+            callback = Callback(url, form, {"X-Twilio-Signature": signature})
+            for _ in range(2 if sim.config.duplicate else 1):
+                status = await run_in_threadpool(sim.poster.post_now, callback)
+        return JSONResponse({"sid": form["MessageSid"], "status_code": status, "form": form})
+
+    routes = [
+        Route("/2010-04-01/Accounts/{sid}/Messages.json", create, methods=["POST"]),
+        Route("/_sim/inbound", inbound, methods=["POST"]),
+        *control_routes(sim),
+    ]
+    app = Starlette(routes=routes, exception_handlers={ControlError: control_error})
+    app.state.sim = sim
+    return app
+
+
+def _inbound(sim: TwilioSimulator, body: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+    """The webhook form for an injected inbound message, and the URL to post it to (if set)."""
+    cfg, phone, channel = sim.config, str(body["from"]), str(body.get("channel", "whatsapp"))
+    if channel not in ("whatsapp", "sms"):
+        raise ControlError("channel is 'whatsapp' or 'sms'")
+    sid = "SM" + secrets.token_hex(16)
+    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    to = str(body.get("to") or (cfg.whatsapp_number if channel == "whatsapp" else cfg.sms_number))
+    form = {
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": cfg.account_sid,
+        "From": prefix + phone,
+        "To": prefix + to,
+        "Body": str(body.get("body", "")),
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+    }
+    if channel == "whatsapp":
+        form |= _whatsapp_fields(body, phone)
+        at = dt.datetime.fromisoformat(body["at"]) if body.get("at") else sim.clock()
+        sim.note_inbound(phone, at if at.tzinfo else at.replace(tzinfo=dt.UTC))
+    return form, cfg.whatsapp_url if channel == "whatsapp" else cfg.sms_url
+
+
+def _whatsapp_fields(body: dict[str, Any], phone: str) -> dict[str, str]:
+    fields = {
+        "ProfileName": str(body.get("profile_name", "Parent")),
+        "WaId": phone.lstrip("+"),
+        "MessageType": "button" if body.get("button_payload") else "text",
+    }
+    if body.get("button_payload"):
+        fields["ButtonPayload"] = str(body["button_payload"])
+        fields["ButtonText"] = str(body.get("button_text") or body.get("body", ""))
+    return fields

@@ -1,0 +1,177 @@
+"""Twilio SMS and WhatsApp: send through the official SDK, parse and verify Twilio's signed webhooks.
+
+The SDK's ``Api`` domain carries its host as ``base_url``; setting it to ``api_url`` sends the unchanged SDK
+request (auth, form, error parsing) to the simulator or the real API. The SDK's default HTTP client has no
+timeout, so ours always sets one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import requests
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from providers.inbound import IncomingMessage, MalformedCallback, optional, required
+from providers.messaging import DeliveryUpdate, SendResult, TransientSendError
+
+PROVIDER = "twilio"
+WHATSAPP = "whatsapp:"
+STATUS_PATH = "/twilio/status"
+# Twilio's MessageStatus words, folded into the DeliveryUpdate vocabulary. The early ones (queued, sending,
+# accepted, scheduled) only say Twilio has the message, which is what "sent" means to the outbox.
+STATUSES = {
+    "queued": "sent",
+    "accepted": "sent",
+    "scheduled": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "partially_delivered": "undelivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
+# The SDK reads TWILIO_EDGE / TWILIO_REGION from os.environ unless given a mapping; empty values keep the
+# host exactly as configured (an edge would rewrite the simulator's host).
+_NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
+
+
+class TwilioMessaging:
+    """An ``SmsSender`` and ``WhatsAppSender`` over Twilio's Messages API.
+
+    ``api_url`` replaces ``https://api.twilio.com`` (the simulator in tests and the demo). ``sms_from`` and
+    ``whatsapp_from`` are our numbers (``whatsapp_from`` with or without the ``whatsapp:`` prefix). When
+    ``callback_base_url`` (Karo's public URL) is given, every message asks for status callbacks at
+    ``{callback_base_url}/twilio/status``.
+    """
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        api_url: str | None = None,
+        sms_from: str | None = None,
+        whatsapp_from: str | None = None,
+        timeout: float = 10,
+        *,
+        callback_base_url: str | None = None,
+    ) -> None:
+        http = TwilioHttpClient(timeout=timeout)
+        self._client = Client(account_sid, auth_token, http_client=http, environment=_NO_ENVIRONMENT)
+        if api_url:
+            self._client.api.base_url = api_url.rstrip("/")
+        self._sms_from = sms_from
+        self._whatsapp_from = whatsapp_address(whatsapp_from) if whatsapp_from else None
+        self._status_callback = callback_base_url.rstrip("/") + STATUS_PATH if callback_base_url else None
+
+    def send_sms(self, to: str, body: str, *, sender_id: str | None = None) -> SendResult:
+        """Send an SMS from ``sender_id`` (or our SMS number) to one E.164 number."""
+        sender = sender_id or self._sms_from
+        if not sender:
+            raise RuntimeError("TwilioMessaging has no SMS sender: set sms_from")
+        return self._create(to=to, from_=sender, body=body)
+
+    def send_whatsapp(self, to: str, body: str) -> SendResult:
+        """Free-form WhatsApp text: Twilio fails it with 63016 outside the 24-hour window."""
+        return self._create(to=whatsapp_address(to), from_=self._require_whatsapp(), body=body)
+
+    def send_template(self, to: str, template_id: str, variables: dict[str, str]) -> SendResult:
+        """An approved Content template (``template_id`` is its ``HX...`` ContentSid), with no Body."""
+        return self._create(
+            to=whatsapp_address(to),
+            from_=self._require_whatsapp(),
+            content_sid=template_id,
+            content_variables=json.dumps(variables),
+        )
+
+    def _require_whatsapp(self) -> str:
+        if not self._whatsapp_from:
+            raise RuntimeError("TwilioMessaging has no WhatsApp sender: set whatsapp_from")
+        return self._whatsapp_from
+
+    def _create(self, **fields: str) -> SendResult:
+        if self._status_callback:
+            fields["status_callback"] = self._status_callback
+        try:
+            message = self._client.messages.create(**fields)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            return _refused_or_raise(exc)
+        except requests.RequestException as exc:  # timeouts and refused connections
+            raise TransientSendError(f"no answer from Twilio: {type(exc).__name__}") from exc
+        if message.error_code:
+            reason = f"{message.error_code} {message.error_message or ''}".strip()
+            return SendResult(
+                accepted=False, provider_id=message.sid, status=str(message.status), reason=reason
+            )
+        return SendResult(accepted=True, provider_id=message.sid, status=str(message.status))
+
+
+def _refused_or_raise(exc: TwilioRestException | TwilioServiceException) -> SendResult:
+    """Throttles and outages raise ``TransientSendError``; any other 4xx is a refusal with its code."""
+    if isinstance(exc, TwilioRestException):
+        message = str(exc.msg).removeprefix("Unable to create record: ")
+    else:
+        message = exc.detail or exc.title
+    reason = f"{exc.code} {message}".strip()
+    if exc.status == 429 or exc.status >= 500:
+        raise TransientSendError(f"HTTP {exc.status}: {reason}") from exc
+    return SendResult(accepted=False, status=f"HTTP {exc.status}", reason=reason)
+
+
+def whatsapp_address(phone: str) -> str:
+    """``+2547...`` as Twilio's WhatsApp address ``whatsapp:+2547...`` (unchanged if already one)."""
+    return phone if phone.startswith(WHATSAPP) else WHATSAPP + phone
+
+
+def _strip_channel(address: str) -> tuple[str, str]:
+    if address.startswith(WHATSAPP):
+        return "whatsapp", address.removeprefix(WHATSAPP)
+    return "sms", address
+
+
+def parse_status_callback(form: Mapping[str, str]) -> DeliveryUpdate:
+    """A status callback (``MessageSid``, ``MessageStatus``, ``ErrorCode``...) as a ``DeliveryUpdate``."""
+    raw = form.get("MessageStatus") or form.get("SmsStatus")
+    if not raw or raw not in STATUSES:
+        raise MalformedCallback(f"unknown or missing MessageStatus {raw!r}")
+    code = optional(form, "ErrorCode")
+    message = optional(form, "ErrorMessage")
+    reason = " ".join(part for part in (code, message) if part) or None
+    if reason is None and raw in ("partially_delivered", "canceled"):
+        reason = raw
+    return DeliveryUpdate(
+        provider=PROVIDER, provider_id=required(form, "MessageSid"), status=STATUSES[raw], reason=reason
+    )
+
+
+def parse_inbound(form: Mapping[str, str]) -> IncomingMessage:
+    """An inbound SMS or WhatsApp webhook (``From``, ``To``, ``Body``, ``MessageSid``, ``ButtonPayload``)."""
+    channel, phone = _strip_channel(required(form, "From"))
+    _, to = _strip_channel(required(form, "To"))
+    return IncomingMessage(
+        provider=PROVIDER,
+        provider_id=required(form, "MessageSid"),
+        phone=phone,
+        text=str(form.get("Body") or ""),
+        to=to,
+        received_at=None,  # Twilio's inbound webhook carries no timestamp: the receiver's clock decides
+        channel=channel,
+        button_payload=optional(form, "ButtonPayload"),
+    )
+
+
+def verify_signature(auth_token: str, url: str, form: Mapping[str, str], signature: str | None) -> bool:
+    """Whether ``signature`` (X-Twilio-Signature) signs ``url`` and every param of ``form``.
+
+    ``url`` must be the URL exactly as Twilio called it (our public URL, with the query string). A missing
+    signature fails. Pass a multi-valued form (Starlette ``FormData``) as is.
+    """
+    if not signature:
+        return False
+    return bool(RequestValidator(auth_token).validate(url, form, signature))
