@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from bot.bootstrap import Services, bootstrap
-from bot.channels import ussd_handler
-from bot.routes import health, home, sandbox, ussd
+from bot.channels import compose_channels
+from bot.routes import health, home, messages, sandbox, ussd
 from bot.settings import get_settings
 
 
@@ -14,10 +14,12 @@ def create_app(services: Services) -> FastAPI:
     """The web app over ``services``; routes find them on ``app.state.services``."""
     app = FastAPI(title="Karo", docs_url=None, redoc_url=None)
     app.state.services = services
-    app.state.ussd = ussd_handler(services)
+    channels = compose_channels(services)
+    app.state.ussd, app.state.inbound = channels.ussd, channels.inbound
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(ussd.router)
+    app.include_router(messages.router)
     if services.settings.sandbox:
         app.include_router(sandbox.router)
     return app

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from bot.bootstrap import Services
 from bot.directory import LedgerDirectory, NairobiClock, RecordingPayments
+from bot.inbound import InboundHandler
 from bot.sessions import MemorySessionStore, RedisSessionStore, SessionStore
 from bot.ussd.handler import UssdHandler
 from flows.ports import Ports
 from ledger.records import School
+
+
+@dataclass(frozen=True)
+class Channels:
+    store: SessionStore
+    ussd: UssdHandler
+    inbound: InboundHandler
 
 
 def session_store(services: Services) -> SessionStore:
@@ -38,5 +48,15 @@ def school_for_code(services: Services) -> Callable[[str], int | None]:
     return lookup
 
 
-def ussd_handler(services: Services) -> UssdHandler:
-    return UssdHandler(session_store(services), parent_ports(services, "ussd"), school_for_code(services))
+def compose_channels(services: Services, store: SessionStore | None = None) -> Channels:
+    store = store if store is not None else session_store(services)
+    return Channels(
+        store=store,
+        ussd=UssdHandler(store, parent_ports(services, "ussd"), school_for_code(services)),
+        inbound=InboundHandler(
+            store,
+            lambda channel: parent_ports(services, channel),
+            services.sessions,
+            lambda: dt.datetime.now(dt.UTC),
+        ),
+    )

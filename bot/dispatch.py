@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.ratelimit import RateLimiter
 from ledger import outbox
 from ledger.outbox import OutboxMessage
+from ledger.parents import refuses
+from ledger.records import Guardian
 from providers.messaging import SendResult, SmsSender, TransientSendError, WhatsAppSender
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ class Dispatcher:
 
     def _send_one(self, item: Outgoing, report: DispatchReport) -> None:
         provider, channel, send = self._route(item)
+        if self._opted_out(item, provider, channel, report):
+            return
         self.limiter.acquire(provider)
         with self.sessions.begin() as session:
             outbox.mark_in_flight(
@@ -107,6 +111,19 @@ class Dispatcher:
             self._retry_or_fail(item, provider, f"unexpected error: {error}", report)
             return
         self._record(item, provider, result, report)
+
+    def _opted_out(self, item: Outgoing, provider: str, channel: str, report: DispatchReport) -> bool:
+        """Checked at the last moment, so a STOP that arrived after the message was written still counts."""
+        with self.sessions.begin() as session:
+            row = self._row(session, item)
+            guardian = session.get(Guardian, row.guardian_id) if row.guardian_id else None
+            if guardian is None or not refuses(guardian.opted_out, row.category.value, channel):
+                return False
+            outbox.record_refused(
+                row, provider=provider, reason="not sent: the parent opted out", now=self.clock()
+            )
+            report.refused += 1
+            return True
 
     def _route(self, item: Outgoing) -> tuple[str, str, Callable[[], SendResult]]:
         """WhatsApp inside the 24-hour window, an approved template outside it where there is one, else SMS.

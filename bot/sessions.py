@@ -32,6 +32,14 @@ class SessionStore(Protocol):
         """A context manager holding ``key`` exclusively."""
         ...
 
+    def claim(self, key: str, ttl_seconds: int) -> bool:
+        """True for the first caller only (atomic): how a redelivered webhook is recognised."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Give a claim back (the work it guarded failed), so a redelivery is handled."""
+        ...
+
 
 class RedisSessionStore:
     def __init__(self, redis: Redis, prefix: str = "karo:") -> None:
@@ -47,6 +55,12 @@ class RedisSessionStore:
 
     def delete(self, key: str) -> None:
         self.redis.delete(self.prefix + key)
+
+    def claim(self, key: str, ttl_seconds: int) -> bool:
+        return bool(self.redis.set(self.prefix + "claim:" + key, 1, nx=True, ex=ttl_seconds))
+
+    def release(self, key: str) -> None:
+        self.redis.delete(self.prefix + "claim:" + key)
 
     @contextmanager
     def lock(self, key: str) -> Iterator[None]:
@@ -83,6 +97,16 @@ class MemorySessionStore:
 
     def delete(self, key: str) -> None:
         self._data.pop(key, None)
+
+    def claim(self, key: str, ttl_seconds: int) -> bool:
+        with self._guard:
+            if self.load("claim:" + key) is not None:
+                return False
+            self.save("claim:" + key, {}, ttl_seconds)
+            return True
+
+    def release(self, key: str) -> None:
+        self.delete("claim:" + key)
 
     @contextmanager
     def lock(self, key: str) -> Iterator[None]:

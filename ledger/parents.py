@@ -87,3 +87,22 @@ def set_reminders(session: Session, phone: str, school_id: int, on: bool) -> Non
     if not on:
         opted_out.add(REMINDERS)
     guardian.opted_out = sorted(opted_out)
+
+
+SMS = "sms"  # the phone refused our SMS sender id (Africa's Talking's opt-out callback)
+
+
+def opt_out_everywhere(session: Session, phone: str, token: str) -> int:
+    """Record an opt-out (``reminders``, ``sms`` or ``all``) for this phone in every school it is in."""
+    guardians = list(session.scalars(select(Guardian).where(Guardian.phone == phone)))
+    for guardian in guardians:
+        guardian.opted_out = sorted(set(guardian.opted_out or []) | {token})
+    return len(guardians)
+
+
+def refuses(opted_out: list[str] | None, category: str, channel: str) -> bool:
+    """Whether a guardian with these opt-outs must not be sent a ``category`` message on ``channel``."""
+    tokens = set(opted_out or [])
+    if EVERYTHING in tokens or (channel == SMS and SMS in tokens):
+        return category != "reply"  # a parent who writes to us still gets the answer they asked for
+    return category == "reminder" and REMINDERS in tokens

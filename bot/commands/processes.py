@@ -60,8 +60,14 @@ def scheduler() -> None:
     cron.start()  # type: ignore[no-untyped-call]  # rq 3.0 leaves start() unannotated
 
 
+OUTBOX_SWEEP_SECONDS = 15  # how long a queued message (or a retry that fell due) waits for a worker at most
+
+
 def register_cron_jobs(cron: CronScheduler) -> None:
-    """Periodic jobs register here (reminders, outbox sweeps, STK queries); none exist yet."""
+    """Karo's periodic jobs: the outbox sweep (reminders and STK queries join it later)."""
+    from bot.jobs import dispatch_outbox
+
+    cron.register(dispatch_outbox, queue_name=QUEUES[0], interval=OUTBOX_SWEEP_SECONDS, job_timeout=600)
 
 
 def queue_connection(settings: Settings, process: str) -> Redis:
