@@ -86,7 +86,7 @@ class StkCallback:
 
 @dataclass(frozen=True)
 class C2BPayment:
-    """A Paybill payment (validation or confirmation body). The phone is masked or hashed: never match on it."""
+    """A Paybill payment (validation or confirmation). The phone is masked or hashed: never match on it."""
 
     trans_id: str  # the M-Pesa receipt: the same namespace as StkCallback.receipt
     trans_time: dt.datetime  # Nairobi time
