@@ -1,16 +1,30 @@
-"""``karo demo``: a seeded demo school in a SQLite file, served on this machine with the sandbox phone."""
+"""``karo demo``: a seeded demo school in a SQLite file, served on this machine with the sandbox phone.
+
+With no SMS or WhatsApp provider configured (the usual case) it also runs the Africa's Talking and Twilio
+simulators, and sends from the outbox in-process, so the sandbox's WhatsApp chat and SMS inbox show what
+Karo sends.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import secrets
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import click
 import uvicorn
+from fastapi import FastAPI
 
-from bot.commands.support import open_services, parse_date
+from bot.bootstrap import Services
+from bot.commands.support import Refused, open_services, parse_date
 from bot.settings import load_settings_or_exit
+
+SEND_EVERY_SECONDS = 0.5  # the sandbox's chat should answer about as fast as a phone would
+# Requests the sandbox's chat makes every 1.5 s, and its questions to the simulators: kept out of the log.
+QUIET_PATHS = ("/sandbox/chat?", "/_sim/")
 
 
 @click.command()
@@ -28,7 +42,6 @@ from bot.settings import load_settings_or_exit
 @click.option("--today", "today_text", hidden=True, help="Seed as if it were this day (YYYY-MM-DD).")
 def demo(db_path: Path, host: str, port: int, no_serve: bool, today_text: str | None) -> None:
     """Migrate and seed a demo database (safe to run again), then serve it."""
-    from bot.app import create_app
     from bot.demo.seed import seed
     from bot.migrate import upgrade_url
 
@@ -48,6 +61,64 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool, today_text: str | 
             click.echo(f"  {phone}  {what}")
         if no_serve:
             return
+        serve(services, host, port)
+
+
+def serve(services: Services, host: str, port: int) -> None:
+    """Serve the demo until Ctrl+C, with the simulators and the outbox sender when they are wanted."""
+    from bot.app import create_app
+    from bot.simulated import providers_configured, start_simulators
+
+    with ExitStack() as running:
+        simulated = not providers_configured(services.settings)
+        if simulated:
+            settings, stop = start_simulators(services.settings, f"http://{_loopback(host)}:{port}")
+            running.callback(stop)
+            services = dataclasses.replace(services, settings=settings)
+            click.echo(f"Africa's Talking simulator: {settings.at_api_url}/_sim/messages")
+            click.echo(f"Twilio simulator: {settings.twilio_api_url}/_sim/messages")
+        app = create_app(services)
+        # Only this process knows the simulators; configured providers are left to `karo worker` when
+        # there is a Redis to queue the job on.
+        if simulated or services.settings.redis_url is None:
+            _send_from_outbox(services, app, running, simulated)
         click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C stops)")
         click.echo(f"Sandbox phone: http://{host}:{port}/sandbox")
-        uvicorn.run(create_app(services), host=host, port=port)
+        _run(app, host, port)
+
+
+def _send_from_outbox(services: Services, app: FastAPI, running: ExitStack, simulated: bool) -> None:
+    """An ``InProcessSender`` for as long as ``running`` lasts (unless no provider can send)."""
+    from bot.outgoing import InProcessSender, ProvidersNotConfigured, build_dispatcher
+
+    # The simulators take any rate; unthrottled, the seed's 200-odd receipts leave in a second, not ten,
+    # and the sandbox's first reply does not wait behind them.
+    rates = {} if simulated else None
+    try:
+        dispatcher = build_dispatcher(services, app.state.inbound.store, rates)
+    except ProvidersNotConfigured as error:
+        click.echo(f"Not sending from the outbox: {error}")
+        return
+    running.callback(InProcessSender(dispatcher, SEND_EVERY_SECONDS).start().stop)
+
+
+def _run(app: FastAPI, host: str, port: int) -> None:
+    config = uvicorn.Config(app, host=host, port=port)  # configures logging, so the filter goes after
+    logging.getLogger("uvicorn.access").addFilter(_not_polling)
+    server = uvicorn.Server(config)
+    with suppress(KeyboardInterrupt):  # Ctrl+C is how the demo stops
+        server.run()
+    if not server.started:
+        raise Refused(f"could not serve on {host}:{port} (is the port in use?)")
+
+
+def _not_polling(record: logging.LogRecord) -> bool:
+    """uvicorn's access log record args are (client, method, path, http version, status)."""
+    args = record.args
+    path = args[2] if isinstance(args, tuple) and len(args) > 2 else ""
+    return not str(path).startswith(QUIET_PATHS)
+
+
+def _loopback(host: str) -> str:
+    """Where the simulators reach this server: a wildcard address is reached on loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)

@@ -1,31 +1,43 @@
-"""The sandbox (``karo demo``): a feature phone in the browser that dials the real USSD endpoint.
+"""The sandbox (``karo demo``): a feature phone in the browser that dials the real USSD endpoint, beside
+a WhatsApp chat and an SMS inbox that go through the vendor simulators.
 
-It posts exactly what Africa's Talking posts to ``/at/ussd/{token}``, so what it shows is what a parent
-would see. The page carries the webhook token: the app mounts this router only when ``KARO_SANDBOX`` is on.
+The phone posts exactly what Africa's Talking posts to ``/at/ussd/{token}``; the chat and the inbox ask the
+simulators (server-side, so the browser talks to this origin only) to send Karo the webhooks a parent's
+message makes, and show what the simulators recorded Karo sending back. The page carries the webhook token:
+the app mounts this router only when ``KARO_SANDBOX`` is on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services
 from bot.routes.deps import ServicesDep, SessionDep
+from bot.simulated import ChatLine, SimulatorError, Simulators
+from ledger.errors import InvalidPhone
+from ledger.phones import normalise_phone
 from ledger.records import Guardian, School, StudentGuardian
 
 BOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=BOT / "templates")
 SCRIPT = BOT / "static" / "sandbox.js"
+CHAT_SCRIPT = BOT / "static" / "sandbox-chat.js"
 
 SHARED_CODE = "*384#"  # any code that is not a school's own: the parent chooses among their schools
 PHONES_SHOWN = 30
 
+T = TypeVar("T")
 router = APIRouter()
 
 
@@ -93,6 +105,8 @@ def sandbox(request: Request, services: ServicesDep, session: SessionDep) -> HTM
         "codes": dial_codes(session),
         # Without a token every callback is refused, so the page says so instead of dialling.
         "endpoint": f"/at/ussd/{quote(token, safe='')}" if token else None,
+        # The chat and the inbox need the simulators (`karo demo` starts them when no provider is set).
+        "simulated": Simulators.from_settings(services.settings) is not None,
     }
     return TEMPLATES.TemplateResponse(request, "sandbox.html", context)
 
@@ -100,3 +114,55 @@ def sandbox(request: Request, services: ServicesDep, session: SessionDep) -> HTM
 @router.get("/sandbox/phone.js", include_in_schema=False)
 def sandbox_script() -> FileResponse:
     return FileResponse(SCRIPT, media_type="text/javascript")
+
+
+@router.get("/sandbox/chat.js", include_in_schema=False)
+def chat_script() -> FileResponse:
+    return FileResponse(CHAT_SCRIPT, media_type="text/javascript")
+
+
+class ParentMessage(BaseModel):
+    phone: str = Field(max_length=32)
+    text: str = Field(min_length=1, max_length=1600)  # Twilio's longest body
+
+
+@router.post("/sandbox/whatsapp")
+def sandbox_whatsapp(message: ParentMessage, services: ServicesDep) -> dict[str, int | None]:
+    """The parent writes on WhatsApp: the Twilio simulator posts Karo the signed webhook."""
+    simulators, phone = _simulators(services), _phone(message.phone)
+    return {"status_code": _asking(lambda: simulators.send_whatsapp(phone, message.text))}
+
+
+@router.post("/sandbox/sms")
+def sandbox_sms(message: ParentMessage, services: ServicesDep) -> dict[str, int | None]:
+    """The parent texts the shortcode: the Africa's Talking simulator posts Karo the incoming SMS."""
+    simulators, phone = _simulators(services), _phone(message.phone)
+    return {"status_code": _asking(lambda: simulators.send_sms(phone, message.text))}
+
+
+@router.get("/sandbox/chat")
+def sandbox_chat(phone: str, services: ServicesDep) -> dict[str, list[ChatLine]]:
+    """Both conversations of ``phone`` with Karo, oldest first, as the simulators recorded them."""
+    simulators, number = _simulators(services), _phone(phone)
+    return _asking(lambda: {"whatsapp": simulators.whatsapp_chat(number), "sms": simulators.sms_chat(number)})
+
+
+def _simulators(services: Services) -> Simulators:
+    simulators = Simulators.from_settings(services.settings)
+    if simulators is None:
+        raise HTTPException(status_code=503, detail="no simulators: run karo demo without provider settings")
+    return simulators
+
+
+def _phone(text: str) -> str:
+    try:
+        return normalise_phone(text)
+    except InvalidPhone as error:
+        raise HTTPException(status_code=422, detail=str(error)) from error
+
+
+def _asking(ask: Callable[[], T]) -> T:
+    try:
+        return ask()
+    except SimulatorError as error:
+        raise HTTPException(status_code=502, detail=str(error)) from error

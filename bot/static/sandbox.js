@@ -125,4 +125,6 @@
     });
   }
   setState("idle");
+  // The WhatsApp chat and the SMS inbox (sandbox-chat.js) follow the same number.
+  window.karoSandbox = { phone: dialledPhone };
 })();

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +23,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
-from bot.bootstrap import bootstrap
+from bot.bootstrap import Services, bootstrap
+from bot.dispatch import Dispatcher
+from bot.outgoing import InProcessSender, build_dispatcher
 from bot.settings import Settings
+from bot.simulated import Simulators, start_simulators
 from ledger.db import make_session_factory, transaction
 from ledger.invoicing import invoice_student
 from ledger.journal_tables import PaymentSource
@@ -45,6 +48,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TOKEN = "browser-test-token"
+FREE = {"africastalking": 0, "twilio": 0}  # rate limits lifted for tests
 TODAY = dt.date.today()
 
 
@@ -140,11 +144,18 @@ def sandbox_app(engine: Engine, *, sandbox: bool = True, token: str | None = TOK
     return create_app(bootstrap(Settings(sandbox=sandbox, webhook_token=token), engine=engine))
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """``app`` served by uvicorn on a free 127.0.0.1 port in a background thread; yields its base URL."""
+def free_socket() -> socket.socket:
+    """A socket bound to a free 127.0.0.1 port, for a server whose URL must be known before it starts."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def serving(app: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
+    """``app`` served by uvicorn on ``sock`` (else a free 127.0.0.1 port) in a background thread; yields
+    its base URL."""
+    sock = sock if sock is not None else free_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -166,3 +177,34 @@ def serving(app: FastAPI) -> Iterator[str]:
 def sandbox_url(engine: Engine, families: sessionmaker[Session]) -> Iterator[str]:
     with serving(sandbox_app(engine)) as base:
         yield f"{base}/sandbox"
+
+
+@dataclass(frozen=True)
+class SimulatedKaro:
+    """Karo served over HTTP as ``karo demo`` serves it, with the vendor simulators wired to it."""
+
+    url: str
+    services: Services
+    simulators: Simulators
+    dispatcher: Dispatcher  # sends from the outbox to the simulators (in a thread too, when sending)
+
+
+@contextmanager
+def simulated_karo(engine: Engine, *, sending: bool = True) -> Iterator[SimulatedKaro]:
+    """The sandbox app on a free port with both simulators calling it back; with ``sending``, an
+    ``InProcessSender`` sends from the outbox every 0.2 s, as the demo's does."""
+    sock = free_socket()
+    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with ExitStack() as running:
+        running.callback(sock.close)
+        settings, stop = start_simulators(Settings(sandbox=True, webhook_token=TOKEN), public_url)
+        running.callback(stop)
+        services = bootstrap(settings, engine=engine)
+        app = create_app(services)
+        dispatcher = build_dispatcher(services, app.state.inbound.store, rates=FREE)
+        simulators = Simulators.from_settings(settings)
+        assert simulators is not None
+        url = running.enter_context(serving(app, sock))
+        if sending:
+            running.callback(InProcessSender(dispatcher, every_seconds=0.2).start().stop)
+        yield SimulatedKaro(url, services, simulators, dispatcher)

@@ -36,7 +36,7 @@ def choose(page: Page, label: str) -> None:
     expect(screen).to_contain_text(label)
     for key in option_key(screen.text_content() or "", label):
         page.locator(f'.keypad button[data-key="{key}"]').click()
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("region", name="Phone").get_by_role("button", name="Send").click()
 
 
 def hops(page: Page) -> list[dict[str, str]]:

@@ -7,16 +7,22 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.cli import cli
+from bot.commands import demo as demo_command
 from bot.settings import get_settings
+from bot.simulated import PROVIDER_SETTINGS, ChatLine, Simulators
 from ledger.checks import cached_balance_mismatches, unbalanced_entries
 from ledger.db import Base, make_engine
 from ledger.journal_tables import Account, AccountKind, Line, Payment
+from ledger.outbox import Category, MessageStatus, OutboxMessage
 from ledger.records import Guardian, School, Student
+from tests.browser.conftest import free_socket, serving
+from tests.integration.providers.conftest import wait_for
 
 # A day in the second week of term 3 keeps the registers short; the seed places everything by it.
 TODAY = "2026-09-04"
@@ -111,3 +117,51 @@ def test_money_arrived_every_way_including_unmatched_and_overpaid(
     assert {"mpesa_paybill", "bank", "cash"} <= {str(s) for s in sources}
     assert len(unmatched) == 1 and unmatched[0].reference.startswith("TKL4")
     assert in_credit >= 1
+
+
+def test_serving_runs_the_simulators_and_sends_from_the_outbox(
+    seeded: tuple[Engine, Result, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Last in the module: it adds messages to the demo database."""
+    engine, _, _ = seeded
+    with Session(engine) as session:
+        phone = session.scalars(select(Guardian.phone).order_by(Guardian.id)).first()
+    assert phone is not None
+    sock = free_socket()
+    chat: list[ChatLine] = []
+
+    def delivered_reply() -> OutboxMessage | None:
+        with Session(engine) as session:
+            return session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.phone == phone,
+                    OutboxMessage.category == Category.REPLY,
+                    OutboxMessage.status == MessageStatus.DELIVERED,
+                )
+            ).first()
+
+    def serve_and_text(app: FastAPI, host: str, port: int) -> None:
+        """Instead of serving until Ctrl+C: serve while a parent texts BAL and the reply comes back."""
+        simulators = Simulators.from_settings(app.state.services.settings)
+        assert simulators is not None and port == sock.getsockname()[1]
+        with serving(app, sock):
+            assert simulators.send_sms(phone, "BAL") == 200
+            wait_for(delivered_reply, 20)  # sent to the simulator, whose delivery report reached Karo
+            chat.extend(simulators.sms_chat(phone))
+
+    monkeypatch.setattr(demo_command, "_run", serve_and_text)
+    for name in PROVIDER_SETTINGS + ("redis_url", "public_url"):
+        monkeypatch.delenv(f"KARO_{name.upper()}", raising=False)
+    get_settings.cache_clear()
+    port = str(sock.getsockname()[1])
+    result = CliRunner().invoke(
+        cli, ["demo", "--db", str(engine.url.database), "--port", port, "--today", TODAY]
+    )
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "Twilio simulator: http://127.0.0.1:" in result.output
+    reply = delivered_reply()
+    asked = next(i for i, line in enumerate(chat) if line.sender == "parent")
+    assert chat[asked].text == "BAL" and reply is not None
+    # The seed's receipts are still leaving, so the reply is among Karo's messages after the question.
+    assert ("karo", reply.body) in [(line.sender, line.text) for line in chat[asked + 1 :]]

@@ -1,0 +1,142 @@
+// The sandbox's WhatsApp chat and SMS inbox, for the number the phone pane has chosen.
+// A message typed here goes to /sandbox/whatsapp or /sandbox/sms, which ask the simulators to post Karo
+// the webhook a parent's message makes; both panes then show /sandbox/chat, polled every 1.5 seconds.
+// Every text is set with textContent only: it is data from the server, never markup.
+(() => {
+  "use strict";
+  const POLL_MS = 1500;
+  const root = document.getElementById("sandbox");
+  if (!root.dataset.simulated) return;
+  const chosenPhone = window.karoSandbox.phone;
+  const panes = [pane("wa", "whatsapp", "hi"), pane("sms", "sms", "BAL")];
+  let polling = null; // the timer of the next poll
+  let shownPhone = null;
+
+  function pane(prefix, kind, hint) {
+    const $ = (suffix) => document.getElementById(`${prefix}-${suffix}`);
+    const section = $("form").closest("section");
+    return {
+      kind, hint, form: $("form"), input: $("text"), log: $("log"), error: $("error"),
+      button: $("form").querySelector("button"), who: section.querySelector("[data-who]"), rendered: null,
+    };
+  }
+
+  function validPhone() {
+    const phone = chosenPhone();
+    return /^\+\d{9,15}$/.test(phone) ? phone : null;
+  }
+
+  function local(phone) {
+    return phone.startsWith("+254") ? "0" + phone.slice(4) : phone;
+  }
+
+  function time(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function item(className, text, meta) {
+    const li = document.createElement("li");
+    li.className = className;
+    const body = document.createElement("div");
+    body.className = "text";
+    body.textContent = text;
+    li.append(body);
+    if (meta) {
+      const small = document.createElement("small");
+      small.className = "meta";
+      small.textContent = meta;
+      li.append(small);
+    }
+    return li;
+  }
+
+  function render(p, lines, phone) {
+    const key = phone + JSON.stringify(lines);
+    if (p.rendered === key) return; // unchanged: keep the reader's scroll position
+    p.rendered = key;
+    if (!lines.length) {
+      p.log.replaceChildren(item("empty", `No messages yet. Send ${p.hint} to start.`));
+      return;
+    }
+    p.log.replaceChildren(
+      ...lines.map((line) => {
+        const who = line.sender === "parent" ? "You" : "Karo";
+        return item(line.sender, line.text, `${who} · ${time(line.at)} · ${line.status}`);
+      }),
+    );
+    p.log.scrollTop = p.log.scrollHeight;
+  }
+
+  function choose(phone) {
+    shownPhone = phone;
+    for (const p of panes) {
+      p.who.textContent = phone ? `${local(phone)} (${phone})` : "Pick or type a number";
+      p.input.disabled = p.button.disabled = !phone;
+      p.error.textContent = "";
+      if (!phone) render(p, [], "");
+    }
+  }
+
+  async function refresh() {
+    clearTimeout(polling);
+    const phone = validPhone();
+    if (phone !== shownPhone) choose(phone);
+    try {
+      if (!phone) return;
+      const response = await fetch(`/sandbox/chat?phone=${encodeURIComponent(phone)}`);
+      if (!response.ok) throw new Error(await reason(response));
+      const chats = await response.json();
+      if (phone !== validPhone()) return; // the number changed while we asked
+      for (const p of panes) render(p, chats[p.kind], phone);
+    } catch (error) {
+      for (const p of panes) p.error.textContent = "Could not refresh: " + error.message;
+    } finally {
+      clearTimeout(polling); // another refresh may have started meanwhile: keep one timer only
+      polling = setTimeout(refresh, POLL_MS);
+    }
+  }
+
+  async function reason(response) {
+    try {
+      const body = await response.json();
+      return typeof body.detail === "string" ? body.detail : "HTTP " + response.status;
+    } catch {
+      return "HTTP " + response.status;
+    }
+  }
+
+  async function send(p, event) {
+    event.preventDefault();
+    const phone = validPhone();
+    const text = p.input.value.trim();
+    if (!phone || !text) return;
+    p.input.disabled = p.button.disabled = true;
+    p.error.textContent = "";
+    try {
+      const response = await fetch(`/sandbox/${p.kind}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ phone, text }),
+      });
+      if (!response.ok) throw new Error(await reason(response));
+      const { status_code: status } = await response.json();
+      if (status === null || status < 200 || status >= 300) {
+        throw new Error(status === null ? "Karo could not be reached" : `Karo answered ${status}`);
+      }
+      p.input.value = "";
+    } catch (error) {
+      p.error.textContent = "Not sent: " + error.message;
+    } finally {
+      p.input.disabled = p.button.disabled = !validPhone();
+      p.input.focus();
+      refresh();
+    }
+  }
+
+  for (const p of panes) p.form.addEventListener("submit", (event) => send(p, event));
+  for (const id of ["phone", "other"]) {
+    const element = document.getElementById(id);
+    if (element) element.addEventListener(id === "other" ? "input" : "change", refresh);
+  }
+  refresh();
+})();

@@ -1,0 +1,65 @@
+"""The demo's simulators wired to Karo over real HTTP: a parent's message in, the reply out, and the
+provider's delivery report back to Karo's webhook, which moves the outbox row to delivered."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from bot.simulated import providers_configured, start_simulators
+from ledger.outbox import MessageStatus, OutboxMessage
+from tests.browser.conftest import simulated_karo
+from tests.e2e.conftest import PARENT
+from tests.integration.providers.conftest import wait_for
+
+
+def outbox(schools: sessionmaker[Session]) -> list[OutboxMessage]:
+    with schools() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def settled(schools: sessionmaker[Session], status: MessageStatus) -> OutboxMessage | None:
+    rows = outbox(schools)
+    return rows[0] if len(rows) == 1 and rows[0].status == status else None
+
+
+def test_an_sms_reply_is_marked_delivered_when_the_simulators_report_back(
+    engine: Engine, schools: sessionmaker[Session]
+) -> None:
+    with simulated_karo(engine, sending=False) as karo:
+        assert karo.simulators.send_sms(PARENT, "BAL") == 200
+        (reply,) = outbox(schools)
+        assert reply.status == MessageStatus.QUEUED and "35,000" in reply.body
+        assert karo.dispatcher.run().sent == 1
+        delivered = wait_for(lambda: settled(schools, MessageStatus.DELIVERED))
+    assert delivered.provider == "africastalking" and delivered.provider_id.startswith("ATXid_")
+
+
+def test_a_whatsapp_reply_is_read_through_status_callbacks_signed_for_the_demos_url(
+    engine: Engine, schools: sessionmaker[Session]
+) -> None:
+    with simulated_karo(engine, sending=False) as karo:
+        assert karo.simulators.send_whatsapp(PARENT, "SALIO") == 200
+        karo.dispatcher.run()
+        read = wait_for(lambda: settled(schools, MessageStatus.READ))
+        (line,) = karo.simulators.whatsapp_chat(PARENT)[1:]
+    assert read.provider == "twilio" and read.channel == "whatsapp"
+    assert line.sender == "karo" and "Salio" in line.text and line.status == "read"
+
+
+def test_the_simulators_configuration_is_what_the_adapters_and_webhooks_expect() -> None:
+    settings, stop = start_simulators(Settings(webhook_token="a/b"), "http://127.0.0.1:9/")
+    stop()
+    assert settings.public_url == "http://127.0.0.1:9"
+    assert (settings.at_username, settings.at_api_key) == ("sandbox", "simulator-key")
+    assert (settings.twilio_account_sid, settings.twilio_auth_token) == ("AC" + "0" * 32, "simulator-token")
+    assert (settings.twilio_whatsapp_from, settings.twilio_sms_from) == ("+14155238886", "+15005550006")
+    assert providers_configured(settings) and not providers_configured(Settings())
+
+
+def test_the_simulators_need_a_webhook_token_for_africas_talkings_callbacks() -> None:
+    with pytest.raises(ValueError, match="webhook token"):
+        start_simulators(Settings(), "http://127.0.0.1:9")
