@@ -119,6 +119,8 @@ def allocate_suspense(
     body = {"payment": payment.id, "student": student.id}
     if payment.student_id is not None and payment.allocation_entry_id is None:
         raise LedgerError(f"payment {payment.reference} was never in suspense")
+    if session.scalar(select(Entry.id).where(Entry.reverses_id == payment.entry_id)) is not None:
+        raise LedgerError(f"payment {payment.reference} was reversed: there is nothing to allocate")
 
     def post() -> Entry:
         lock_student(session, student.id)

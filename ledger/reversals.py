@@ -26,11 +26,11 @@ def reverse_entry(
     key = f"reversal:{entry_id}"
     body = {"entry": entry_id}
 
-    payment = _payment_allocated_by(session, original)
-    if original.kind == EntryKind.SUSPENSE_RECEIPT and payment is not None:
-        raise LedgerError("that payment was allocated to a student: reverse the allocation first")
-
     def post() -> Entry:
+        # Checked only when posting: a retry of a reversal already made returns it unchanged.
+        payment = _payment_allocated_by(session, original)
+        if original.kind == EntryKind.SUSPENSE_RECEIPT and payment is not None:
+            raise LedgerError("that payment was allocated to a student: reverse the allocation first")
         if original.kind == EntryKind.SUSPENSE_ALLOCATION and payment is not None:
             payment.student_id, payment.allocation_entry_id = None, None  # back in suspense
         legs = [Leg(line.account, debit=line.credit, credit=line.debit) for line in original.lines]

@@ -7,7 +7,7 @@ import pytest
 from ledger.balances import student_balance
 from ledger.checks import cached_balance_mismatches, unbalanced_entries
 from ledger.credits import grant_credit
-from ledger.errors import IdempotencyConflict, InvalidAmount
+from ledger.errors import IdempotencyConflict, InvalidAmount, LedgerError
 from ledger.invoicing import invoice_class, invoice_student
 from ledger.journal_tables import EntryKind, PaymentSource
 from ledger.payments import Received, allocate_suspense, record_payment
@@ -203,3 +203,20 @@ def test_arrears_are_aged_from_each_terms_due_date(session, school):
     assert row.total == 70_000 * KES
     assert row.buckets[1] == 35_000 * KES  # term 1: 45 days past due
     assert (row.not_yet_due if days_into_term2 < 0 else row.buckets[0]) == 35_000 * KES
+
+
+def test_a_reversed_suspense_payment_cannot_be_allocated_and_a_retried_reversal_is_harmless(session, school):
+    s, pupil = school["school"], school["pupil"]
+    payment, _ = pay(session, s, None, "TKL4SUS002", 1_000)
+    reversal, _ = reverse_entry(
+        session, s.id, payment.entry_id, reason="bank error", on=dt.date(2026, 1, 21), actor="bursar"
+    )
+    session.commit()
+    with pytest.raises(LedgerError, match="was reversed"):
+        allocate_suspense(session, payment, pupil, actor="bursar")
+    session.rollback()
+    again, created = reverse_entry(
+        session, s.id, payment.entry_id, reason="retry", on=dt.date(2026, 1, 22), actor="bursar"
+    )
+    assert (again.id, created) == (reversal.id, False)
+    assert_books_whole(session)
