@@ -6,7 +6,8 @@ from fastapi import FastAPI
 
 from bot.bootstrap import Services, bootstrap
 from bot.channels import compose_channels
-from bot.routes import health, home, messages, sandbox, ussd
+from bot.mpesa.compose import install_mpesa
+from bot.routes import daraja, health, home, messages, sandbox, ussd
 from bot.settings import get_settings
 
 
@@ -16,10 +17,12 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     channels = compose_channels(services)
     app.state.ussd, app.state.inbound = channels.ussd, channels.inbound
+    app.state.mpesa = install_mpesa(services)
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(ussd.router)
     app.include_router(messages.router)
+    app.include_router(daraja.router)
     if services.settings.sandbox:
         app.include_router(sandbox.router)
     return app

@@ -48,11 +48,22 @@ def school_for_code(services: Services) -> Callable[[str], int | None]:
     return lookup
 
 
+def _ussd_handler(services: Services, store: SessionStore) -> UssdHandler:
+    ports = parent_ports(services, "ussd")
+    directory = ports.directory
+    assert isinstance(directory, LedgerDirectory)
+    if services.engine.dialect.name == "sqlite":
+        # SQLite transactions begin IMMEDIATE (one writer): a hop-long read session would block the
+        # hop's own writes (a payment request, a language change). The embedded default skips it.
+        return UssdHandler(store, ports, school_for_code(services))
+    return UssdHandler(store, ports, school_for_code(services), unit_of_work=directory.one_session)
+
+
 def compose_channels(services: Services, store: SessionStore | None = None) -> Channels:
     store = store if store is not None else session_store(services)
     return Channels(
         store=store,
-        ussd=UssdHandler(store, parent_ports(services, "ussd"), school_for_code(services)),
+        ussd=_ussd_handler(services, store),
         inbound=InboundHandler(
             store,
             lambda channel: parent_ports(services, channel),

@@ -7,17 +7,20 @@ Each call is one short transaction with indexed reads: nothing here calls anothe
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.mpesa.scheduling import push_hook
 from flows.ports import PaymentOutcome, PaymentRequest
 from ledger import parents
 from ledger.attendance import attendance_summary
 from ledger.balances import student_balance
-from ledger.payment_requests import pending_request, record_request
+from ledger.payment_requests import RequestStatus, close, lock_request, pending_request, record_request
 from ledger.promises import promise_to_pay
 from ledger.records import School
 from ledger.results import exam_summary, latest_exams
@@ -35,6 +38,9 @@ from ledger.types import (
 )
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
+# The session of the hop being answered on this thread, when the channel opened one (one_session).
+_HOP_SESSION: ContextVar[Session | None] = ContextVar("karo_hop_session", default=None)
+log = logging.getLogger(__name__)
 
 
 class NairobiClock:
@@ -54,8 +60,25 @@ class LedgerDirectory:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
+        shared = _HOP_SESSION.get()
+        if shared is not None:
+            yield shared
+            return
         with self.sessions() as session:
             yield session
+
+    @contextmanager
+    def one_session(self) -> Iterator[None]:
+        """Let every read of one hop share a session (one connection check, one transaction)."""
+        if _HOP_SESSION.get() is not None:
+            yield
+            return
+        with self.sessions() as session:
+            token = _HOP_SESSION.set(session)
+            try:
+                yield
+            finally:
+                _HOP_SESSION.reset(token)
 
     def schools_for(self, phone: str) -> list[SchoolRef]:
         with self._read() as session:
@@ -100,15 +123,24 @@ class LedgerDirectory:
             return TermRef(term.code, term.starts_on, term.ends_on, term.due_on) if term else None
 
     def set_language(self, phone: str, school_id: int, language: str) -> None:
-        with self.sessions.begin() as session:
+        with self._write() as session:
             parents.set_language(session, phone, school_id, language)
 
     def set_reminders(self, phone: str, school_id: int, on: bool) -> None:
-        with self.sessions.begin() as session:
+        with self._write() as session:
             parents.set_reminders(session, phone, school_id, on)
 
-    def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None:
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A write of its own, committed; the hop's shared read session then forgets what it had loaded."""
         with self.sessions.begin() as session:
+            yield session
+        shared = _HOP_SESSION.get()
+        if shared is not None:
+            shared.expire_all()
+
+    def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None:
+        with self._write() as session:
             child = parents.child_of(session, phone, student_id)
             guardian = parents.find_guardian(session, phone, child.school_id)
             assert guardian is not None  # child_of proved the link
@@ -126,7 +158,7 @@ class LedgerDirectory:
 
 
 class RecordingPayments:
-    """Records a pending STK request; sending the push is the M-Pesa work (issue 5) that reads these rows."""
+    """Records a pending STK request, then has the push scheduled (``bot.mpesa`` installs the hook)."""
 
     def __init__(self, sessions: sessionmaker[Session], clock: NairobiClock, channel: str) -> None:
         self.sessions = sessions
@@ -141,7 +173,7 @@ class RecordingPayments:
                 return PaymentOutcome.UNAVAILABLE
             if pending_request(session, request.phone, self.clock.now()) is not None:
                 return PaymentOutcome.ALREADY_PENDING
-            record_request(
+            request_id = record_request(
                 session,
                 school_id=child.school_id,
                 student_id=child.id,
@@ -149,5 +181,18 @@ class RecordingPayments:
                 amount=request.amount,
                 channel=self.channel,
                 now=self.clock.now(),
-            )
-            return PaymentOutcome.QUEUED
+            ).id
+        return self._schedule(request_id)
+
+    def _schedule(self, request_id: int) -> PaymentOutcome:
+        schedule = push_hook(self.sessions)
+        if schedule is None:
+            return PaymentOutcome.QUEUED  # no M-Pesa desk here (a script, a test): the row waits
+        try:
+            schedule(request_id)
+        except Exception:  # the queue is down: fail the row, so it neither blocks a retry nor lies
+            log.exception("could not schedule the STK push for request %s", request_id)
+            with self.sessions.begin() as session:
+                close(lock_request(session, request_id), RequestStatus.FAILED, now=self.clock.now())
+            return PaymentOutcome.UNAVAILABLE
+        return PaymentOutcome.QUEUED

@@ -29,7 +29,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # Enough pooled connections for the web server's thread pool (40 threads): fewer means a
+    # connection opened and closed per request under load.
+    options = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 30, **kwargs}
+    return create_engine(url, **options)
 
 
 def _configure_sqlite(engine: Engine) -> None:

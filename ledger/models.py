@@ -3,6 +3,7 @@
 from ledger.attendance import AttendanceRecord
 from ledger.grading import GradeBand, GradingScale
 from ledger.journal_tables import Account, Entry, Line, Payment
+from ledger.mpesa_callbacks import CallbackFailure
 from ledger.outbox import OutboxMessage
 from ledger.payment_requests import PaymentRequestRecord
 from ledger.promises import PromiseToPay
@@ -12,6 +13,7 @@ from ledger.results import Exam, Score
 __all__ = [
     "Account",
     "AttendanceRecord",
+    "CallbackFailure",
     "Entry",
     "Exam",
     "FeeItem",

@@ -1,11 +1,13 @@
 """What a family is told when money moves, in their language, written to the outbox with the posting.
 
-Texts are GSM-7 and stay within two SMS segments in both languages (a test renders each one).
+Receipts; an M-Pesa prompt that did not end in a payment (why, and how to try again); Paybill money that
+matched no student. Texts are GSM-7 and stay within two SMS segments in both languages (a test renders each).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +15,8 @@ from sqlalchemy.orm import Session
 from ledger.balances import total_owed
 from ledger.journal_tables import Payment, PaymentSource
 from ledger.outbox import Category, OutboxMessage, enqueue
+from ledger.parents import find_guardian
+from ledger.payment_requests import PaymentRequestRecord
 from ledger.records import Guardian, Language, School, Student, StudentGuardian
 
 MONTHS = {
@@ -97,3 +101,145 @@ def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list
         )
         written.append(message)
     return written
+
+
+class FailureReason(enum.StrEnum):
+    """Why an M-Pesa prompt ended without money, in the words a parent needs (``ledger.mpesa`` maps codes)."""
+
+    CANCELLED = "cancelled"  # 1032
+    UNREACHABLE = "unreachable"  # 1037
+    FUNDS = "funds"  # 1
+    WRONG_PIN = "wrong_pin"  # 2001
+    BUSY = "busy"  # 1001, or "unable to lock subscriber" when pushing
+    EXPIRED = "expired"  # 1019
+    LIMITS = "limits"  # 2, 3, 4
+    SAME_AMOUNT = "same_amount"  # 17
+    PIN_LOCKED = "pin_locked"  # 8006
+    NOT_SENT = "not_sent"  # the prompt could not be sent (Daraja down, refused our request...)
+    OTHER = "other"
+
+
+FAILED_HEAD = {
+    Language.EN: "{school}: M-Pesa payment of KES {amount} for {name} did not go through.",
+    Language.SW: "{school}: Malipo ya M-Pesa ya KES {amount} kwa {name} hayakufanikiwa.",
+}
+FAILED_WHY = {
+    Language.EN: {
+        FailureReason.CANCELLED: "You cancelled the prompt.",
+        FailureReason.UNREACHABLE: "We could not reach your phone: keep it on and unlocked.",
+        FailureReason.FUNDS: "Your M-Pesa balance was too low.",
+        FailureReason.WRONG_PIN: "The M-Pesa PIN was wrong.",
+        FailureReason.BUSY: "Another M-Pesa prompt was open on your phone: wait a minute.",
+        FailureReason.EXPIRED: "The prompt expired before it was answered.",
+        FailureReason.LIMITS: "The amount is outside your M-Pesa limits.",
+        FailureReason.SAME_AMOUNT: "The same amount was paid just now: wait 2 minutes.",
+        FailureReason.PIN_LOCKED: "Your M-Pesa PIN is locked: call Safaricom on 100.",
+        FailureReason.NOT_SENT: "We could not send the prompt just now.",
+        FailureReason.OTHER: "M-Pesa could not complete it.",
+    },
+    Language.SW: {
+        FailureReason.CANCELLED: "Ulighairi ombi la malipo.",
+        FailureReason.UNREACHABLE: "Hatukufikia simu yako: iwashe na uifungue.",
+        FailureReason.FUNDS: "Salio lako la M-Pesa halikutosha.",
+        FailureReason.WRONG_PIN: "PIN ya M-Pesa haikuwa sahihi.",
+        FailureReason.BUSY: "Ombi lingine la M-Pesa lilikuwa wazi kwenye simu: subiri dakika moja.",
+        FailureReason.EXPIRED: "Muda wa ombi uliisha kabla ya kujibiwa.",
+        FailureReason.LIMITS: "Kiasi kiko nje ya kikomo chako cha M-Pesa.",
+        FailureReason.SAME_AMOUNT: "Kiasi hicho kimelipwa sasa hivi: subiri dakika 2.",
+        FailureReason.PIN_LOCKED: "PIN yako ya M-Pesa imefungwa: piga Safaricom 100.",
+        FailureReason.NOT_SENT: "Hatukuweza kutuma ombi sasa hivi.",
+        FailureReason.OTHER: "M-Pesa haikuweza kulikamilisha.",
+    },
+}
+FAILED_TAIL = {
+    Language.EN: "To try again, choose Pay in the school menu{ussd}, or use Paybill {paybill} account {adm}.",
+    Language.SW: (
+        "Kujaribu tena, chagua Lipa kwenye menyu ya shule{ussd}, au tumia Paybill {paybill} akaunti {adm}."
+    ),
+}
+SUSPENSE = {
+    Language.EN: (
+        "{school}: We received KES {amount} by M-Pesa {ref} for account '{account}', which matches no "
+        "student. The bursar will allocate it; please tell the school the admission number."
+    ),
+    Language.SW: (
+        "{school}: Tumepokea KES {amount} kwa M-Pesa {ref} kwa akaunti '{account}', isiyolingana na "
+        "mwanafunzi yeyote. Mhasibu ataigawa; tafadhali ieleze shule namba ya usajili."
+    ),
+}
+
+
+TWO_SEGMENTS = 306  # GSM-7 septets in two concatenated SMS
+_GSM7_EXTENDED = set("^{}\\[~]|\u20ac")  # each takes two septets
+
+
+def fits_two_segments(text: str) -> bool:
+    return len(text) + sum(ch in _GSM7_EXTENDED for ch in text) <= TWO_SEGMENTS
+
+
+def payment_failed_text(
+    language: Language, school: School, student: Student, amount: int, reason: FailureReason
+) -> str:
+    """Why, and how to try again: the school's USSD code is left out when the text would not fit."""
+    adm = student.admission_no
+    head = FAILED_HEAD[language].format(school=school.name[:30], amount=kes(amount), name=student.name[:30])
+    paybill = school.daraja_shortcode or school.paybill or ""
+    text = ""
+    for ussd in (f" ({school.ussd_code})" if school.ussd_code else "", ""):
+        tail = FAILED_TAIL[language].format(ussd=ussd, paybill=paybill, adm=adm)
+        text = f"{head} {FAILED_WHY[language][reason]} {tail}"
+        if fits_two_segments(text):
+            break
+    return text
+
+
+def write_payment_failed(
+    session: Session, request: PaymentRequestRecord, reason: FailureReason, now: dt.datetime
+) -> OutboxMessage:
+    """Tell the phone that asked for the prompt why no money moved; once per request."""
+    school = session.get(School, request.school_id)
+    student = session.get(Student, request.student_id)
+    assert school is not None and student is not None
+    guardian = find_guardian(session, request.phone, school.id)
+    language = guardian.language if guardian is not None else school.default_language
+    message, _ = enqueue(
+        session,
+        dedupe_key=f"stk-failed:r{request.id}",
+        phone=request.phone,
+        body=payment_failed_text(language, school, student, request.amount, reason),
+        category=Category.PAYMENT_FAILED,
+        now=now,
+        school_id=school.id,
+        guardian_id=guardian.id if guardian is not None else None,
+        student_id=student.id,
+    )
+    return message
+
+
+def suspense_text(language: Language, school: School, payment: Payment) -> str:
+    return SUSPENSE[language].format(
+        school=school.name[:30],
+        amount=kes(payment.amount),
+        ref=payment.reference,
+        account=(payment.account_text or "")[:20],
+    )
+
+
+def write_suspense_notice(
+    session: Session, payment: Payment, phone: str, guardian: Guardian | None, now: dt.datetime
+) -> OutboxMessage:
+    """Tell the payer (when we have a number to text) that their money awaits allocation; once per payment."""
+    school = session.get(School, payment.school_id)
+    assert school is not None
+    language = guardian.language if guardian is not None else school.default_language
+    message, _ = enqueue(
+        session,
+        dedupe_key=f"suspense:p{payment.id}",
+        phone=phone,
+        body=suspense_text(language, school, payment),
+        category=Category.SUSPENSE_NOTICE,
+        now=now,
+        school_id=school.id,
+        guardian_id=guardian.id if guardian is not None else None,
+    )
+    return message

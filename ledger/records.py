@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     func,
 )
@@ -50,6 +51,12 @@ class School(Base):
     default_language: Mapped[Language] = mapped_column(_enum(Language), default=Language.EN)
     # Paybill money for an unknown admission number: into suspense (True) or refused (False).
     accept_unknown_accounts: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Daraja (issue 5): the shortcode in clear (it is the public Paybill number, and Paybill confirmations
+    # are routed by it); the passkey and consumer key/secret as ciphertext only the bot can open.
+    daraja_shortcode: Mapped[str | None] = mapped_column(String(12), index=True)
+    daraja_passkey_sealed: Mapped[str | None] = mapped_column(Text)
+    daraja_consumer_key_sealed: Mapped[str | None] = mapped_column(Text)
+    daraja_consumer_secret_sealed: Mapped[str | None] = mapped_column(Text)
     # Reminder policy (issue 6 reads these): days before due, repeat interval after, cap per term.
     remind_days_before_due: Mapped[int] = mapped_column(Integer, default=7)
     remind_every_days: Mapped[int] = mapped_column(Integer, default=14)

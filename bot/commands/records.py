@@ -58,6 +58,42 @@ def _refuse_taken(session: Session, slug: str, ussd_code: str | None) -> None:
         raise Refused(f"the USSD code {ussd_code} already belongs to another school")
 
 
+@school.command("mpesa")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--shortcode", required=True, help="The Paybill (Daraja business shortcode).")
+@click.option("--passkey", required=True, help="The Lipa na M-Pesa Online passkey.")
+@click.option("--consumer-key", required=True, help="The Daraja app's consumer key.")
+@click.option("--consumer-secret", required=True, help="The Daraja app's consumer secret.")
+@click.option("--register-urls", is_flag=True, help="Also register the Paybill's C2B URLs with Daraja.")
+def school_mpesa(
+    slug: str, shortcode: str, passkey: str, consumer_key: str, consumer_secret: str, register_urls: bool
+) -> None:
+    """Keep a school's Daraja credentials, sealed with a key derived from KARO_SECRET_KEY."""
+    from bot.crypto import SecretKeyMissing
+    from bot.mpesa.setup import CannotRegister, register_paybill, save_credentials
+    from providers.daraja_types import DarajaError, DarajaUnavailable, Shortcode
+
+    shortcode = shortcode.strip()
+    if not PAYBILL.fullmatch(shortcode):
+        raise Refused(f"--shortcode: {shortcode!r} should be a 5 to 7 digit business number")
+    secrets = {"--passkey": passkey, "--consumer-key": consumer_key, "--consumer-secret": consumer_secret}
+    for option, value in secrets.items():
+        if not value.strip():
+            raise Refused(f"{option}: give the value from the Daraja portal")
+    creds = Shortcode(shortcode, passkey.strip(), consumer_key.strip(), consumer_secret.strip())
+    with open_services() as services:
+        try:
+            with transaction(services.sessions) as session:
+                found = find_school(session, slug)
+                save_credentials(found, creds, services.settings)
+            click.echo(f"M-Pesa for {found.slug}: shortcode {shortcode} saved (secrets sealed)")
+            if register_urls:  # after the commit: no transaction stays open while Daraja answers
+                confirmation, _ = register_paybill(services, found)
+                click.echo(f"Paybill {shortcode} confirms to {confirmation.rsplit('/', 1)[0]}/...")
+        except (SecretKeyMissing, CannotRegister, DarajaError, DarajaUnavailable, ValueError) as error:
+            raise Refused(str(error)) from None
+
+
 @click.group()
 def term() -> None:
     """School terms, named by year and number like 2026-1."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import flows
 from bot.sessions import SessionStore
@@ -17,17 +18,22 @@ RESUME_TTL_SECONDS = 300  # a parent who redials within 5 minutes is offered to 
 
 class UssdHandler:
     def __init__(
-        self, store: SessionStore, ports: Ports, school_for_code: Callable[[str], int | None]
+        self,
+        store: SessionStore,
+        ports: Ports,
+        school_for_code: Callable[[str], int | None],
+        unit_of_work: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self.store = store
         self.ports = ports
         self.school_for_code = school_for_code
+        self.unit_of_work = unit_of_work  # shares one database session among a hop's reads
 
     def hop(self, session_id: str, service_code: str, phone: str, text: str) -> str:
         """The reply body for one hop, already prefixed with ``CON `` or ``END ``."""
         phone = _e164_or_raw(phone)
         key = f"ussd:{session_id}"
-        with self.store.lock(key):
+        with self.store.lock(key), self.unit_of_work():
             saved = self.store.load(key)
             if saved is None:
                 conversation, screen = self._begin(phone, service_code)

@@ -1,0 +1,83 @@
+"""Composing the M-Pesa desk from Services: the Daraja client with a shared token store, the scheduler,
+the credentials opener and the callback URL. ``install_mpesa`` also has recorded requests pushed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from bot.bootstrap import Services
+from bot.crypto import SecretBox
+from bot.mpesa.credentials import credentials_for
+from bot.mpesa.desk import MpesaDesk, utc_now
+from bot.mpesa.scheduling import RqScheduler, Scheduler, ThreadScheduler, Timings, install_push_hook
+from bot.settings import Settings
+from ledger.records import School
+from providers.daraja import DarajaClient, MemoryTokenStore, RedisTokenStore
+from providers.daraja_types import MpesaGateway, Shortcode
+
+
+def daraja_gateway(services: Services) -> MpesaGateway | None:
+    """The Daraja client for KARO_DARAJA_API_URL, its OAuth tokens shared through Redis when configured."""
+    url = services.settings.daraja_api_url
+    if url is None:
+        return None
+    tokens = RedisTokenStore(services.redis) if services.redis is not None else MemoryTokenStore()
+    return DarajaClient(url, tokens)
+
+
+def stk_callback_url(settings: Settings) -> str | None:
+    if not settings.public_url or not settings.webhook_token:
+        return None
+    return f"{settings.public_url}/daraja/stk/{settings.webhook_token}"
+
+
+def credentials_opener(settings: Settings) -> Callable[[School], Shortcode]:
+    box = SecretBox(settings.secret_key) if settings.secret_key else None
+
+    def open_for(school: School) -> Shortcode:
+        return credentials_for(school, box, settings.daraja_api_url)
+
+    return open_for
+
+
+def compose_mpesa(
+    services: Services,
+    *,
+    gateway: MpesaGateway | None = None,
+    scheduler: Scheduler | None = None,
+    timings: Timings | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> MpesaDesk:
+    """The desk over ``services``; tests pass a gateway, a scheduler or faster timings."""
+    if scheduler is None:
+        scheduler = RqScheduler(services.redis) if services.redis is not None else ThreadScheduler()
+    desk = MpesaDesk(
+        sessions=services.sessions,
+        gateway=gateway if gateway is not None else daraja_gateway(services),
+        credentials=credentials_opener(services.settings),
+        scheduler=scheduler,
+        callback_url=stk_callback_url(services.settings),
+        timings=timings or Timings(),
+        clock=clock,
+    )
+    if isinstance(scheduler, ThreadScheduler) and scheduler.run is None:
+        scheduler.run = desk.run
+    return desk
+
+
+def install_mpesa(
+    services: Services,
+    *,
+    gateway: MpesaGateway | None = None,
+    scheduler: Scheduler | None = None,
+    timings: Timings | None = None,
+) -> MpesaDesk:
+    """Compose the desk and have every recorded STK request pushed by it (``create_app`` calls this).
+
+    Without Daraja (no KARO_DARAJA_API_URL and no gateway given) requests are recorded and left PENDING,
+    as before there was a desk: there is nothing to push them to.
+    """
+    desk = compose_mpesa(services, gateway=gateway, scheduler=scheduler, timings=timings)
+    install_push_hook(services.sessions, desk.schedule_push if desk.gateway is not None else None)
+    return desk
