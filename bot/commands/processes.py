@@ -63,11 +63,16 @@ def scheduler() -> None:
 OUTBOX_SWEEP_SECONDS = 15  # how long a queued message (or a retry that fell due) waits for a worker at most
 
 
+STK_SWEEP_SECONDS = 60  # settles STK requests whose timer or job was lost (a restart, a dead worker)
+
+
 def register_cron_jobs(cron: CronScheduler) -> None:
-    """Karo's periodic jobs: the outbox sweep (reminders and STK queries join it later)."""
+    """Karo's periodic jobs: the outbox sweep and the STK request sweep (reminders join them later)."""
     from bot.jobs import dispatch_outbox
+    from bot.mpesa.jobs import sweep_stk_requests
 
     cron.register(dispatch_outbox, queue_name=QUEUES[0], interval=OUTBOX_SWEEP_SECONDS, job_timeout=600)
+    cron.register(sweep_stk_requests, queue_name=QUEUES[0], interval=STK_SWEEP_SECONDS, job_timeout=300)
 
 
 def queue_connection(settings: Settings, process: str) -> Redis:
