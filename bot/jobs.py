@@ -5,19 +5,25 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from bot.bootstrap import bootstrap
-from bot.outgoing import build_dispatcher
+from bot.outgoing import RATES, build_dispatcher, lookups_from
 from bot.sessions import RedisSessionStore
 from bot.settings import get_settings
 
 
-def dispatch_outbox(batch: int = 100) -> dict[str, int]:
-    """Send every due outbox message (after settling what a dead worker left half-done)."""
+def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> dict[str, int]:
+    """Send every due outbox message (after settling what a dead worker left half-done); return the counts.
+
+    ``rate_per_second`` replaces every provider's default rate (0 lifts the limit): for load tests and
+    for a deployment whose provider granted more.
+    """
     services = bootstrap(get_settings())
     try:
         if services.redis is None:
             raise RuntimeError("dispatch_outbox runs under an RQ worker, which needs KARO_REDIS_URL")
-        dispatcher = build_dispatcher(services, RedisSessionStore(services.redis))
-        dispatcher.recover({})
-        return asdict(dispatcher.run(batch=batch))
+        rates = None if rate_per_second is None else dict.fromkeys(RATES, rate_per_second)
+        dispatcher = build_dispatcher(services, RedisSessionStore(services.redis), rates)
+        requeued, found, review = dispatcher.recover(lookups_from(dispatcher.senders))
+        recovered = {"requeued": requeued, "found_sent": found, "left_for_review": review}
+        return recovered | asdict(dispatcher.run(batch=batch))
     finally:
         services.close()

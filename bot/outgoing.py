@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
-from bot.dispatch import Dispatcher, Senders
-from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from bot.dispatch import Dispatcher, Senders, SentLookup
+from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
 from bot.sessions import SessionStore
 from bot.settings import Settings
 from providers.africastalking import AfricasTalkingSms
@@ -50,9 +50,23 @@ def senders_from(settings: Settings) -> Senders:
     raise ProvidersNotConfigured("set KARO_AT_USERNAME and KARO_AT_API_KEY (or Twilio's) to send messages")
 
 
+def lookups_from(senders: Senders) -> dict[str, SentLookup]:
+    """The providers that can say whether they took a message, for ``Dispatcher.recover``.
+
+    Twilio can (``TwilioMessaging.find_sent`` lists its messages). Africa's Talking cannot: its API sends
+    and reports delivery, and ``fetch_messages`` reads only the inbox of incoming SMS, so an SMS
+    interrupted mid-send there is left for review rather than risk sending it twice.
+    """
+    pairs = ((senders.sms_provider, senders.sms), (senders.whatsapp_provider, senders.whatsapp))
+    return {provider: sender for provider, sender in pairs if isinstance(sender, SentLookup)}
+
+
 def limiter_for(services: Services, rates: dict[str, float] | None = None) -> RateLimiter:
+    """Evenly spaced sends per provider: shared by every worker through Redis, else in this process."""
     rates = RATES if rates is None else rates
-    return RedisRateLimiter(services.redis, rates) if services.redis is not None else LocalRateLimiter(rates)
+    if services.redis is None:
+        return LocalRateLimiter(rates)
+    return RedisPacedRateLimiter(services.redis, rates)
 
 
 def build_dispatcher(
@@ -82,7 +96,7 @@ class InProcessSender:
         self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
 
     def start(self) -> InProcessSender:
-        self.dispatcher.recover({})
+        self.dispatcher.recover(lookups_from(self.dispatcher.senders))
         self._thread.start()
         return self
 

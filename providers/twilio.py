@@ -7,14 +7,16 @@ timeout, so ours always sets one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.message import MessageInstance
 
 from providers.inbound import IncomingMessage, MalformedCallback, optional, required
 from providers.messaging import DeliveryUpdate, SendResult, TransientSendError
@@ -40,6 +42,9 @@ STATUSES = {
 # The SDK reads TWILIO_EDGE / TWILIO_REGION from os.environ unless given a mapping; empty values keep the
 # host exactly as configured (an edge would rewrite the simulator's host).
 _NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
+# How far Twilio's clock may run behind ours when we ask what it sent since a moment of ours.
+CLOCK_SLACK = dt.timedelta(seconds=30)
+LOOKUP_PAGE = 50  # the recipient's newest messages read when the date filter finds nothing
 
 
 class TwilioMessaging:
@@ -90,6 +95,24 @@ class TwilioMessaging:
             content_variables=json.dumps(variables),
         )
 
+    def find_sent(self, to: str, body: str, since: dt.datetime) -> str | None:
+        """The sid of a message with this ``body`` that Twilio took for ``to`` since ``since``, if any.
+
+        ``to`` is Twilio's address: ``+2547...`` for SMS, ``whatsapp:+2547...`` for WhatsApp. Asked after
+        a worker died mid-send, so the answer decides between recording the message and sending it again.
+        Raises ``TransientSendError`` when Twilio cannot answer (then nothing should be decided).
+        """
+        after = since.astimezone(dt.UTC) - CLOCK_SLACK
+        try:
+            # Filtered by DateSent, as the API offers; then the recipient's newest messages by creation
+            # time, since a message still waiting in Twilio's queue has no date_sent yet.
+            found = _matching(self._client.messages.list(to=to, date_sent_after=after), body, after)
+            if found is None:
+                found = _matching(self._client.messages.list(to=to, limit=LOOKUP_PAGE), body, after)
+        except (TwilioException, requests.RequestException) as exc:  # an error answer, or none at all
+            raise TransientSendError(f"cannot list Twilio messages: {type(exc).__name__} {exc}") from exc
+        return found
+
     def _require_whatsapp(self) -> str:
         if not self._whatsapp_from:
             raise RuntimeError("TwilioMessaging has no WhatsApp sender: set whatsapp_from")
@@ -110,6 +133,15 @@ class TwilioMessaging:
                 accepted=False, provider_id=message.sid, status=str(message.status), reason=reason
             )
         return SendResult(accepted=True, provider_id=message.sid, status=str(message.status))
+
+
+def _matching(messages: Iterable[MessageInstance], body: str, after: dt.datetime) -> str | None:
+    for message in messages:
+        created = message.date_created
+        outbound = str(message.direction or "").startswith("outbound")
+        if outbound and message.body == body and (created is None or created >= after):
+            return str(message.sid)
+    return None
 
 
 def _refused_or_raise(exc: TwilioRestException | TwilioServiceException) -> SendResult:
