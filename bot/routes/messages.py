@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -21,6 +23,7 @@ from providers.inbound import MalformedCallback
 from providers.messaging import DeliveryUpdate
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 router = APIRouter()
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -43,19 +46,20 @@ async def _twilio_form(request: Request, services: ServicesDep) -> dict[str, str
     return form
 
 
-def _bad(error: MalformedCallback, form: dict[str, str]) -> HTTPException:
-    log.warning("malformed callback (%s): %r", error, form)
-    return HTTPException(status_code=400, detail=f"malformed callback: {error}")
+def _parse(parse: Callable[[dict[str, str]], T], form: dict[str, str]) -> T:
+    """The parsed callback; a malformed one is logged with its payload and refused with 400."""
+    try:
+        return parse(form)
+    except MalformedCallback as error:
+        log.warning("malformed callback (%s): %r", error, form)
+        raise HTTPException(status_code=400, detail=f"malformed callback: {error}") from error
 
 
 @router.post("/at/sms/{token}", response_class=PlainTextResponse)
 async def at_incoming_sms(token: str, request: Request, services: ServicesDep) -> str:
     check_webhook_token(services, token)
     form = await _form(request)
-    try:
-        message = africastalking.parse_incoming_sms(form)
-    except MalformedCallback as error:
-        raise _bad(error, form) from error
+    message = _parse(africastalking.parse_incoming_sms, form)
     await run_in_threadpool(request.app.state.inbound.handle, message)
     return "OK"
 
@@ -64,10 +68,7 @@ async def at_incoming_sms(token: str, request: Request, services: ServicesDep) -
 @router.post("/twilio/sms")
 async def twilio_incoming(request: Request, services: ServicesDep) -> Response:
     form = await _twilio_form(request, services)
-    try:
-        message = twilio.parse_inbound(form)
-    except MalformedCallback as error:
-        raise _bad(error, form) from error
+    message = _parse(twilio.parse_inbound, form)
     await run_in_threadpool(request.app.state.inbound.handle, message)
     return Response(EMPTY_TWIML, media_type="application/xml")  # the reply travels through the outbox
 
@@ -76,10 +77,7 @@ async def twilio_incoming(request: Request, services: ServicesDep) -> Response:
 async def at_delivery_report(token: str, request: Request, services: ServicesDep) -> str:
     check_webhook_token(services, token)
     form = await _form(request)
-    try:
-        update = africastalking.parse_delivery_report(form)
-    except MalformedCallback as error:
-        raise _bad(error, form) from error
+    update = _parse(africastalking.parse_delivery_report, form)
     await run_in_threadpool(_apply, services, update)
     return "OK"
 
@@ -87,10 +85,7 @@ async def at_delivery_report(token: str, request: Request, services: ServicesDep
 @router.post("/twilio/status")
 async def twilio_status(request: Request, services: ServicesDep) -> Response:
     form = await _twilio_form(request, services)
-    try:
-        update = twilio.parse_status_callback(form)
-    except MalformedCallback as error:
-        raise _bad(error, form) from error
+    update = _parse(twilio.parse_status_callback, form)
     await run_in_threadpool(_apply, services, update)
     return Response(status_code=204)
 
@@ -99,10 +94,7 @@ async def twilio_status(request: Request, services: ServicesDep) -> Response:
 async def at_opt_out(token: str, request: Request, services: ServicesDep) -> str:
     check_webhook_token(services, token)
     form = await _form(request)
-    try:
-        phone = africastalking.parse_opt_out(form)
-    except MalformedCallback as error:
-        raise _bad(error, form) from error
+    phone = _parse(africastalking.parse_opt_out, form)
     await run_in_threadpool(_opt_out, services, phone)
     return "OK"
 

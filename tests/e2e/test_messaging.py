@@ -207,3 +207,11 @@ def test_a_late_status_callback_never_moves_a_delivered_message_back(app, servic
         app.post("/twilio/status", data={"MessageSid": sid, "MessageStatus": "failed"}).status_code
         == httpx.codes.FORBIDDEN
     )
+
+
+def test_a_malformed_callback_gets_400_and_changes_nothing(app, schools):
+    assert app.post(f"/at/sms/{TOKEN}", data={"from": PARENT, "text": "BAL"}).status_code == 400  # no id
+    assert (
+        app.post(f"/at/sms-status/{TOKEN}", data={"id": "ATXid_1", "status": "Nonsense"}).status_code == 400
+    )
+    assert outbox(schools) == []
