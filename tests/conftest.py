@@ -15,6 +15,8 @@ from ledger.db import Base, make_engine, make_session_factory
 
 PG_URL = os.environ.get("KARO_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/karo_test")
 REDIS_URL = os.environ.get("KARO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Tests that flush a whole Redis database of their own (a worker killed mid-batch, the shared rate limit).
+SPARE_REDIS_URL = os.environ.get("KARO_TEST_SPARE_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def _create_pg_database(url: str) -> None:

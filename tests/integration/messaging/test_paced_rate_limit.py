@@ -6,8 +6,9 @@ import pytest
 from redis import Redis
 
 from bot.ratelimit import RedisPacedRateLimiter
+from tests.conftest import SPARE_REDIS_URL
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = SPARE_REDIS_URL  # flushed before and after
 
 
 class Clock:

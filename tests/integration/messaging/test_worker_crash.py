@@ -33,9 +33,9 @@ from ledger.db import make_session_factory
 from ledger.outbox import Category, MessageStatus, OutboxMessage, enqueue
 from providers.simulators import twilio as twilio_simulator
 from providers.simulators.serve import start_in_thread
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, SPARE_REDIS_URL
 
-REDIS_URL = "redis://127.0.0.1:6379/13"  # this test's own database, flushed before and after
+REDIS_URL = SPARE_REDIS_URL  # flushed before and after
 ACCOUNT, TOKEN = "AC" + "0" * 32, "simulator-token"
 MESSAGES = 300
 RATE = 50  # messages a second: the 300 take about 6 s, so the kill lands mid-batch
