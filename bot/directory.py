@@ -1,7 +1,8 @@
 """The flows' ports, backed by the ledger: what a parent's phone may read, and the choices it records.
 
-Every read goes through ``ledger.parents.child_of`` first, so a phone only ever reaches its own children.
-Each call is one short transaction with indexed reads: nothing here calls another service.
+Every read about a student goes through ``ledger.parents.child_of`` first (``own_child``), so a phone only
+ever reaches its own children. Each call is one short transaction with indexed reads, or a part of the
+hop's one session (``one_session``): nothing here calls another service.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa.scheduling import push_hook
-from flows.ports import PaymentOutcome, PaymentRequest
+from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
 from ledger import parents
 from ledger.attendance import attendance_summary
 from ledger.balances import student_balance
+from ledger.errors import NotFound
 from ledger.payment_requests import RequestStatus, close, lock_request, pending_request, record_request
 from ledger.promises import promise_to_pay
-from ledger.records import School
+from ledger.records import School, Student
 from ledger.results import exam_summary, latest_exams
 from ledger.statements import statement
 from ledger.terms import current_term
@@ -41,6 +43,18 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 # The session of the hop being answered on this thread, when the channel opened one (one_session).
 _HOP_SESSION: ContextVar[Session | None] = ContextVar("karo_hop_session", default=None)
 log = logging.getLogger(__name__)
+
+
+def own_child(session: Session, phone: str, student_id: int) -> Student:
+    """The student, if an active child of ``phone``; else ChildGone, as the flows' ports promise (the
+    conversation keeps its chosen child, so this check is what stops a child no longer this phone's)."""
+    try:
+        child = parents.child_of(session, phone, student_id)
+    except NotFound as gone:
+        raise ChildGone(f"student {student_id} is not a child of this phone") from gone
+    if not child.active:
+        raise ChildGone(f"student {student_id} has left the school")
+    return child
 
 
 class NairobiClock:
@@ -95,25 +109,23 @@ class LedgerDirectory:
 
     def balance(self, phone: str, student_id: int) -> Balance:
         with self._read() as session:
-            return student_balance(session, parents.child_of(session, phone, student_id))
+            return student_balance(session, own_child(session, phone, student_id))
 
     def statement(
         self, phone: str, student_id: int, *, before: int | None = None, limit: int = 3
     ) -> Statement:
         with self._read() as session:
-            return statement(
-                session, parents.child_of(session, phone, student_id), limit=limit, before=before
-            )
+            return statement(session, own_child(session, phone, student_id), limit=limit, before=before)
 
     def attendance(self, phone: str, student_id: int) -> AttendanceSummary | None:
         with self._read() as session:
-            child = parents.child_of(session, phone, student_id)
+            child = own_child(session, phone, student_id)
             term = current_term(session, child.school_id, self.clock.today())
             return attendance_summary(session, child, term) if term else None
 
     def exams(self, phone: str, student_id: int) -> list[ExamSummary]:
         with self._read() as session:
-            child = parents.child_of(session, phone, student_id)
+            child = own_child(session, phone, student_id)
             summaries = (exam_summary(session, exam, child) for exam in latest_exams(session, child, limit=5))
             return [summary for summary in summaries if summary is not None]
 
@@ -141,9 +153,9 @@ class LedgerDirectory:
 
     def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None:
         with self._write() as session:
-            child = parents.child_of(session, phone, student_id)
+            child = own_child(session, phone, student_id)
             guardian = parents.find_guardian(session, phone, child.school_id)
-            assert guardian is not None  # child_of proved the link
+            assert guardian is not None  # own_child proved the link
             term = current_term(session, child.school_id, self.clock.today())
             promise_to_pay(
                 session,
@@ -167,7 +179,7 @@ class RecordingPayments:
 
     def request_payment(self, request: PaymentRequest) -> PaymentOutcome:
         with self.sessions.begin() as session:
-            child = parents.child_of(session, request.phone, request.student_id)
+            child = own_child(session, request.phone, request.student_id)
             school = session.get(School, child.school_id)
             if school is None or not school.paybill:
                 return PaymentOutcome.UNAVAILABLE

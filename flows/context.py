@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flows.conversation import Conversation
-from flows.ports import Ports
+from flows.ports import ChildGone, Ports
 from flows.texts import text
 from ledger.types import Balance, GuardianRef, SchoolRef, StudentRef
 
-
-class ChildGone(Exception):
-    """The conversation's child is no longer reachable from this phone: the conversation starts afresh."""
+__all__ = ["ChildGone", "Context"]
 
 
 @dataclass
@@ -19,7 +17,6 @@ class Context:
     conversation: Conversation
     ports: Ports
     _balance: Balance | None = field(default=None, repr=False)
-    _student: StudentRef | None = field(default=None, repr=False)
 
     @property
     def language(self) -> str:
@@ -43,15 +40,20 @@ class Context:
         return self.student().id
 
     def student(self) -> StudentRef:
-        if self._student is None:
-            wanted = self.conversation.student_id
-            if wanted is None:
-                raise ChildGone("no child chosen")
-            found = [s for s in self.children(self.school_id()) if s.id == wanted]
-            if not found:
-                raise ChildGone(f"student {wanted} is not a child of this phone")
-            self._student = found[0]
-        return self._student
+        """The chosen child, as kept with the conversation; found in the phone's children list (once per
+        conversation) when it was not kept. Needs no read, because every read about the child checks
+        the phone is its guardian (the ports raise ChildGone otherwise)."""
+        kept = self.conversation.kept_child()
+        if kept is not None:
+            return kept
+        wanted = self.conversation.student_id
+        if wanted is None:
+            raise ChildGone("no child chosen")
+        found = [s for s in self.children(self.school_id()) if s.id == wanted]
+        if not found:
+            raise ChildGone(f"student {wanted} is not a child of this phone")
+        self.conversation.choose_child(found[0])
+        return found[0]
 
     def children(self, school_id: int) -> list[StudentRef]:
         return self.ports.directory.children(self.phone, school_id)

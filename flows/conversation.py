@@ -6,6 +6,8 @@ import copy
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ledger.types import StudentRef
+
 FORMAT = 1  # bump when the stored shape changes; from_dict refuses other versions
 MAX_BACK = 20  # deepest back-stack kept: the menus are shallow, so this only bounds a runaway
 
@@ -43,6 +45,21 @@ class Conversation:
     amount: int | None = None  # the payment being prepared, in cents
     ended: bool = False
     previous: dict[str, Any] | None = None  # a dropped conversation offered for resuming
+    # The chosen child as this phone's children list showed it, kept so that a hop need not read the
+    # list again; every read about the child still checks that the phone is its guardian.
+    student: StudentRef | None = None
+
+    def choose_child(self, child: StudentRef | None) -> None:
+        """Talk about ``child`` from now on (None: no child chosen yet)."""
+        self.student_id = child.id if child is not None else None
+        self.student = child
+
+    def kept_child(self) -> StudentRef | None:
+        """The kept child, if it is still the chosen one (``student_id`` may have been set alone)."""
+        kept = self.student
+        if kept is None or kept.id != self.student_id or kept.school_id != self.school_id:
+            return None
+        return kept
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict; ``Conversation.from_dict`` reads it back."""
@@ -59,6 +76,7 @@ class Conversation:
             "amount": self.amount,
             "ended": self.ended,
             "previous": copy.deepcopy(self.previous),
+            "student": _child_to_dict(self.student),
         }
 
     @classmethod
@@ -78,6 +96,7 @@ class Conversation:
             amount=_opt_int(d.get("amount")),
             ended=bool(d.get("ended", False)),
             previous=dict(d["previous"]) if d.get("previous") else None,
+            student=_child_from_dict(d.get("student")),  # absent when stored by an older release
         )
 
     def copy(self) -> Conversation:
@@ -88,3 +107,23 @@ class Conversation:
 
 def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _child_to_dict(child: StudentRef | None) -> dict[str, Any] | None:
+    if child is None:
+        return None
+    return {
+        "id": child.id,
+        "school_id": child.school_id,
+        "admission_no": child.admission_no,
+        "name": child.name,
+        "class_name": child.class_name,
+    }
+
+
+def _child_from_dict(d: dict[str, Any] | None) -> StudentRef | None:
+    if d is None:
+        return None
+    return StudentRef(
+        int(d["id"]), int(d["school_id"]), str(d["admission_no"]), str(d["name"]), str(d["class_name"])
+    )

@@ -59,9 +59,8 @@ class Family:
 
     def context(self, child: StudentRef) -> Context:
         """A context on this child, as if chosen from the USSD menus, so the flows' own views can be used."""
-        conversation = Conversation(
-            phone=self.phone, language=self.language, school_id=child.school_id, student_id=child.id
-        )
+        conversation = Conversation(phone=self.phone, language=self.language, school_id=child.school_id)
+        conversation.choose_child(child)
         return Context(conversation, self.ports)
 
     def matching(self, words: Sequence[str]) -> tuple[StudentRef, ...]:

@@ -88,10 +88,11 @@ def choose_school(
 ) -> Position:
     """Settle on a school and speak its guardian's language; next comes the child list, or the menu of an
     only child."""
-    conversation.school_id, conversation.student_id = school_id, None
+    conversation.school_id = school_id
+    conversation.choose_child(None)
     _speak_as_guardian(conversation, ports, school_id)
     if len(children) == 1:
-        conversation.student_id = children[0].id
+        conversation.choose_child(children[0])
         return Position("menu")
     return Position("identify", S.CHILD.value)
 
@@ -111,7 +112,11 @@ class IdentifyHop(Hop):
     def listed(self) -> list[int]:
         if self.state is S.SCHOOL:
             return [s.id for s in self.schools]
-        return [c.id for c in self.ctx.children(self.ctx.school_id())]
+        return [c.id for c in self.listed_children]
+
+    @cached_property
+    def listed_children(self) -> list[StudentRef]:
+        return self.ctx.children(self.ctx.school_id())
 
     def has_more(self) -> bool:
         return (self.cursor or 0) + PAGE < len(self.listed)
@@ -149,7 +154,7 @@ class IdentifyHop(Hop):
     def keep_child(self) -> None:
         index = chosen(self.text, len(self.listed))
         assert index is not None  # guarded by known_child
-        self.ctx.conversation.student_id = self.listed[index]
+        self.ctx.conversation.choose_child(self.listed_children[index])
         self.enter("menu")
 
 

@@ -19,9 +19,15 @@ from ledger.types import (
 )
 
 
+class ChildGone(Exception):
+    """The conversation's child is not (or no longer) reachable from this phone: the conversation starts
+    afresh. A directory or payments call about a student raises it when the phone is not its guardian."""
+
+
 class ParentDirectory(Protocol):
     """Read what a parent may see, and record the choices they make. Every method is scoped to a phone
-    (E.164) so that a parent only ever reaches their own children."""
+    (E.164) so that a parent only ever reaches their own children: one about a ``student_id`` that is not
+    an active child of the phone raises ``ChildGone``."""
 
     def schools_for(self, phone: str) -> list[SchoolRef]:
         """Schools where this phone is a guardian of at least one active student."""

@@ -38,6 +38,7 @@ def offer(previous: Conversation) -> Conversation:
         language=previous.language,
         school_id=previous.school_id,
         student_id=previous.student_id,
+        student=previous.student,
         dialled_school_id=previous.dialled_school_id,
         at=Position("resume"),
         previous=previous.to_dict(),

@@ -10,7 +10,7 @@ from bot.bootstrap import bootstrap
 from bot.settings import Settings
 from bot.tables import UssdSessionReport
 from ledger.payment_requests import PaymentRequestRecord, RequestStatus
-from ledger.records import Guardian, Language
+from ledger.records import Guardian, Language, Student
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import SHARED_CODE, TOKEN, Dial
 
@@ -74,6 +74,19 @@ def test_resume_after_a_dropped_session(client):
     redial = Dial(client, PARENT, code="*384*25#")
     assert "Continue" in redial.reply
     assert "KES" in redial.choose("Continue") and "10 to 250,000" in redial.reply
+
+
+def test_a_child_who_left_mid_session_is_not_shown_again(client, schools):
+    dial = Dial(client, PARENT, code="*384*25#")
+    assert "Achieng Otieno" in dial.reply  # the menu of the only child here
+    with schools() as session:
+        session.get(
+            Student, session.scalar(select(Student.id).where(Student.name == "Achieng Otieno"))
+        ).active = False
+        session.commit()
+    dial.choose("Balance")
+    assert dial.ended and "not registered" in dial.reply
+    assert "Achieng" not in dial.reply and "35,000" not in dial.reply
 
 
 def test_unknown_phone_gets_a_polite_end_naming_nobody(client):

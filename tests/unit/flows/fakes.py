@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from flows.ports import PaymentOutcome, PaymentRequest, Ports
+from flows.ports import ChildGone, PaymentOutcome, PaymentRequest, Ports
 from ledger.types import (
     AttendanceSummary,
     Balance,
@@ -172,7 +172,7 @@ class FakeDirectory:
 
     def _own(self, phone: str, student_id: int) -> None:
         if all(s.id != student_id for kids in FAMILIES.get(phone, {}).values() for s in kids):
-            raise PermissionError(f"student {student_id} is not a child of {phone}")
+            raise ChildGone(f"student {student_id} is not a child of {phone}")
 
     def schools_for(self, phone: str) -> list[SchoolRef]:
         return [s for s in (ACADEMY, ST_MARYS) if s.id in FAMILIES.get(phone, {})]

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from flows import Conversation, Position, offer_resume, resumable, start, step
+from ledger.types import StudentRef
 from tests.unit.flows import fakes
 from tests.unit.flows.fakes import CREDIT, EMPTY, MULTI, UNKNOWN, world
 from tests.unit.flows.helpers import AMINA, run
@@ -74,6 +75,34 @@ def test_a_child_this_phone_cannot_see_is_never_shown() -> None:
     conversation, screen = step(forged, "98", w.ports)
     assert "Amina" not in screen.render() and "12,500" not in screen.render()
     assert conversation.student_id == fakes.FAITH.id
+
+
+def test_a_chosen_child_no_longer_this_phones_is_never_shown_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    conversation, screen, w = run(AMINA, phone=MULTI)
+    assert screen.render().startswith("Amina Wanjiku\n1. Balance")
+    monkeypatch.setitem(fakes.FAMILIES, MULTI, {1: [fakes.BRIAN], 2: [fakes.WANJIRU]})  # Amina unlinked
+    conversation, screen = step(conversation, "1", w.ports)
+    assert "Amina" not in screen.render() and "12,500" not in screen.render()
+    assert screen.render().startswith("Choose a school:") and conversation.student is None
+
+
+def test_the_chosen_child_is_kept_so_later_hops_need_not_list_the_children() -> None:
+    w = world()
+    listed: list[int] = []
+    children = w.directory.children
+
+    def listing(phone: str, school_id: int) -> list[StudentRef]:
+        listed.append(school_id)
+        return children(phone, school_id)
+
+    w.directory.children = listing  # type: ignore[method-assign]
+    conversation, _ = run(AMINA, phone=MULTI, w=w)[:2]
+    reads_to_choose = len(listed)
+    for typed in ["1", "0", "3", "98", "00", "5", "1"]:  # as the USSD store keeps it: JSON between hops
+        conversation = Conversation.from_dict(json.loads(json.dumps(conversation.to_dict())))
+        conversation, screen = step(conversation, typed, w.ports)
+    assert screen.render().startswith("Subjects 1-4 of 9:\nMathematics 78 A-")
+    assert len(listed) == reads_to_choose and conversation.student == fakes.AMINA
 
 
 # --- navigation ------------------------------------------------------------------------------------------
