@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 
 from ledger.accounts import get_account
 from ledger.allocation import lock_student, settle
+from ledger.early_discount import grant_early_discounts, last_money_day
 from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind
 from ledger.records import FeeItem, SchoolClass, Student, Term, VoteHead
+from ledger.sibling_discount import apply_sibling_discount
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,11 @@ def fee_items(session: Session, term_id: int, class_id: int) -> list[tuple[FeeIt
 def invoice_student(
     session: Session, student: Student, term: Term, *, actor: str
 ) -> tuple[Entry | None, bool]:
-    """Post the term's fees for one student (once), consuming any credit they carry.
+    """Post the term's fees for one student (once), consuming any credit they carry; then the school's
+    fee rules that apply at invoicing: the sibling discount, and the early-payment discount when credit
+    paid the term (dated the last day money reached the student).
 
-    Returns (entry, created); (None, False) when the class has no fees for the term.
+    Returns (entry, created) for the invoice; (None, False) when the class has no fees for the term.
     """
     items = fee_items(session, term.id, student.class_id)
     if not items:
@@ -75,7 +79,13 @@ def invoice_student(
             term_id=term.id,
         )
 
-    return once(session, student.school_id, key, body, post)
+    entry, created = once(session, student.school_id, key, body, post)
+    _, discounted = apply_sibling_discount(session, student, term, entry, actor=actor)
+    if created or discounted:
+        money_day = last_money_day(session, student.id)
+        if money_day is not None:
+            grant_early_discounts(session, student, money_day, actor=actor)
+    return entry, created
 
 
 def invoice_class(session: Session, school_class: SchoolClass, term: Term, *, actor: str) -> InvoiceRun:

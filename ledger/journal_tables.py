@@ -44,6 +44,7 @@ class EntryKind(enum.StrEnum):
     SUSPENSE_ALLOCATION = "suspense_allocation"
     BURSARY = "bursary"
     DISCOUNT = "discount"
+    LATE_FEE = "late_fee"
     OPENING_BALANCE = "opening_balance"
     REVERSAL = "reversal"
 

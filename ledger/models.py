@@ -1,6 +1,7 @@
 """Every table of the ledger, imported in one place so the metadata is complete."""
 
 from ledger.attendance import AttendanceRecord
+from ledger.fee_rules import FeeRules
 from ledger.grading import GradeBand, GradingScale
 from ledger.journal_tables import Account, Entry, Line, Payment
 from ledger.mpesa_callbacks import CallbackFailure
@@ -17,6 +18,7 @@ __all__ = [
     "Entry",
     "Exam",
     "FeeItem",
+    "FeeRules",
     "GradeBand",
     "GradingScale",
     "Guardian",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ledger.accounts import CLEARING_FOR_SOURCE, get_account
 from ledger.allocation import allocation_legs, lock_student
+from ledger.early_discount import grant_early_discounts
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
@@ -91,6 +92,8 @@ def record_payment(
         )
         session.add(payment)
         session.flush()
+        if student is not None:
+            grant_early_discounts(session, student, received.received_on, actor=actor)
         if notify:
             write_receipts(session, payment, now or dt.datetime.now(dt.UTC))
         return entry
@@ -139,6 +142,8 @@ def allocate_suspense(
         )
         payment.student_id = student.id
         payment.allocation_entry_id = entry.id
+        # The family paid when the money arrived, not when the bursar matched it.
+        grant_early_discounts(session, student, payment.received_on, actor=actor)
         if notify:
             write_receipts(session, payment, now or dt.datetime.now(dt.UTC))
         return entry

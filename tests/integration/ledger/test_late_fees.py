@@ -1,0 +1,132 @@
+"""Late fees as a bursar sees them, on PostgreSQL and SQLite: once per term, after the grace period, to the cent."""
+
+import datetime as dt
+
+import pytest
+
+from ledger.balances import student_balance
+from ledger.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.fee_rules import RuleChanges, set_rules
+from ledger.invoicing import invoice_class
+from ledger.journal_tables import Entry, EntryKind, PaymentSource
+from ledger.late_fees import apply_late_fees
+from ledger.payments import Received, record_payment
+from ledger.reversals import reverse_entry
+from ledger.statements import statement
+from tests import builders as b
+
+DUE = dt.date(2026, 1, 19)  # builders.term: 2026-1 runs 5 January to 5 April, fees due on the 19th
+GRACE_OVER = DUE + dt.timedelta(days=8)  # the first day after a 7-day grace period
+
+
+@pytest.fixture
+def school(session):
+    """Grade 4: tuition KES 20,000.10 a term; three pupils, one paid up, one who left owing."""
+    school = b.school(session)
+    grade4 = b.school_class(session, school, "Grade 4")
+    tuition = b.vote_head(session, school, "Tuition", 10)
+    term = b.term(session, school, "2026-1")
+    b.fees(session, term, grade4, {tuition: 2_000_010})
+    owing, paid_up, left = (b.student(session, grade4, f"LF-{n}") for n in (1, 2, 3))
+    invoice_class(session, grade4, term, actor="t")
+    left.active = False
+    pay(session, school, paid_up, "PAIDUP0001", 2_000_010)
+    session.commit()
+    return {"school": school, "term": term, "owing": owing, "paid_up": paid_up, "left": left}
+
+
+def pay(session, school, student, reference, cents, on=dt.date(2026, 1, 10)):
+    received = Received(PaymentSource.MPESA_PAYBILL, reference, cents, on)
+    record_payment(session, school.id, received, student, actor="t", notify=False)
+    session.commit()
+
+
+def rules(session, school, **changes):
+    set_rules(session, school.id, RuleChanges(**changes))
+    session.commit()
+
+
+def late_fees(session, school, on):
+    run = apply_late_fees(session, school.id, on, actor="schedule")
+    session.commit()
+    return run
+
+
+def late_fee_entries(session):
+    return session.query(Entry).filter(Entry.kind == EntryKind.LATE_FEE).all()
+
+
+def test_with_the_rules_off_nobody_is_charged(session, school):
+    assert late_fees(session, school["school"], GRACE_OVER).charged == 0
+    assert late_fee_entries(session) == []
+
+
+def test_a_fixed_late_fee_is_charged_once_after_the_grace_period(session, school):
+    s, owing = school["school"], school["owing"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    assert late_fees(session, s, DUE + dt.timedelta(days=7)).charged == 0  # the last day of grace
+    run = late_fees(session, s, GRACE_OVER)
+    assert (run.charged, run.total, run.terms) == (1, 500_00, ("2026-1",))
+    # The student still owing pays KES 500 more; the paid-up one and the one who left are not charged.
+    assert student_balance(session, owing).total == 2_000_010 + 500_00
+    assert student_balance(session, school["paid_up"]).total == 0
+    assert student_balance(session, school["left"]).total == 2_000_010
+    assert dict((h.vote_head, h.balance) for h in student_balance(session, owing).by_vote_head) == {
+        "Tuition": 2_000_010,
+        "Late fee": 500_00,
+    }
+    last = statement(session, owing).lines[-1]
+    assert (last.description, last.charged, last.on) == ("Late fee, term 2026-1", 500_00, GRACE_OVER)
+
+
+def test_running_the_schedule_again_the_same_day_or_later_posts_nothing_twice(session, school):
+    s = school["school"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    late_fees(session, s, GRACE_OVER)
+    again = [late_fees(session, s, GRACE_OVER), late_fees(session, s, GRACE_OVER + dt.timedelta(days=30))]
+    assert [run.charged for run in again] == [0, 0]
+    assert len(late_fee_entries(session)) == 1
+    assert student_balance(session, school["owing"]).total == 2_000_010 + 500_00
+
+
+def test_a_percentage_late_fee_is_worked_out_on_what_is_overdue_then_rounded_half_up(session, school):
+    s, owing = school["school"], school["owing"]
+    # Paying KES 7,655.00 of 20,000.10 leaves 12,345.10 overdue; 5% of it is 617.255, charged as 617.26.
+    pay(session, s, owing, "PART000001", 765_500)
+    rules(session, s, late_fee_bp=500, grace_days=7)
+    assert late_fees(session, s, GRACE_OVER).total == 61_726
+    last = statement(session, owing).lines[-1]
+    assert (last.description, last.charged) == ("Late fee 5% of KES 12,345.10 overdue", 61_726)
+    assert student_balance(session, owing).total == 1_234_510 + 61_726
+
+
+def test_a_waived_late_fee_is_not_charged_again(session, school):
+    s, owing = school["school"], school["owing"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    late_fees(session, s, GRACE_OVER)
+    (charged,) = late_fee_entries(session)
+    reverse_entry(session, s.id, charged.id, reason="waived by the principal", on=GRACE_OVER, actor="bursar")
+    session.commit()
+    assert late_fees(session, s, GRACE_OVER + dt.timedelta(days=1)).charged == 0
+    assert student_balance(session, owing).total == 2_000_010
+    assert [line.description for line in statement(session, owing).lines[-2:]] == [
+        "Late fee, term 2026-1",
+        "Reversal: waived by the principal",
+    ]
+
+
+def test_no_late_fee_once_the_term_has_ended_or_when_paid_before_the_run(session, school):
+    s, term = school["school"], school["term"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    assert late_fees(session, s, term.ends_on + dt.timedelta(days=1)).charged == 0
+    pay(session, s, school["owing"], "LATEPAY001", 2_000_010, on=GRACE_OVER)
+    assert late_fees(session, s, GRACE_OVER).charged == 0
+    assert unbalanced_entries(session) == [] and cached_balance_mismatches(session) == []
+
+
+def test_a_late_fee_goes_to_a_vote_head_the_school_names(session, school):
+    s = school["school"]
+    rules(session, s, late_fee_cents=250_00, grace_days=0, late_fee_vote_head="Penalties")
+    late_fees(session, s, DUE + dt.timedelta(days=1))
+    heads = {h.vote_head for h in student_balance(session, school["owing"]).by_vote_head}
+    assert heads == {"Tuition", "Penalties"}
