@@ -1,4 +1,4 @@
-"""Late fees as a bursar sees them, on PostgreSQL and SQLite: once per term, after the grace period, to the cent."""
+"""Late fees as a bursar sees them, on PostgreSQL and SQLite: once per term, after the grace period."""
 
 import datetime as dt
 
