@@ -115,6 +115,25 @@ def test_a_wrong_token_is_refused(client):
     assert response.status_code == 403
 
 
+def test_a_hop_missing_its_session_or_phone_or_too_large_gets_the_sorry_screen(client):
+    hop = f"/at/ussd/{TOKEN}"
+    for data in ({"phoneNumber": PARENT, "text": ""}, {"sessionId": "s1", "text": ""}):
+        response = client.post(hop, data=data)
+        assert response.status_code == 200 and response.text.startswith("END Sorry, something went wrong")
+    huge = {"sessionId": "s2", "serviceCode": SHARED_CODE, "phoneNumber": PARENT, "text": "1*" * 20_000}
+    response = client.post(hop, data=huge)
+    assert response.status_code == 200 and response.text.startswith("END Sorry, something went wrong")
+
+
+def test_a_hop_posted_as_multipart_is_answered_as_africas_talking_posts_it(client):
+    fields = {"sessionId": "s3", "serviceCode": "*384*25#", "phoneNumber": PARENT, "text": ""}
+    multipart = {name: (None, value) for name, value in fields.items()}
+    response = client.post(f"/at/ussd/{TOKEN}", files=multipart)
+    assert response.status_code == 200 and response.text.startswith("CON Achieng Otieno")
+    form = client.post(f"/at/ussd/{TOKEN}", data={**fields, "sessionId": "s4"})
+    assert form.text == response.text
+
+
 def test_redis_unreachable_answers_busy_not_an_error(engine, schools):
     settings = Settings(redis_url="redis://127.0.0.1:1/0", webhook_token=TOKEN)
     with TestClient(create_app(bootstrap(settings, engine=engine))) as client:
