@@ -7,11 +7,9 @@ from ledger.grading import GradeBand, GradingScale
 from ledger.journal_tables import Account, Entry, Line, Payment
 from ledger.mpesa_callbacks import CallbackFailure
 from ledger.outbox import OutboxMessage
-from ledger.payment_plans import PaymentPlan, PlanInstalment
 from ledger.payment_requests import PaymentRequestRecord
 from ledger.promises import PromiseToPay
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
-from ledger.reminders import Reminder
 from ledger.results import Exam, Score
 from ledger.staff import LoginFailures, StaffMember
 
@@ -31,11 +29,8 @@ __all__ = [
     "LoginFailures",
     "OutboxMessage",
     "Payment",
-    "PaymentPlan",
     "PaymentRequestRecord",
-    "PlanInstalment",
     "PromiseToPay",
-    "Reminder",
     "School",
     "SchoolClass",
     "Score",
