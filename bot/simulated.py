@@ -2,13 +2,15 @@
 as a parent's phone by the sandbox (a message in, the conversation out).
 
 Everything the sandbox shows comes from the simulators' own records (``/_sim/messages`` for what Karo
-sent, ``/_sim/callbacks`` for what the parent sent to Karo), so it is what went over the wire.
+sent, ``/_sim/callbacks`` for what the parent sent to Karo, ``/_sim/stk`` for the M-Pesa prompts open
+on the phone), so it is what went over the wire.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -16,7 +18,10 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from bot.settings import Settings
+from bot.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, MpesaPhone, daraja_config, is_loopback
+from providers.daraja_types import Shortcode
 from providers.simulators import africastalking as at_simulator
+from providers.simulators import daraja as daraja_simulator
 from providers.simulators import twilio as twilio_simulator
 from providers.simulators.serve import start_in_thread
 
@@ -42,9 +47,16 @@ def providers_configured(settings: Settings) -> bool:
     return any(getattr(settings, name) for name in PROVIDER_SETTINGS)
 
 
-def start_simulators(settings: Settings, public_url: str) -> tuple[Settings, Callable[[], None]]:
-    """Serve the Africa's Talking and Twilio simulators on loopback, their callbacks aimed at the Karo
-    serving on ``public_url``; return ``settings`` pointed at them, and a ``stop()`` for both."""
+def start_simulators(
+    settings: Settings,
+    public_url: str,
+    shortcodes: Sequence[Shortcode] = (),
+    prompt_timeout: float = PROMPT_TIMEOUT_SECONDS,
+) -> tuple[Settings, Callable[[], None]]:
+    """Serve the Africa's Talking, Twilio and (unless ``KARO_DARAJA_API_URL`` is set) Daraja simulators on
+    loopback, their callbacks aimed at the Karo serving on ``public_url``; return ``settings`` pointed at
+    them, and a ``stop()`` for all. Daraja knows the apps in ``shortcodes``, and each STK prompt waits for
+    the sandbox's phone to answer it, ending 1037 after ``prompt_timeout`` seconds."""
     token = settings.webhook_token
     if not token:
         raise ValueError("the simulators' Africa's Talking callbacks need a webhook token")
@@ -57,20 +69,21 @@ def start_simulators(settings: Settings, public_url: str) -> tuple[Settings, Cal
     twilio = twilio_simulator.TwilioConfig(
         whatsapp_url=f"{public_url}/twilio/whatsapp", sms_url=f"{public_url}/twilio/sms"
     )
-    at_url, stop_at = start_in_thread(at_simulator.create_app(at_simulator.AtSimulator(at)))
-    try:
-        twilio_url, stop_twilio = start_in_thread(
-            twilio_simulator.create_app(twilio_simulator.TwilioSimulator(twilio))
-        )
-    except BaseException:
-        stop_at()
-        raise
+    with ExitStack() as started:  # a simulator that fails to start stops those already running
+        at_url = _start(started, at_simulator.create_app(at_simulator.AtSimulator(at)))
+        twilio_url = _start(started, twilio_simulator.create_app(twilio_simulator.TwilioSimulator(twilio)))
+        urls = _provider_settings(public_url, at, at_url, twilio, twilio_url)
+        if settings.daraja_api_url is None:
+            daraja = daraja_simulator.DarajaSimulator(daraja_config(shortcodes, prompt_timeout))
+            urls["daraja_api_url"] = _start(started, daraja_simulator.create_app(daraja))
+        stop = started.pop_all().close  # started: they run until the caller stops them
+    return settings.model_copy(update=urls), stop
 
-    def stop() -> None:
-        stop_twilio()
-        stop_at()
 
-    return settings.model_copy(update=_provider_settings(public_url, at, at_url, twilio, twilio_url)), stop
+def _start(started: ExitStack, app: Any) -> str:
+    url, stop = start_in_thread(app)
+    started.callback(stop)
+    return url
 
 
 def _provider_settings(
@@ -109,13 +122,20 @@ class Simulators:
 
     at_url: str
     twilio_url: str
+    daraja_url: str | None = None  # None: Daraja is not simulated here (or is the real one)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Simulators | None:
-        """The simulators the settings point at, or None when either provider URL is unset."""
+        """The simulators the settings point at, or None when either messaging provider URL is unset."""
         if not settings.at_api_url or not settings.twilio_api_url:
             return None
-        return cls(settings.at_api_url, settings.twilio_api_url)
+        daraja = settings.daraja_api_url if is_loopback(settings.daraja_api_url) else None
+        return cls(settings.at_api_url, settings.twilio_api_url, daraja)
+
+    @property
+    def mpesa_phone(self) -> MpesaPhone | None:
+        """The phone's M-Pesa prompts, when Daraja is the local simulator."""
+        return MpesaPhone(self.daraja_url) if self.daraja_url else None
 
     def send_whatsapp(self, phone: str, text: str) -> int | None:
         """The parent at ``phone`` writes ``text`` on WhatsApp: Twilio's signed webhook goes to Karo.

@@ -1,8 +1,9 @@
 """``karo demo``: a seeded demo school in a SQLite file, served on this machine with the sandbox phone.
 
-With no SMS or WhatsApp provider configured (the usual case) it also runs the Africa's Talking and Twilio
-simulators, and sends from the outbox in-process, so the sandbox's WhatsApp chat and SMS inbox show what
-Karo sends.
+With no SMS or WhatsApp provider configured (the usual case) it also runs the Africa's Talking, Twilio and
+Daraja simulators, and sends from the outbox in-process, so the sandbox's WhatsApp chat and SMS inbox show
+what Karo sends. Without Redis the M-Pesa work (the STK push a few seconds after the USSD session, the
+queries) runs on timers in this process, and each prompt waits on the sandbox's phone for a PIN or Cancel.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from bot.commands.support import Refused, open_services, parse_date
 from bot.settings import load_settings_or_exit
 
 SEND_EVERY_SECONDS = 0.5  # the sandbox's chat should answer about as fast as a phone would
-# Requests the sandbox's chat makes every 1.5 s, and its questions to the simulators: kept out of the log.
-QUIET_PATHS = ("/sandbox/chat?", "/_sim/")
+# Requests the sandbox's chat and PIN prompt make every few seconds, and its questions to the simulators:
+# kept out of the log.
+QUIET_PATHS = ("/sandbox/chat?", "/sandbox/mpesa?", "/_sim/")
 
 
 @click.command()
@@ -48,8 +50,9 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool, today_text: str | 
     today = parse_date(today_text, "--today") if today_text else dt.date.today()
     url = f"sqlite:///{db_path.resolve()}"
     upgrade_url(url)
-    # The sandbox dials the real webhook, which needs a token: the configured one, else one for this run.
-    token = load_settings_or_exit().webhook_token or secrets.token_urlsafe(24)
+    # The sandbox dials the real webhook, which needs a token: the configured one, else one for this run,
+    # in hex so that no word Daraja refuses in a callback URL ("exe", "sql"...) can turn up in it.
+    token = load_settings_or_exit().webhook_token or secrets.token_hex(20)
     with open_services(database_url=url, sandbox=True, webhook_token=token) as services:
         report = seed(services.sessions, today)
         click.echo(f"Demo database {db_path} (term {report.term}): {report.added} records added or changed.")
@@ -67,16 +70,12 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool, today_text: str | 
 def serve(services: Services, host: str, port: int) -> None:
     """Serve the demo until Ctrl+C, with the simulators and the outbox sender when they are wanted."""
     from bot.app import create_app
-    from bot.simulated import providers_configured, start_simulators
+    from bot.simulated import providers_configured
 
     with ExitStack() as running:
         simulated = not providers_configured(services.settings)
         if simulated:
-            settings, stop = start_simulators(services.settings, f"http://{_loopback(host)}:{port}")
-            running.callback(stop)
-            services = dataclasses.replace(services, settings=settings)
-            click.echo(f"Africa's Talking simulator: {settings.at_api_url}/_sim/messages")
-            click.echo(f"Twilio simulator: {settings.twilio_api_url}/_sim/messages")
+            services = _with_simulators(services, f"http://{_loopback(host)}:{port}", running)
         app = create_app(services)
         # Only this process knows the simulators; configured providers are left to `karo worker` when
         # there is a Redis to queue the job on.
@@ -85,6 +84,22 @@ def serve(services: Services, host: str, port: int) -> None:
         click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C stops)")
         click.echo(f"Sandbox phone: http://{host}:{port}/sandbox")
         _run(app, host, port)
+
+
+def _with_simulators(services: Services, public_url: str, running: ExitStack) -> Services:
+    """``services`` pointed at the simulators, which run for as long as ``running`` lasts; Daraja's
+    knows each seeded school's app."""
+    from bot.simulated import start_simulators
+    from bot.simulated_mpesa import school_shortcodes
+
+    shortcodes = school_shortcodes(services.sessions, services.settings)
+    settings, stop = start_simulators(services.settings, public_url, shortcodes)
+    running.callback(stop)
+    click.echo(f"Africa's Talking simulator: {settings.at_api_url}/_sim/messages")
+    click.echo(f"Twilio simulator: {settings.twilio_api_url}/_sim/messages")
+    if services.settings.daraja_api_url is None:
+        click.echo(f"Daraja simulator: {settings.daraja_api_url}/_sim/stk (each prompt waits for a PIN)")
+    return dataclasses.replace(services, settings=settings)
 
 
 def _send_from_outbox(services: Services, app: FastAPI, running: ExitStack, simulated: bool) -> None:

@@ -3,7 +3,8 @@ a WhatsApp chat and an SMS inbox that go through the vendor simulators.
 
 The phone posts exactly what Africa's Talking posts to ``/at/ussd/{token}``; the chat and the inbox ask the
 simulators (server-side, so the browser talks to this origin only) to send Karo the webhooks a parent's
-message makes, and show what the simulators recorded Karo sending back. The page carries the webhook token:
+message makes, and show what the simulators recorded Karo sending back; the M-Pesa PIN prompt
+(``bot.routes.sandbox_mpesa``) answers the Daraja simulator's prompts. The page carries the webhook token:
 the app mounts this router only when ``KARO_SANDBOX`` is on.
 """
 
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services
+from bot.routes import sandbox_mpesa
 from bot.routes.deps import ServicesDep, SessionDep
 from bot.simulated import ChatLine, SimulatorError, Simulators
 from ledger.errors import InvalidPhone
@@ -39,6 +41,7 @@ PHONES_SHOWN = 30
 
 T = TypeVar("T")
 router = APIRouter()
+router.include_router(sandbox_mpesa.router)  # the phone's M-Pesa PIN prompt
 
 
 @dataclass(frozen=True)
@@ -100,13 +103,16 @@ def dial_codes(session: Session) -> list[DialCode]:
 @router.get("/sandbox", response_class=HTMLResponse)
 def sandbox(request: Request, services: ServicesDep, session: SessionDep) -> HTMLResponse:
     token = services.settings.webhook_token
+    simulators = Simulators.from_settings(services.settings)
     context = {
         "phones": sandbox_phones(session),
         "codes": dial_codes(session),
         # Without a token every callback is refused, so the page says so instead of dialling.
         "endpoint": f"/at/ussd/{quote(token, safe='')}" if token else None,
         # The chat and the inbox need the simulators (`karo demo` starts them when no provider is set).
-        "simulated": Simulators.from_settings(services.settings) is not None,
+        "simulated": simulators is not None,
+        # The PIN prompt needs the Daraja simulator, which only `karo demo` (and tests) start.
+        "mpesa": simulators is not None and simulators.mpesa_phone is not None,
     }
     return TEMPLATES.TemplateResponse(request, "sandbox.html", context)
 

@@ -1,13 +1,14 @@
 // The sandbox's WhatsApp chat and SMS inbox, for the number the phone pane has chosen.
 // A message typed here goes to /sandbox/whatsapp or /sandbox/sms, which ask the simulators to post Karo
-// the webhook a parent's message makes; both panes then show /sandbox/chat, polled every 1.5 seconds.
+// the webhook a parent's message makes; both panes then show /sandbox/chat, polled every 1.5 seconds while
+// the page is visible (a hidden tab asks nothing).
 // Every text is set with textContent only: it is data from the server, never markup.
 (() => {
   "use strict";
   const POLL_MS = 1500;
   const root = document.getElementById("sandbox");
   if (!root.dataset.simulated) return;
-  const chosenPhone = window.karoSandbox.phone;
+  const { phone: chosenPhone, reason } = window.karoSandbox;
   const panes = [pane("wa", "whatsapp", "hi"), pane("sms", "sms", "BAL")];
   let polling = null; // the timer of the next poll
   let shownPhone = null;
@@ -79,6 +80,8 @@
 
   async function refresh() {
     clearTimeout(polling);
+    polling = null;
+    if (document.hidden) return; // visibilitychange starts it again
     const phone = validPhone();
     if (phone !== shownPhone) choose(phone);
     try {
@@ -92,16 +95,7 @@
       for (const p of panes) p.error.textContent = "Could not refresh: " + error.message;
     } finally {
       clearTimeout(polling); // another refresh may have started meanwhile: keep one timer only
-      polling = setTimeout(refresh, POLL_MS);
-    }
-  }
-
-  async function reason(response) {
-    try {
-      const body = await response.json();
-      return typeof body.detail === "string" ? body.detail : "HTTP " + response.status;
-    } catch {
-      return "HTTP " + response.status;
+      polling = document.hidden ? null : setTimeout(refresh, POLL_MS);
     }
   }
 
@@ -134,6 +128,10 @@
   }
 
   for (const p of panes) p.form.addEventListener("submit", (event) => send(p, event));
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) clearTimeout(polling);
+    else refresh();
+  });
   for (const id of ["phone", "other"]) {
     const element = document.getElementById(id);
     if (element) element.addEventListener(id === "other" ? "input" : "change", refresh);

@@ -124,7 +124,18 @@
       reply.focus();
     });
   }
+  // Why the app refused a request: its detail when it gave one in words, else the HTTP status.
+  async function reason(response) {
+    try {
+      const body = await response.json();
+      return typeof body.detail === "string" ? body.detail : "HTTP " + response.status;
+    } catch {
+      return "HTTP " + response.status;
+    }
+  }
+
   setState("idle");
-  // The WhatsApp chat and the SMS inbox (sandbox-chat.js) follow the same number.
-  window.karoSandbox = { phone: dialledPhone };
+  // The WhatsApp chat, the SMS inbox (sandbox-chat.js) and the M-Pesa prompt (sandbox-mpesa.js) follow
+  // the same number.
+  window.karoSandbox = { phone: dialledPhone, reason };
 })();

@@ -25,9 +25,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
 from bot.dispatch import Dispatcher
+from bot.mpesa.compose import install_mpesa
+from bot.mpesa.scheduling import ThreadScheduler, Timings
 from bot.outgoing import InProcessSender, build_dispatcher
 from bot.settings import Settings
 from bot.simulated import Simulators, start_simulators
+from bot.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
 from ledger.db import make_session_factory, transaction
 from ledger.invoicing import invoice_student
 from ledger.journal_tables import PaymentSource
@@ -50,6 +53,8 @@ CHROMIUM_ARGS = [
 TOKEN = "browser-test-token"
 FREE = {"africastalking": 0, "twilio": 0}  # rate limits lifted for tests
 TODAY = dt.date.today()
+# The STK push follows the USSD session's end after 0.3 s instead of 5; queries keep the real schedule.
+QUICK_PUSH = Timings(push_delay=dt.timedelta(seconds=0.3))
 
 
 @dataclass(frozen=True)
@@ -190,17 +195,26 @@ class SimulatedKaro:
 
 
 @contextmanager
-def simulated_karo(engine: Engine, *, sending: bool = True) -> Iterator[SimulatedKaro]:
-    """The sandbox app on a free port with both simulators calling it back; with ``sending``, an
-    ``InProcessSender`` sends from the outbox every 0.2 s, as the demo's does."""
+def simulated_karo(
+    engine: Engine, *, sending: bool = True, prompt_timeout: float = PROMPT_TIMEOUT_SECONDS
+) -> Iterator[SimulatedKaro]:
+    """The sandbox app on a free port with the simulators calling it back (Daraja's knowing the schools
+    in the database, its prompts waiting for the phone, ending 1037 after ``prompt_timeout`` seconds) and
+    M-Pesa work on in-process timers; with ``sending``, an ``InProcessSender`` sends from the outbox every
+    0.2 s, as the demo's does."""
     sock = free_socket()
     public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     with ExitStack() as running:
         running.callback(sock.close)
-        settings, stop = start_simulators(Settings(sandbox=True, webhook_token=TOKEN), public_url)
+        base = Settings(sandbox=True, webhook_token=TOKEN)
+        shortcodes = school_shortcodes(make_session_factory(engine), base)
+        settings, stop = start_simulators(base, public_url, shortcodes, prompt_timeout)
         running.callback(stop)
         services = bootstrap(settings, engine=engine)
         app = create_app(services)
+        scheduler = ThreadScheduler()
+        app.state.mpesa = install_mpesa(services, scheduler=scheduler, timings=QUICK_PUSH)
+        running.callback(scheduler.stop)
         dispatcher = build_dispatcher(services, app.state.inbound.store, rates=FREE)
         simulators = Simulators.from_settings(settings)
         assert simulators is not None
