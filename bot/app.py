@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from bot.bootstrap import Services, bootstrap
 from bot.channels import compose_channels
+from bot.dashboard.routes import install_dashboard
 from bot.mpesa.compose import install_mpesa
 from bot.routes import daraja, health, home, messages, sandbox, ussd
 from bot.settings import get_settings
@@ -23,6 +24,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ussd.router)
     app.include_router(messages.router)
     app.include_router(daraja.router)
+    install_dashboard(app, services.settings.secret_key)
     if services.settings.sandbox:
         app.include_router(sandbox.router)
     return app

@@ -1,0 +1,91 @@
+"""Who is asking: the signed-in member, what their role may do, and records fetched only from their school.
+
+Anything of another school answers 404, exactly as a record that does not exist: a bursar cannot even
+learn that another school's id is in use.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from bot.dashboard.cookies import read_session
+from bot.routes.deps import SessionDep
+from ledger.records import School, Student
+from ledger.staff import Role, StaffMember, staff_in_school
+
+
+class Can(enum.StrEnum):
+    READ = "read"  # every page
+    MONEY = "money"  # payments, suspense, invoicing, fee structures
+    RECORDS = "records"  # imports of students, attendance and results
+
+
+ALLOWED = {
+    Role.BURSAR: frozenset(Can),
+    Role.HEAD: frozenset({Can.READ}),
+    Role.CLERK: frozenset({Can.READ, Can.RECORDS}),
+}
+
+
+class SignInFirst(Exception):
+    """No signed-in member: pages send the browser to the login form."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The signed-in member and their school, for one request."""
+
+    member: StaffMember
+    school: School
+
+    @property
+    def school_id(self) -> int:
+        return self.school.id
+
+    def can(self, what: Can) -> bool:
+        return what in ALLOWED[self.member.role]
+
+
+def current_staff(request: Request, session: SessionDep) -> Staff:
+    staff_id = read_session(request).staff_id
+    member = session.get(StaffMember, staff_id) if staff_id is not None else None
+    if member is None or staff_in_school(session, member.school_id, member.id) is None:
+        raise SignInFirst(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    school = session.get(School, member.school_id)
+    assert school is not None  # a foreign key
+    return Staff(member, school)
+
+
+StaffDep = Annotated[Staff, Depends(current_staff)]
+
+
+def requiring(what: Can) -> Callable[[Staff], Staff]:
+    """A dependency: the member, if their role may do ``what``; else 403."""
+
+    def dependency(staff: StaffDep) -> Staff:
+        if not staff.can(what):
+            raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot do this.")
+        return staff
+
+    return dependency
+
+
+MoneyStaff = Annotated[Staff, Depends(requiring(Can.MONEY))]
+RecordsStaff = Annotated[Staff, Depends(requiring(Can.RECORDS))]
+
+
+def school_student(session: Session, staff: Staff, student_id: int) -> Student:
+    """The student, if in the member's school; else 404."""
+    student = session.get(Student, student_id)
+    if student is None or student.school_id != staff.school_id:
+        raise HTTPException(404, "No such student.")
+    return student

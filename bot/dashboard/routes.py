@@ -1,0 +1,65 @@
+"""The dashboard's router and what it adds to the app: its config, its error pages, its static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import FileResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.dashboard import auth, overview, student, students
+from bot.dashboard.access import SignInFirst
+from bot.dashboard.config import DashboardConfig, dashboard_config
+from bot.dashboard.csrf import check_csrf
+from bot.dashboard.rendering import error_page, redirect
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+HTMX = STATIC / "dashboard-htmx-2.0.11.min.js"
+CSS = STATIC / "dashboard.css"
+PREFIX = "/dashboard"
+
+static = APIRouter()
+
+
+@static.get("/dashboard/static/htmx.min.js", include_in_schema=False)
+def htmx_script() -> FileResponse:
+    return FileResponse(HTMX, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+
+@static.get("/dashboard/static/dashboard.css", include_in_schema=False)
+def stylesheet() -> FileResponse:
+    return FileResponse(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+def dashboard_routers() -> list[APIRouter]:
+    """Every router of the dashboard (tests walk their routes: a page added here is tested for tenancy)."""
+    return [auth.router, overview.router, students.router, student.router, static]
+
+
+def dashboard_router() -> APIRouter:
+    """Every page and form; CSRF is checked for all of them here, so no route can leave it out."""
+    router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+    for page_router in dashboard_routers():
+        router.include_router(page_router)
+    return router
+
+
+def install_dashboard(app: FastAPI, secret_key: str | None, config: DashboardConfig | None = None) -> None:
+    app.state.dashboard = config or dashboard_config(secret_key)
+    app.include_router(dashboard_router())
+    app.add_exception_handler(SignInFirst, _sign_in_first)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
+
+
+async def _sign_in_first(request: Request, error: SignInFirst) -> Response:
+    return redirect(request, f"{PREFIX}/login?next={quote(error.next_url, safe='/')}")
+
+
+async def _error_page(request: Request, error: StarletteHTTPException) -> Response:
+    # Webhooks and the rest of the app keep FastAPI's JSON errors; the dashboard answers with a page.
+    if request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/"):
+        return error_page(request, error.status_code, str(error.detail))
+    return await http_exception_handler(request, error)

@@ -1,0 +1,115 @@
+"""A student's page: statement with per-vote-head balances, guardians and their channels, the messages
+sent about the student and what became of them, attendance and results for the term."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.dashboard.access import StaffDep, school_student
+from bot.dashboard.cookies import config_of
+from bot.dashboard.messages_text import plain_reason
+from bot.dashboard.overview import nairobi_today
+from bot.dashboard.rendering import render
+from bot.routes.deps import SessionDep
+from ledger.attendance import attendance_summary
+from ledger.balances import student_balance
+from ledger.outbox import OutboxMessage
+from ledger.records import Guardian, Student, StudentGuardian
+from ledger.results import exam_summary, latest_exams
+from ledger.statements import recent_receipts, statement
+from ledger.terms import current_term
+from ledger.types import ExamSummary
+
+router = APIRouter()
+
+STATEMENT_LINES = 20
+MESSAGES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class GuardianView:
+    name: str
+    phone: str
+    language: str
+    channel: str
+    stopped: tuple[str, ...]  # categories the guardian opted out of
+
+
+@dataclass(frozen=True)
+class MessageView:
+    at: str
+    phone: str
+    channel: str
+    category: str
+    status: str
+    reason: str | None
+    body: str
+
+
+def guardians_of(session: Session, student: Student) -> list[GuardianView]:
+    query = (
+        select(Guardian)
+        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+        .where(StudentGuardian.student_id == student.id, Guardian.school_id == student.school_id)
+        .order_by(Guardian.name)
+    )
+    return [
+        GuardianView(g.name, g.phone, g.language.value, g.preferred_channel.value, tuple(g.opted_out or ()))
+        for g in session.scalars(query)
+    ]
+
+
+def messages_about(session: Session, student: Student, limit: int = MESSAGES_SHOWN) -> list[MessageView]:
+    """Messages naming the student, or sent to the student's guardians, newest first."""
+    guardians = select(StudentGuardian.guardian_id).where(StudentGuardian.student_id == student.id)
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.school_id == student.school_id,
+            or_(OutboxMessage.student_id == student.id, OutboxMessage.guardian_id.in_(guardians)),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return [message_view(m) for m in session.scalars(query)]
+
+
+def message_view(message: OutboxMessage) -> MessageView:
+    return MessageView(
+        at=message.created_at.strftime("%Y-%m-%d %H:%M"),
+        phone=message.phone,
+        channel=message.channel,
+        category=message.category.value.replace("_", " "),
+        status=message.status.value,
+        reason=plain_reason(message.failure_reason) if message.failure_reason else None,
+        body=message.body,
+    )
+
+
+def exams_of(session: Session, student: Student) -> list[ExamSummary]:
+    found = (exam_summary(session, exam, student) for exam in latest_exams(session, student, limit=2))
+    return [summary for summary in found if summary is not None]
+
+
+@router.get("/dashboard/students/{student_id}")
+def student_page(request: Request, student_id: int, staff: StaffDep, session: SessionDep) -> Response:
+    student = school_student(session, staff, student_id)
+    term = current_term(session, staff.school_id, nairobi_today(config_of(request).clock()))
+    context = {
+        "staff": staff,
+        "page": "students",
+        "student": student,
+        "balance": student_balance(session, student),
+        "statement": statement(session, student, limit=STATEMENT_LINES),
+        "receipts": recent_receipts(session, student),
+        "guardians": guardians_of(session, student),
+        "messages": messages_about(session, student),
+        "attendance": attendance_summary(session, student, term) if term is not None else None,
+        "exams": exams_of(session, student),
+    }
+    return render(request, "student.html", context)
