@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ratelimit import RateLimiter
 from ledger import outbox
+from ledger.campaigns import hold_for
 from ledger.outbox import MessageStatus, OutboxMessage
 from ledger.parents import refuses
 from ledger.records import Guardian
@@ -72,6 +73,7 @@ class DispatchReport:
     sent: int = 0
     refused: int = 0
     retried: int = 0
+    postponed: int = 0  # reminders that wait for the end of quiet hours
 
 
 class Dispatcher:
@@ -150,7 +152,7 @@ class Dispatcher:
         """Lock the row and mark it in flight, unless recovery took it back or the parent opted out.
 
         The opt-out is read at this last moment, so a STOP that arrived after the message was written
-        still counts.
+        still counts; so is a reminder's reason to be held (``ledger.campaigns.hold_for``).
         """
         query = (
             select(OutboxMessage, Guardian.opted_out)
@@ -167,6 +169,16 @@ class Dispatcher:
         if opted_out is not None and refuses(opted_out, row.category.value, channel):
             outbox.record_refused(row, provider=provider, reason="not sent: the parent opted out", now=now)
             report.refused += 1
+            return None
+        hold = hold_for(session, row, now)  # a reminder to a family that paid since, or in quiet hours
+        if hold is not None:
+            if hold.until is not None:
+                outbox.requeue(row, now=now)
+                row.next_attempt_at = hold.until
+                report.postponed += 1
+            else:
+                outbox.record_refused(row, provider=provider, reason=hold.reason, now=now)
+                report.refused += 1
             return None
         outbox.mark_in_flight(row, provider=provider, channel=channel, now=now)
         return row

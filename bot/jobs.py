@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 
 from bot.bootstrap import bootstrap
@@ -25,5 +26,20 @@ def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> d
         requeued, found, review = dispatcher.recover(lookups_from(dispatcher.senders))
         recovered = {"requeued": requeued, "found_sent": found, "left_for_review": review}
         return recovered | asdict(dispatcher.run(batch=batch))
+    finally:
+        services.close()
+
+
+def send_reminders(at: str | None = None) -> dict[str, int]:
+    """Queue today's fee reminders for every school (the scheduler runs this every half hour).
+
+    ``at`` (ISO 8601) plans as if it were then. Returns reminders newly written, per school slug.
+    """
+    from bot.reminders import run_reminders
+
+    services = bootstrap(get_settings())
+    try:
+        now = dt.datetime.fromisoformat(at) if at else None
+        return run_reminders(services, now=now).written
     finally:
         services.close()

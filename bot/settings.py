@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "KARO_"
 DEFAULT_DATABASE_URL = "sqlite:///karo.db"
@@ -40,6 +40,10 @@ class Settings(BaseSettings):
 
     daraja_api_url: str | None = None
 
+    # Approved WhatsApp templates (Twilio ContentSids) for reminders outside the 24-hour window, per
+    # language, as JSON: {"en": "HX...", "sw": "HX..."}. A language without one falls back to SMS there.
+    whatsapp_reminder_templates: dict[str, str] = {}
+
     # The browser phone at /sandbox (`karo demo`): its page carries the webhook token, so it stays off
     # in any deployment the internet can reach.
     sandbox: bool = False
@@ -51,6 +55,16 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return cls.model_fields[info.field_name or ""].default
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("whatsapp_reminder_templates")
+    @classmethod
+    def _templates(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - {"en", "sw"}
+        if unknown:
+            raise ValueError(f"languages are en and sw, not {', '.join(sorted(unknown))}")
+        if not all(sid.startswith("HX") for sid in value.values()):
+            raise ValueError("each template is a Twilio ContentSid starting with HX")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -97,4 +111,8 @@ def load_settings_or_exit() -> Settings:
         return get_settings()
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
+        raise SystemExit(2) from None
+    except SettingsError as error:  # a value that should be JSON and is not
+        field = str(error).split('"')[1] if '"' in str(error) else ""
+        print(f"{ENV_PREFIX}{field.upper()}: must be JSON, e.g. {{\"en\": \"HX...\"}}", file=sys.stderr)
         raise SystemExit(2) from None

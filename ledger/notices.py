@@ -100,7 +100,10 @@ def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list
             student_id=student.id,
         )
         written.append(message)
-    return written
+    # Imported here: family_notices renders with this module's helpers.
+    from ledger.family_notices import write_family_thanks
+
+    return written + write_family_thanks(session, payment, now)
 
 
 class FailureReason(enum.StrEnum):

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -57,7 +58,8 @@ class School(Base):
     daraja_passkey_sealed: Mapped[str | None] = mapped_column(Text)
     daraja_consumer_key_sealed: Mapped[str | None] = mapped_column(Text)
     daraja_consumer_secret_sealed: Mapped[str | None] = mapped_column(Text)
-    # Reminder policy (issue 6 reads these): days before due, repeat interval after, cap per term.
+    # Reminder policy (ledger.reminders): on or off, days before due, repeat interval after, cap per term.
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     remind_days_before_due: Mapped[int] = mapped_column(Integer, default=7)
     remind_every_days: Mapped[int] = mapped_column(Integer, default=14)
     remind_max_per_term: Mapped[int] = mapped_column(Integer, default=4)

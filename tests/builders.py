@@ -15,7 +15,8 @@ _seq = itertools.count(1)
 
 def school(session: Session, slug: str | None = None, **fields: object) -> School:
     n = next(_seq)
-    s = School(slug=slug or f"school-{n}", name=f"School {n}", **fields)
+    fields.setdefault("name", f"School {n}")
+    s = School(slug=slug or f"school-{n}", **fields)
     session.add(s)
     session.flush()
     return s

@@ -66,13 +66,19 @@ OUTBOX_SWEEP_SECONDS = 15  # how long a queued message (or a retry that fell due
 STK_SWEEP_SECONDS = 60  # settles STK requests whose timer or job was lost (a restart, a dead worker)
 
 
+# Reminders are planned every half hour: a family is reminded at most once per reminder day whatever the
+# interval, and a run that fell in quiet hours is made up soon after they end.
+REMINDERS_SECONDS = 30 * 60
+
+
 def register_cron_jobs(cron: CronScheduler) -> None:
-    """Karo's periodic jobs: the outbox sweep and the STK request sweep (reminders join them later)."""
-    from bot.jobs import dispatch_outbox
+    """Karo's periodic jobs: the outbox sweep, the STK request sweep and the reminder campaigns."""
+    from bot.jobs import dispatch_outbox, send_reminders
     from bot.mpesa.jobs import sweep_stk_requests
 
     cron.register(dispatch_outbox, queue_name=QUEUES[0], interval=OUTBOX_SWEEP_SECONDS, job_timeout=600)
     cron.register(sweep_stk_requests, queue_name=QUEUES[0], interval=STK_SWEEP_SECONDS, job_timeout=300)
+    cron.register(send_reminders, queue_name=QUEUES[0], interval=REMINDERS_SECONDS, job_timeout=1800)
 
 
 def queue_connection(settings: Settings, process: str) -> Redis:

@@ -159,6 +159,7 @@ def read_csv_text(file: Path) -> str:
 @click.option("--class", "class_name", help="One class only (default: every class).")
 def invoice(slug: str, code: str, class_name: str | None) -> None:
     """Invoice every student of the school (or one class) for a term; running it again adds nothing."""
+    from ledger.family_notices import write_invoice_notices
     from ledger.invoicing import invoice_class
     from ledger.terms import find_term, parse_term_code
 
@@ -172,8 +173,12 @@ def invoice(slug: str, code: str, class_name: str | None) -> None:
         total = 0
         for school_class in classes_named(session, found, class_name):
             run = invoice_class(session, school_class, chosen, actor="cli")
+            notices = write_invoice_notices(session, school_class, chosen, now=dt.datetime.now(dt.UTC))
             total += run.total
-            click.echo(f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)}")
+            click.echo(
+                f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)};"
+                f" {len(notices)} family notice(s) queued"
+            )
         click.echo(f"Term {chosen.code} total invoiced now: {kes(total)}")
 
 
@@ -185,41 +190,3 @@ def classes_named(session: Session, school: School, name: str | None) -> list[Sc
     if not classes:
         raise Refused(f"{school.slug} has no class {name!r}" if name else f"{school.slug} has no classes yet")
     return classes
-
-
-@click.group()
-def user() -> None:
-    """Staff accounts for a school's dashboard."""
-
-
-@user.command("create")
-@click.option("--school", "slug", required=True, help="The school's slug.")
-@click.option("--email", required=True, help="The staff member's email (their login).")
-@click.option("--password", required=True, help="At least 10 characters.")
-@click.option("--role", required=True, help="bursar (money), head (reads everything) or clerk (records).")
-def create_user(slug: str, email: str, password: str, role: str) -> None:
-    """Create a staff login; an email already in use (in any school) is refused."""
-    from bot.dashboard.passwords import Passwords, WeakPassword
-    from ledger.audit import audit
-    from ledger.staff import create_staff, parse_role
-
-    chosen = parse_role(role)
-    try:
-        password_hash = Passwords().hash(password)
-    except WeakPassword as weak:
-        raise Refused(f"--password: {weak}") from None
-    now = dt.datetime.now(dt.UTC)
-    with open_services() as services, transaction(services.sessions) as session:
-        found = find_school(session, slug)
-        member = create_staff(session, found.id, email, chosen, password_hash, now=now)
-        after = {"email": member.email, "role": member.role.value}
-        audit(
-            session,
-            school_id=found.id,
-            actor="cli",
-            action="staff.create",
-            at=now,
-            target=f"staff:{member.id}",
-            after=after,
-        )
-    click.echo(f"Created {member.role.value} {member.email} for {found.slug}")

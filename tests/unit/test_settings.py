@@ -52,6 +52,21 @@ def test_a_blank_redis_url_means_no_redis(monkeypatch: pytest.MonkeyPatch) -> No
         ("KARO_REDIS_URL", "localhost:6379", "KARO_REDIS_URL: must be a redis:// or rediss:// URL"),
         ("KARO_PUBLIC_URL", "karo.example.com", "KARO_PUBLIC_URL: must be an http:// or https:// URL"),
         ("KARO_DARAJA_API_URL", "ftp://x", "KARO_DARAJA_API_URL: must be an http:// or https:// URL"),
+        (
+            "KARO_WHATSAPP_REMINDER_TEMPLATES",
+            "HX123",
+            'KARO_WHATSAPP_REMINDER_TEMPLATES: must be JSON, e.g. {"en": "HX..."}',
+        ),
+        (
+            "KARO_WHATSAPP_REMINDER_TEMPLATES",
+            '{"fr": "HX1"}',
+            "KARO_WHATSAPP_REMINDER_TEMPLATES: languages are en and sw, not fr",
+        ),
+        (
+            "KARO_WHATSAPP_REMINDER_TEMPLATES",
+            '{"en": "reminder"}',
+            "KARO_WHATSAPP_REMINDER_TEMPLATES: each template is a Twilio ContentSid starting with HX",
+        ),
     ],
 )
 def test_a_malformed_setting_stops_start_up_with_one_line_naming_it(
@@ -70,3 +85,8 @@ def test_settings_are_read_once_per_process(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("KARO_PUBLIC_URL", "https://elsewhere.example.com")
     assert get_settings() is first
     assert first.public_url == "https://karo.example.com"
+
+
+def test_reminder_templates_are_read_as_json_per_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KARO_WHATSAPP_REMINDER_TEMPLATES", '{"en": "HXen", "sw": "HXsw"}')
+    assert Settings().whatsapp_reminder_templates == {"en": "HXen", "sw": "HXsw"}

@@ -1,0 +1,319 @@
+"""Planning fee reminders: which families to remind today, and why each other family is left alone.
+
+A school's policy (columns on ``School``) gives the reminder days of a term: ``remind_days_before_due``
+before the due date, then every ``remind_every_days`` after it, at most ``remind_max_per_term``. A run
+reminds each family (a guardian's phone in the school) of the latest such day that has come and that it
+was not yet reminded of, so a run missed in quiet hours or while the service was down catches up once,
+never twice. One message covers every child of the family who owes. None goes while a promise to pay
+stands, to a phone that stopped reminders, or outside the school's hours. A child on a payment plan that is
+being kept is reminded of the plan's instalments instead; a missed instalment puts it back on the policy.
+
+Planning reads the whole school in a handful of set-based queries (no query per family), so a campaign
+for thousands of families takes well under a second; ``ledger.campaigns`` writes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ledger.db import Base
+from ledger.journal_tables import Account
+from ledger.notices import kes
+from ledger.parents import EVERYTHING, REMINDERS
+from ledger.payment_plans import PlanState, active_plans, paid_since, plan_status
+from ledger.promises import PromiseToPay
+from ledger.records import Guardian, Language, School, Student, StudentGuardian, Term, _enum
+from ledger.reminder_texts import Child, day, instalment_text, reminder_text
+from ledger.terms import current_term
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+DAYS_BEFORE_INSTALMENT = 3  # a plan's instalment is announced this many days before it falls due
+
+
+class ReminderKind(enum.StrEnum):
+    BEFORE_DUE = "before_due"
+    AFTER_DUE = "after_due"
+    INSTALMENT = "instalment"
+
+
+class Reminder(Base):
+    """A reminder planned for a family on one reminder day; its message is the outbox row ``message_key``."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("guardian_id", "term_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
+    slot: Mapped[dt.date] = mapped_column(Date)  # the reminder day it stands for
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind))
+    message_key: Mapped[str] = mapped_column(String(160), unique=True)
+    student_ids: Mapped[list[int]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(BigInteger)  # cents owed by those children when planned
+    planned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    held_reason: Mapped[str | None] = mapped_column(Text)  # why it was not sent after all
+
+
+@dataclass(frozen=True)
+class FamilyChild:
+    student_id: int
+    child: Child
+
+
+@dataclass(frozen=True)
+class Family:
+    guardian_id: int
+    phone: str
+    name: str
+    language: Language
+    opted_out: frozenset[str]
+    children: tuple[FamilyChild, ...]
+
+
+@dataclass(frozen=True)
+class Planned:
+    family: Family
+    kind: ReminderKind
+    slot: dt.date
+    children: tuple[FamilyChild, ...]
+    text: str
+
+    @property
+    def total(self) -> int:
+        return sum(c.child.owed for c in self.children)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    family: Family
+    reason: str
+
+
+@dataclass
+class Campaign:
+    """A school's plan for one run: what to send, whom to leave alone and why, or why nothing runs."""
+
+    school: School
+    at: dt.datetime
+    term: Term | None = None
+    halted: str | None = None  # the whole school waits: reminders off, quiet hours, no term
+    planned: list[Planned] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def in_quiet_hours(school: School, now: dt.datetime) -> bool:
+    """Whether it is within the school's quiet hours in Nairobi (e.g. 20:00-07:00 wraps past midnight)."""
+    start, end, hour = school.quiet_hours_start, school.quiet_hours_end, now.astimezone(NAIROBI).hour
+    if start == end:
+        return False
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def quiet_hours_end(school: School, now: dt.datetime) -> dt.datetime:
+    """The next moment the school's quiet hours are over (``now`` itself when they are not on)."""
+    local = now.astimezone(NAIROBI)
+    while in_quiet_hours(school, local):
+        local = (local + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    return local.astimezone(dt.UTC)
+
+
+def policy_days(school: School, term: Term) -> list[dt.date]:
+    """The term's reminder days under the school's policy, in order."""
+    days = []
+    if school.remind_days_before_due > 0:
+        days.append(term.due_on - dt.timedelta(days=school.remind_days_before_due))
+    if school.remind_every_days > 0:
+        on = term.due_on + dt.timedelta(days=school.remind_every_days)
+        while on <= term.ends_on:
+            days.append(on)
+            on += dt.timedelta(days=school.remind_every_days)
+    return days
+
+
+def plan_campaign(session: Session, school: School, now: dt.datetime) -> Campaign:
+    """Decide today's reminders for one school (reads only; ``ledger.campaigns.write_campaign`` writes)."""
+    campaign = Campaign(school=school, at=now)
+    today = now.astimezone(NAIROBI).date()
+    term = current_term(session, school.id, today)
+    if not school.reminders_on:
+        campaign.halted = "reminders are off for this school"
+    elif term is None or not term.starts_on <= today <= term.ends_on:
+        campaign.halted = "no term is running today"
+    elif in_quiet_hours(school, now):
+        campaign.halted = f"quiet hours ({school.quiet_hours_start:02d}:00-{school.quiet_hours_end:02d}:00)"
+    if campaign.halted or term is None:
+        return campaign
+    campaign.term = term
+    facts = _SchoolFacts.load(session, school, term, today)
+    for family in facts.families:
+        decision = facts.decide(family)
+        if isinstance(decision, Planned):
+            campaign.planned.append(decision)
+        else:
+            campaign.skipped.append(decision)
+    return campaign
+
+
+@dataclass
+class _SchoolFacts:
+    """Everything a run needs about one school, read at once."""
+
+    school: School
+    term: Term
+    today: dt.date
+    families: list[Family]
+    promised: dict[int, dt.date]  # student -> the date of the promise that stands
+    plan_next: dict[int, tuple[dt.date, int]]  # student on a kept plan -> next instalment (date, cents)
+    sent: dict[int, set[dt.date]]  # guardian -> reminder days already used this term
+    counted: dict[int, int]  # guardian -> policy reminders sent this term (the cap counts these)
+
+    @classmethod
+    def load(cls, session: Session, school: School, term: Term, today: dt.date) -> _SchoolFacts:
+        sent: dict[int, set[dt.date]] = defaultdict(set)
+        counted: dict[int, int] = defaultdict(int)
+        for guardian_id, slot, kind, held in session.execute(
+            select(Reminder.guardian_id, Reminder.slot, Reminder.kind, Reminder.held_reason).where(
+                Reminder.school_id == school.id, Reminder.term_id == term.id
+            )
+        ):
+            sent[guardian_id].add(slot)
+            if kind != ReminderKind.INSTALMENT and held is None:
+                counted[guardian_id] += 1
+        return cls(
+            school,
+            term,
+            today,
+            _families(session, school.id),
+            _standing_promises(session, school.id, today),
+            _kept_plans(session, school.id, today),
+            sent,
+            counted,
+        )
+
+    def decide(self, family: Family) -> Planned | Skipped:
+        owing = tuple(c for c in family.children if c.child.owed > 0)
+        if not owing:
+            return Skipped(family, "owes nothing")
+        if EVERYTHING in family.opted_out:
+            return Skipped(family, "stopped all messages")
+        if REMINDERS in family.opted_out:
+            return Skipped(family, "stopped reminders")
+        unpromised = tuple(c for c in owing if c.student_id not in self.promised)
+        if not unpromised:
+            until = max(self.promised[c.student_id] for c in owing)
+            return Skipped(family, f"promised to pay by {until.isoformat()}")
+        on_policy = tuple(c for c in unpromised if c.student_id not in self.plan_next)
+        if on_policy:
+            return self._policy_reminder(family, on_policy)
+        return self._instalment_reminder(family, unpromised)
+
+    def _policy_reminder(self, family: Family, children: tuple[FamilyChild, ...]) -> Planned | Skipped:
+        days = policy_days(self.school, self.term)
+        passed = [on for on in days if on <= self.today]
+        if not passed:
+            coming = [on for on in days if on > self.today]
+            return Skipped(
+                family, f"next reminder day {coming[0].isoformat()}" if coming else "no reminder days"
+            )
+        slot = passed[-1]
+        if slot in self.sent[family.guardian_id]:
+            return Skipped(family, f"already reminded for {slot.isoformat()}")
+        if self.counted[family.guardian_id] >= self.school.remind_max_per_term:
+            return Skipped(family, f"reached the cap of {self.school.remind_max_per_term} this term")
+        kind = ReminderKind.BEFORE_DUE if slot < self.term.due_on else ReminderKind.AFTER_DUE
+        text = reminder_text(
+            family.language, self.school, [c.child for c in children], self.term.due_on, self.today
+        )
+        return Planned(family, kind, slot, children, text)
+
+    def _instalment_reminder(self, family: Family, children: tuple[FamilyChild, ...]) -> Planned | Skipped:
+        due_on = min(self.plan_next[c.student_id][0] for c in children)
+        slot = due_on - dt.timedelta(days=DAYS_BEFORE_INSTALMENT)
+        if self.today < slot:
+            return Skipped(family, f"on a payment plan: next reminder {slot.isoformat()}")
+        if slot in self.sent[family.guardian_id]:
+            return Skipped(family, f"already reminded of the instalment due {due_on.isoformat()}")
+        due_now = tuple(c for c in children if self.plan_next[c.student_id][0] == due_on)
+        amount = sum(self.plan_next[c.student_id][1] for c in due_now)
+        text = instalment_text(family.language, self.school, [c.child for c in due_now], amount, due_on)
+        return Planned(family, ReminderKind.INSTALMENT, slot, due_now, text)
+
+
+def _families(session: Session, school_id: int) -> list[Family]:
+    owed = dict(
+        session.execute(
+            select(Account.student_id, func.sum(Account.balance))
+            .where(Account.school_id == school_id, Account.student_id.is_not(None))
+            .group_by(Account.student_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(
+            Guardian.id,
+            Guardian.phone,
+            Guardian.name,
+            Guardian.language,
+            Guardian.opted_out,
+            Student.id,
+            Student.name,
+            Student.admission_no,
+        )
+        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+        .join(Student, Student.id == StudentGuardian.student_id)
+        .where(Guardian.school_id == school_id, Student.active.is_(True))
+        .order_by(Guardian.id, Student.admission_no)
+    )
+    heads: dict[int, tuple[str, str, Language, frozenset[str]]] = {}
+    children: dict[int, list[FamilyChild]] = defaultdict(list)
+    for gid, phone, gname, language, opted_out, sid, sname, adm in rows:
+        heads.setdefault(gid, (phone, gname, language, frozenset(opted_out or ())))
+        children[gid].append(FamilyChild(sid, Child(sname, adm, int(owed.get(sid) or 0))))
+    return [Family(gid, *head, tuple(children[gid])) for gid, head in heads.items()]
+
+
+def _standing_promises(session: Session, school_id: int, today: dt.date) -> dict[int, dt.date]:
+    """Each child's latest promise (a newer one replaces an older), where it has not yet fallen due."""
+    latest: dict[int, dt.date] = {}
+    for student_id, on in session.execute(
+        select(PromiseToPay.student_id, PromiseToPay.promised_on)
+        .where(PromiseToPay.school_id == school_id)
+        .order_by(PromiseToPay.id)
+    ):
+        latest[student_id] = on
+    return {student_id: on for student_id, on in latest.items() if on >= today}
+
+
+def _kept_plans(session: Session, school_id: int, today: dt.date) -> dict[int, tuple[dt.date, int]]:
+    plans = active_plans(session, school_id)
+    paid = paid_since(session, school_id, {plan.student_id: plan.starts_on for plan in plans})
+    kept = {}
+    for plan in plans:
+        status = plan_status(plan, paid[plan.student_id], today)
+        if status.state == PlanState.KEPT and status.next_due_on is not None:
+            kept[plan.student_id] = (status.next_due_on, status.next_amount)
+    return kept
+
+
+def describe(planned: Planned) -> str:
+    """One line for a dry run: who, which children, how much, which reminder day."""
+    names = ", ".join(c.child.admission_no for c in planned.children)
+    return f"{planned.kind.value} for {day(planned.slot, Language.EN)}: {names}, KES {kes(planned.total)}"

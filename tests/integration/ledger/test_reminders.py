@@ -1,0 +1,240 @@
+"""A whole term of reminders on a controlled clock, on PostgreSQL and SQLite.
+
+The school's policy: 7 days before the due date (19 Jan), then every 14 days, at most 4 a term, quiet
+from 20:00 to 07:00 Nairobi. The schedule runs three times a day (06:30 and 21:00 are quiet hours) from the
+first to the last day of term, while families pay, promise, stop reminders and keep or miss plans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from ledger.campaigns import write_campaign
+from ledger.invoicing import invoice_class
+from ledger.journal_tables import PaymentSource
+from ledger.outbox import Category, OutboxMessage
+from ledger.payment_plans import create_plan
+from ledger.payments import Received, record_payment
+from ledger.promises import promise_to_pay
+from ledger.records import Guardian, Language, School
+from ledger.reminders import Reminder, ReminderKind, plan_campaign, policy_days
+from tests import builders as b
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+KES = 100
+START, DUE, END = dt.date(2026, 1, 5), dt.date(2026, 1, 19), dt.date(2026, 4, 5)
+RUN_HOURS = ((6, 30), (12, 0), (21, 0))
+
+
+def at(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=NAIROBI).astimezone(dt.UTC)
+
+
+def d(month: int, day: int) -> dt.date:
+    return dt.date(2026, month, day)
+
+
+@pytest.fixture
+def term_school(session):
+    school = b.school(
+        session,
+        slug="kilimani",
+        name="Kilimani Junior",
+        paybill="522522",
+        ussd_code="*384*25#",
+        remind_days_before_due=7,
+        remind_every_days=14,
+        remind_max_per_term=4,
+    )
+    grade = b.school_class(session, school, "Grade 4")
+    tuition = b.vote_head(session, school, "Tuition", 10)
+    term = b.term(session, school, "2026-1", due=DUE)
+    b.fees(session, term, grade, {tuition: 30_000 * KES})
+    kids = {
+        adm: b.student(session, grade, adm, f"Child {adm}")
+        for adm in ("A1", "B1", "C1", "C2", "D1", "E1", "F1")
+    }
+    families = {
+        "never_pays": b.guardian(session, school, "+254700000001", kids["A1"]),
+        "pays_feb_5": b.guardian(session, school, "+254700000002", kids["B1"]),
+        "two_children": b.guardian(session, school, "+254700000003", kids["C1"], kids["C2"]),
+        "promises": b.guardian(session, school, "+254700000004", kids["D1"]),
+        "stopped": b.guardian(session, school, "+254700000005", kids["E1"]),
+        "plan": b.guardian(session, school, "+254700000006", kids["F1"]),
+    }
+    families["stopped"].opted_out = ["reminders"]
+    invoice_class(session, grade, term, actor="t")
+    session.commit()
+    return {"school": school, "term": term, "kids": kids, "families": families}
+
+
+def pay(session, school, student, ref, kes, on):
+    record_payment(
+        session,
+        school.id,
+        Received(PaymentSource.MPESA_PAYBILL, ref, kes * KES, on),
+        student,
+        actor="t",
+        now=at(on),
+    )
+
+
+def run_schedule(session, school_id: int, term_id: int, now: dt.datetime) -> int:
+    school = session.get_one(School, school_id)
+    campaign = plan_campaign(session, school, now)
+    return write_campaign(session, school, term_id, campaign.planned, now=now)
+
+
+def run_term(session, setup, events) -> None:
+    school, term = setup["school"], setup["term"]
+    day = START
+    while day <= END:
+        for hour, minute in RUN_HOURS:
+            for event in events.get((day, hour), ()):
+                event(session)
+            run_schedule(session, school.id, term.id, at(day, hour, minute))
+            session.commit()
+        day += dt.timedelta(days=1)
+
+
+def reminded(session, guardian: Guardian) -> list[tuple[dt.date, dt.date]]:
+    """(local day it was planned, the reminder day it stands for) of each reminder the family was sent."""
+    rows = session.execute(
+        select(Reminder.planned_at, Reminder.slot)
+        .where(Reminder.guardian_id == guardian.id)
+        .order_by(Reminder.id)
+    )
+    return [(_local(planned_at).date(), slot) for planned_at, slot in rows]
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(NAIROBI)
+
+
+@pytest.fixture
+def whole_term(session, term_school):
+    school, term, kids, families = (term_school[k] for k in ("school", "term", "kids", "families"))
+    events = {
+        (d(2, 5), 12): [lambda s: pay(s, school, kids["B1"], "QB1", 30_000, d(2, 5))],
+        (d(1, 30), 12): [
+            lambda s: promise_to_pay(
+                s,
+                school_id=school.id,
+                student_id=kids["D1"].id,
+                guardian_id=families["promises"].id,
+                on=d(2, 20),
+                today=d(1, 30),
+                term_ends_on=term.ends_on,
+                now=at(d(1, 30)),
+            )
+        ],
+        (d(1, 20), 12): [
+            lambda s: create_plan(
+                s,
+                kids["F1"],
+                term,
+                [(d(2, 10), 10_000 * KES), (d(3, 10), 10_000 * KES), (d(4, 1), 10_000 * KES)],
+                actor="bursar",
+                today=d(1, 20),
+                now=at(d(1, 20)),
+            )
+        ],
+        (d(2, 9), 12): [lambda s: pay(s, school, kids["F1"], "QF1", 10_000, d(2, 9))],
+    }
+    run_term(session, term_school, events)
+    return term_school
+
+
+def test_the_policy_days_of_the_term(term_school):
+    days = policy_days(term_school["school"], term_school["term"])
+    assert days == [d(1, 12), d(2, 2), d(2, 16), d(3, 2), d(3, 16), d(3, 30)]
+
+
+def test_a_family_that_never_pays_is_reminded_on_the_policy_days_up_to_the_cap(session, whole_term):
+    days = reminded(session, whole_term["families"]["never_pays"])
+    assert days == [(d(1, 12), d(1, 12)), (d(2, 2), d(2, 2)), (d(2, 16), d(2, 16)), (d(3, 2), d(3, 2))]
+
+
+def test_a_payment_stops_the_reminders(session, whole_term):
+    assert reminded(session, whole_term["families"]["pays_feb_5"]) == [
+        (d(1, 12), d(1, 12)),
+        (d(2, 2), d(2, 2)),
+    ]
+
+
+def test_a_promise_pauses_reminders_until_its_date_has_passed(session, whole_term):
+    # Promised on 30 Jan to pay by 20 Feb: nothing on 2 and 16 Feb; on 21 Feb, still owing, the 16 Feb
+    # reminder is made up, and the policy goes on.
+    days = reminded(session, whole_term["families"]["promises"])
+    assert days == [(d(1, 12), d(1, 12)), (d(2, 21), d(2, 16)), (d(3, 2), d(3, 2)), (d(3, 16), d(3, 16))]
+
+
+def test_a_kept_plan_is_followed_and_a_missed_instalment_resumes_the_policy(session, whole_term):
+    # Before the plan: the policy's 12 Jan. On the plan: 3 days before each instalment (10 Feb paid on time;
+    # 10 Mar not). From 11 Mar the policy again: 2 Mar made up, then 16 and 30 Mar (the cap counts only
+    # the policy's reminders: 12 Jan, 2, 16 and 30 Mar).
+    days = reminded(session, whole_term["families"]["plan"])
+    assert days == [
+        (d(1, 12), d(1, 12)),
+        (d(2, 7), d(2, 7)),
+        (d(3, 7), d(3, 7)),
+        (d(3, 11), d(3, 2)),
+        (d(3, 16), d(3, 16)),
+        (d(3, 30), d(3, 30)),
+    ]
+    kinds = session.scalars(
+        select(Reminder.kind)
+        .where(Reminder.guardian_id == whole_term["families"]["plan"].id)
+        .order_by(Reminder.id)
+    ).all()
+    assert kinds[1:3] == [ReminderKind.INSTALMENT, ReminderKind.INSTALMENT]
+
+
+def test_an_opted_out_family_gets_no_reminder(session, whole_term):
+    assert reminded(session, whole_term["families"]["stopped"]) == []
+
+
+def test_nothing_is_planned_in_quiet_hours(session, whole_term):
+    hours = {_local(moment).hour for moment in session.scalars(select(Reminder.planned_at))}
+    assert hours == {12}
+
+
+def test_one_message_per_family_names_each_child_and_the_total(session, whole_term):
+    family = whole_term["families"]["two_children"]
+    first = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.guardian_id == family.id).order_by(OutboxMessage.id)
+    ).first()
+    assert first.category == Category.REMINDER
+    assert first.body == (
+        "Kilimani Junior: Fee reminder. Child C1 (C1) KES 30,000; Child C2 (C2) KES 30,000. Total KES 60,000"
+        " due 19 Jan 2026. Pay by Paybill 522522 account each child's admission no., dial *384*25# or reply"
+        " PAY. Reply STOP to end reminders."
+    )
+    assert len(reminded(session, family)) == 4
+
+
+def test_running_the_schedule_again_in_the_same_window_writes_nothing(session, term_school):
+    school, term = term_school["school"], term_school["term"]
+    first = run_schedule(session, school.id, term.id, at(d(1, 12), 9))
+    session.commit()
+    again = run_schedule(session, school.id, term.id, at(d(1, 12), 15))
+    session.commit()
+    assert (first, again) == (5, 0)  # every family that owes and did not stop reminders, once
+    assert session.query(OutboxMessage).filter(OutboxMessage.category == Category.REMINDER).count() == 5
+
+
+def test_kiswahili_families_are_reminded_in_kiswahili(session, term_school):
+    family = term_school["families"]["never_pays"]
+    family.language = Language.SW
+    session.commit()
+    run_schedule(session, term_school["school"].id, term_school["term"].id, at(d(2, 3)))
+    session.commit()
+    body = session.scalars(select(OutboxMessage.body).where(OutboxMessage.guardian_id == family.id)).one()
+    assert body == (
+        "Kilimani Junior: Kumbusho la ada. Child A1 (A1) KES 30,000. Jumla KES 30,000, ilipaswa kulipwa"
+        " 19 Jan 2026. Lipa kwa Paybill 522522 akaunti A1, piga *384*25# au jibu LIPA. Jibu ACHA kusitisha."
+    )
