@@ -6,7 +6,7 @@ import click
 
 from bot.commands.demo import demo
 from bot.commands.processes import db, scheduler, serve, worker
-from bot.commands.records import import_file, invoice, school, term
+from bot.commands.records import import_file, invoice, school, term, user
 from bot.commands.reminders import plan, reminders
 from bot.commands.support import TerseGroup
 
@@ -16,7 +16,20 @@ def cli() -> None:
     """Karo: school fees, attendance and results for parents over USSD, SMS and WhatsApp."""
 
 
-for command in (demo, serve, worker, scheduler, db, school, term, import_file, invoice, reminders, plan):
+for command in (
+    demo,
+    serve,
+    worker,
+    scheduler,
+    db,
+    school,
+    term,
+    import_file,
+    invoice,
+    user,
+    reminders,
+    plan,
+):
     cli.add_command(command)
 
 

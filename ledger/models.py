@@ -1,6 +1,7 @@
 """Every table of the ledger, imported in one place so the metadata is complete."""
 
 from ledger.attendance import AttendanceRecord
+from ledger.audit import AuditEntry
 from ledger.fee_rules import FeeRules
 from ledger.grading import GradeBand, GradingScale
 from ledger.journal_tables import Account, Entry, Line, Payment
@@ -12,10 +13,12 @@ from ledger.promises import PromiseToPay
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
 from ledger.reminders import Reminder
 from ledger.results import Exam, Score
+from ledger.staff import LoginFailures, StaffMember
 
 __all__ = [
     "Account",
     "AttendanceRecord",
+    "AuditEntry",
     "CallbackFailure",
     "Entry",
     "Exam",
@@ -25,6 +28,7 @@ __all__ = [
     "GradingScale",
     "Guardian",
     "Line",
+    "LoginFailures",
     "OutboxMessage",
     "Payment",
     "PaymentPlan",
@@ -35,6 +39,7 @@ __all__ = [
     "School",
     "SchoolClass",
     "Score",
+    "StaffMember",
     "Student",
     "StudentGuardian",
     "Term",

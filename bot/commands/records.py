@@ -190,3 +190,41 @@ def classes_named(session: Session, school: School, name: str | None) -> list[Sc
     if not classes:
         raise Refused(f"{school.slug} has no class {name!r}" if name else f"{school.slug} has no classes yet")
     return classes
+
+
+@click.group()
+def user() -> None:
+    """Staff accounts for a school's dashboard."""
+
+
+@user.command("create")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--email", required=True, help="The staff member's email (their login).")
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--role", required=True, help="bursar (money), head (reads everything) or clerk (records).")
+def create_user(slug: str, email: str, password: str, role: str) -> None:
+    """Create a staff login; an email already in use (in any school) is refused."""
+    from bot.dashboard.passwords import Passwords, WeakPassword
+    from ledger.audit import audit
+    from ledger.staff import create_staff, parse_role
+
+    chosen = parse_role(role)
+    try:
+        password_hash = Passwords().hash(password)
+    except WeakPassword as weak:
+        raise Refused(f"--password: {weak}") from None
+    now = dt.datetime.now(dt.UTC)
+    with open_services() as services, transaction(services.sessions) as session:
+        found = find_school(session, slug)
+        member = create_staff(session, found.id, email, chosen, password_hash, now=now)
+        after = {"email": member.email, "role": member.role.value}
+        audit(
+            session,
+            school_id=found.id,
+            actor="cli",
+            action="staff.create",
+            at=now,
+            target=f"staff:{member.id}",
+            after=after,
+        )
+    click.echo(f"Created {member.role.value} {member.email} for {found.slug}")
