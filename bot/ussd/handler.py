@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import flows
-from bot.sessions import SessionStore
+from bot.sessions import Held, SessionStore
 from bot.ussd.hops import new_inputs
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
@@ -32,11 +33,13 @@ class UssdHandler:
     def hop(self, session_id: str, service_code: str, phone: str, text: str) -> str:
         """The reply body for one hop, already prefixed with ``CON `` or ``END ``."""
         phone = _e164_or_raw(phone)
-        key = f"ussd:{session_id}"
-        with self.store.lock(key), self.unit_of_work():
-            saved = self.store.load(key)
+        key, last = f"ussd:{session_id}", f"ussd-last:{phone}"
+        # The session and the phone's last one are read together: a new dial needs the latter to offer
+        # resuming, and a second key in the same round trip costs less than a second round trip.
+        with self.store.hold(key, last) as held, self.unit_of_work():
+            saved = held.found[key]
             if saved is None:
-                conversation, screen = self._begin(phone, service_code)
+                conversation, screen = self._begin(phone, service_code, held.found[last])
             else:
                 inputs = new_inputs(saved["raw"], text)
                 if inputs is None:
@@ -45,7 +48,7 @@ class UssdHandler:
                     flows.Conversation.from_dict(saved["conversation"]), inputs
                 )
             reply = ("END " if screen.end else "CON ") + screen.render()
-            self._keep(key, phone, service_code, text, conversation, screen, reply)
+            _keep(held, (key, last), service_code, text, conversation, screen, reply)
             return reply
 
     def _apply(
@@ -58,32 +61,34 @@ class UssdHandler:
                 return conversation, screen
         return flows.step(conversation, inputs[-1].strip(), self.ports)
 
-    def _begin(self, phone: str, service_code: str) -> tuple[flows.Conversation, flows.Screen]:
+    def _begin(
+        self, phone: str, service_code: str, previous: dict[str, Any] | None
+    ) -> tuple[flows.Conversation, flows.Screen]:
         """A new session (or one whose state expired): offer to resume a recent one, else start at home."""
-        previous = self.store.load(f"ussd-last:{phone}")
         if previous is not None and previous.get("service_code") == service_code:
             conversation = flows.Conversation.from_dict(previous["conversation"])
             if flows.resumable(conversation):
                 return flows.offer_resume(conversation, self.ports)
         return flows.start(phone, self.ports, school_id=self.school_for_code(service_code))
 
-    def _keep(
-        self,
-        key: str,
-        phone: str,
-        service_code: str,
-        text: str,
-        conversation: flows.Conversation,
-        screen: flows.Screen,
-        reply: str,
-    ) -> None:
-        state = {"raw": text, "reply": reply, "conversation": conversation.to_dict()}
-        self.store.save(key, state, SESSION_TTL_SECONDS)
-        if screen.end:
-            self.store.delete(f"ussd-last:{phone}")
-        else:
-            last = {"service_code": service_code, "conversation": conversation.to_dict()}
-            self.store.save(f"ussd-last:{phone}", last, RESUME_TTL_SECONDS)
+
+def _keep(
+    held: Held,
+    keys: tuple[str, str],
+    service_code: str,
+    text: str,
+    conversation: flows.Conversation,
+    screen: flows.Screen,
+    reply: str,
+) -> None:
+    """Save the session, and the phone's last session for a redial to resume (gone once it ended)."""
+    key, last = keys
+    stored = conversation.to_dict()
+    held.save(key, {"raw": text, "reply": reply, "conversation": stored}, SESSION_TTL_SECONDS)
+    if screen.end:
+        held.delete(last)
+    else:
+        held.save(last, {"service_code": service_code, "conversation": stored}, RESUME_TTL_SECONDS)
 
 
 def _e164_or_raw(phone: str) -> str:
