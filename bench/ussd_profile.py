@@ -121,6 +121,7 @@ def instrumented(services: Services, meters: Meters) -> UssdHandler:
     redis = services.redis
     assert redis is not None
     redis.execute_command = meters.wrap(redis_name, redis.execute_command)  # type: ignore[method-assign]
+    redis.pipeline = measured_pipelines(meters, redis.pipeline)  # type: ignore[method-assign]
     directory = handler.ports.directory
     for name in DIRECTORY_CALLS:
         setattr(directory, name, meters.wrap(f"directory.{name}", getattr(directory, name)))
@@ -132,9 +133,23 @@ def instrumented(services: Services, meters: Meters) -> UssdHandler:
     return handler
 
 
+def measured_pipelines(meters: Meters, pipeline: Callable[..., Any]) -> Callable[..., Any]:
+    """Pipelines send their commands in one round trip, bypassing ``execute_command``: time the trip."""
+
+    def measured(*args: Any, **kwargs: Any) -> Any:
+        pipe = pipeline(*args, **kwargs)
+        name = lambda *_: f"Redis pipeline of {len(pipe.command_stack)} (lock and read)"  # noqa: E731
+        pipe.execute = meters.wrap(name, pipe.execute)
+        return pipe
+
+    return measured
+
+
 def redis_name(command: str, *args: Any, **_: Any) -> str:
     key = args[0].decode() if args and isinstance(args[0], bytes) else str(args[0]) if args else ""
-    return f"Redis {command}{' (lock)' if ':lock:' in key or command == 'EVALSHA' else ''}"
+    if command == "EVALSHA":
+        return "Redis EVALSHA (save and unlock)"
+    return f"Redis {command}{' (lock)' if ':lock:' in key else ''}"
 
 
 def time_statements(services: Services, meters: Meters) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlalchemy import select
 
 from bot.bootstrap import Services
 from bot.directory import LedgerDirectory, NairobiClock, RecordingPayments
@@ -14,7 +11,6 @@ from bot.inbound import InboundHandler
 from bot.sessions import MemorySessionStore, RedisSessionStore, SessionStore
 from bot.ussd.handler import UssdHandler
 from flows.ports import Ports
-from ledger.records import School
 
 
 @dataclass(frozen=True)
@@ -38,25 +34,18 @@ def parent_ports(services: Services, channel: str) -> Ports:
     )
 
 
-def school_for_code(services: Services) -> Callable[[str], int | None]:
-    """A school's own USSD code goes straight to it; any other code is the deployment's shared one."""
-
-    def lookup(service_code: str) -> int | None:
-        with services.sessions() as session:
-            return session.scalar(select(School.id).where(School.ussd_code == service_code.strip()))
-
-    return lookup
-
-
 def _ussd_handler(services: Services, store: SessionStore) -> UssdHandler:
     ports = parent_ports(services, "ussd")
     directory = ports.directory
     assert isinstance(directory, LedgerDirectory)
+    # A school's own USSD code goes straight to it; any other code is the deployment's shared one. Asked
+    # through the directory, so that on PostgreSQL it shares the hop's one session.
+    school_for_code = directory.school_for_ussd_code
     if services.engine.dialect.name == "sqlite":
         # SQLite transactions begin IMMEDIATE (one writer): a hop-long read session would block the
         # hop's own writes (a payment request, a language change). The embedded default skips it.
-        return UssdHandler(store, ports, school_for_code(services))
-    return UssdHandler(store, ports, school_for_code(services), unit_of_work=directory.one_session)
+        return UssdHandler(store, ports, school_for_code)
+    return UssdHandler(store, ports, school_for_code, unit_of_work=directory.one_session)
 
 
 def compose_channels(services: Services, store: SessionStore | None = None) -> Channels:

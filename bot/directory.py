@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa.scheduling import push_hook
@@ -93,6 +94,11 @@ class LedgerDirectory:
                 yield
             finally:
                 _HOP_SESSION.reset(token)
+
+    def school_for_ussd_code(self, service_code: str) -> int | None:
+        """The school whose own USSD code this is; None for the deployment's shared code."""
+        with self._read() as session:
+            return session.scalar(select(School.id).where(School.ussd_code == service_code.strip()))
 
     def schools_for(self, phone: str) -> list[SchoolRef]:
         with self._read() as session:
