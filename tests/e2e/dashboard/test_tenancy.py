@@ -1,0 +1,97 @@
+"""A staff member sees only their own school: every dashboard route, walked with the other school's ids,
+answers 404; pages without ids show nothing of the other school."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dashboard.routes import dashboard_routers
+from ledger.records import School, Student
+from tests.e2e.dashboard.conftest import csrf_of
+
+PARAM = re.compile(r"{(\w+)}")
+RESULTS_ONLY = {"HX-Request": "true", "HX-Target": "results"}  # the table HTMX swaps in, not the form
+# Pages without ids whose answer is the same for everyone (no school data on them).
+PUBLIC = {
+    "/dashboard/login",
+    "/dashboard/logout",
+    "/dashboard/static/htmx.min.js",
+    "/dashboard/static/dashboard.css",
+}
+
+
+def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session], int]]:
+    """For each path parameter a route may take, how to find one of Mwangaza's (school B's) ids."""
+
+    def school_id(session: Session) -> int:
+        return session.scalars(select(School.id).where(School.slug == "mwangaza")).one()
+
+    def student_id(session: Session) -> int:
+        return session.scalars(select(Student.id).where(Student.school_id == school_id(session))).first() or 0
+
+    return {"student_id": student_id}
+
+
+def dashboard_routes() -> list[APIRoute]:
+    return [route for router in dashboard_routers() for route in router.routes if isinstance(route, APIRoute)]
+
+
+def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    finders = mwangaza_ids(staffed)
+    walked = []
+    for route in dashboard_routes():
+        names = PARAM.findall(route.path)
+        if not names:
+            continue
+        missing = [name for name in names if name not in finders]
+        assert not missing, f"{route.path}: add a finder for {missing} to mwangaza_ids"
+        with staffed() as session:  # closed before the app is asked: SQLite has one writer at a time
+            path = route.path.format(**{name: finders[name](session) for name in names})
+        for method in sorted(route.methods):
+            token = csrf_of(bursar.get("/dashboard"))
+            data = {"csrf_token": token} if method == "POST" else None
+            answer = bursar.request(method, path, data=data)
+            assert answer.status_code == 404, f"{method} {path}: {answer.status_code}"
+            assert "Baraka" not in answer.text and "Mwangaza" not in answer.text
+            walked.append(f"{method} {route.path}")
+    assert "GET /dashboard/students/{student_id}" in walked
+
+
+def test_pages_without_ids_show_nothing_of_the_other_school(bursar: TestClient) -> None:
+    for route in dashboard_routes():
+        if PARAM.search(route.path) or route.path in PUBLIC or "GET" not in route.methods:
+            continue
+        page = bursar.get(route.path)
+        assert page.status_code == 200, route.path
+        assert "Kilimani Junior Academy" in page.text, route.path
+        assert "Baraka" not in page.text and "Mwangaza" not in page.text and "MS-100" not in page.text, (
+            route.path
+        )
+
+
+def test_a_search_for_the_other_schools_pupil_finds_nothing(bursar: TestClient) -> None:
+    for query in ("Baraka", "MS-100"):
+        table = bursar.get("/dashboard/students", params={"q": query}, headers=RESULTS_ONLY)
+        assert "0 students" in table.text and "Baraka" not in table.text, query
+    # The parent's phone is in both schools: here it finds only this school's child.
+    table = bursar.get("/dashboard/students", params={"q": "0712000001"}, headers=RESULTS_ONLY)
+    assert "1 student" in table.text and "Achieng Otieno" in table.text and "Baraka" not in table.text
+
+
+def test_the_other_schools_class_as_a_filter_lists_nobody(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    with staffed() as session:
+        theirs = session.scalars(
+            select(Student.class_id).join(School).where(School.slug == "mwangaza")
+        ).first()
+    page = bursar.get("/dashboard/students", params={"class_id": str(theirs)})
+    assert "0 students" in page.text and "Baraka" not in page.text
