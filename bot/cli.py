@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.commands.demo import demo
+from bot.commands.fees import fees
 from bot.commands.processes import db, scheduler, serve, worker
 from bot.commands.records import import_file, invoice, school, term, user
 from bot.commands.reminders import plan, reminders
@@ -29,6 +30,7 @@ for command in (
     user,
     reminders,
     plan,
+    fees,
 ):
     cli.add_command(command)
 

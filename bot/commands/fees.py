@@ -1,0 +1,162 @@
+"""``karo fees``: a school's fee rules (late fee, sibling and early discounts) and late fees by hand."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import click
+from sqlalchemy.orm import Session
+
+from bot.commands.support import Refused, find_school, kes, open_services, parse_date
+from ledger.db import transaction
+from ledger.fee_rules import RULES, WHOLE, FeeRules, RuleChanges, percent_text
+
+_AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
+_PERCENT = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
+
+
+@click.group()
+def fees() -> None:
+    """Fee rules per school, and the late fees they charge."""
+
+
+@fees.command("rules")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--late-fee", help="A fixed amount in KES (500) or a share of what is overdue (5%).")
+@click.option("--grace-days", type=int, help="Days after the due date before the late fee is charged.")
+@click.option("--late-fee-head", help='The vote head late fees are charged to (default "Late fee").')
+@click.option("--sibling-discount", help="Off tuition for each child after a family's first-admitted (10%).")
+@click.option("--sibling-heads", help='Comma-separated vote heads it is off (default "Tuition").')
+@click.option("--early-discount", help="Off a term's fees paid in full early enough (5%).")
+@click.option("--early-days", type=int, help="How many days before the due date the term must be paid.")
+@click.option("--early-heads", help="Comma-separated vote heads the early discount is off (default: all).")
+@click.option("--off", "off", multiple=True, type=click.Choice(RULES), help="Turn a rule off (repeatable).")
+def rules(
+    slug: str,
+    late_fee: str | None,
+    grace_days: int | None,
+    late_fee_head: str | None,
+    sibling_discount: str | None,
+    sibling_heads: str | None,
+    early_discount: str | None,
+    early_days: int | None,
+    early_heads: str | None,
+    off: tuple[str, ...],
+) -> None:
+    """Show a school's fee rules, changing those given first (a bad value changes nothing)."""
+    from ledger.fee_rules import rules_for, set_rules
+
+    fixed, share = _late_fee(late_fee)
+    changes = RuleChanges(
+        late_fee_cents=fixed,
+        late_fee_bp=share,
+        grace_days=grace_days,
+        late_fee_vote_head=late_fee_head,
+        sibling_bp=_percent(sibling_discount, "--sibling-discount"),
+        sibling_heads=_names(sibling_heads, "--sibling-heads"),
+        early_bp=_percent(early_discount, "--early-discount"),
+        early_days=early_days,
+        early_heads=_names(early_heads, "--early-heads"),
+        off=off,
+    )
+    with open_services() as services, transaction(services.sessions) as session:
+        found = find_school(session, slug)
+        changed = changes != RuleChanges()
+        current = set_rules(session, found.id, changes) if changed else rules_for(session, found.id)
+        click.echo(f"Fee rules for {found.slug}:")
+        for line in describe(current):
+            click.echo(f"  {line}")
+
+
+@fees.command("late")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--at", "at", help="Charge as if it were this day, YYYY-MM-DD (default: today in Nairobi).")
+def late(slug: str, at: str | None) -> None:
+    """Charge the late fees due (what the daily schedule does); running it again charges nothing twice."""
+    from bot.fee_jobs import nairobi_today
+    from ledger.late_fees import apply_late_fees
+
+    day = parse_date(at, "--at") if at is not None else nairobi_today()
+    with open_services() as services, transaction(services.sessions) as session:
+        found = find_school(session, slug)
+        run = apply_late_fees(session, found.id, day, actor="cli")
+        if not run.terms:
+            click.echo(f"No late fees for {found.slug} on {day}: {_why_none(session, found.id)}")
+            return
+        terms = ", ".join(run.terms)
+        click.echo(
+            f"Late fees for {found.slug} on {day}, term {terms}: {run.charged} charged, {kes(run.total)}"
+        )
+
+
+def describe(rules: FeeRules) -> list[str]:
+    """The rules as a bursar reads them, one line each."""
+    return [
+        f"late fee: {_late_fee_text(rules) if rules.late_fee_on else 'off'}",
+        f"sibling discount: {_sibling_text(rules) if rules.sibling_discount_bp else 'off'}",
+        f"early-payment discount: {_early_text(rules) if rules.early_discount_bp else 'off'}",
+    ]
+
+
+def _late_fee_text(rules: FeeRules) -> str:
+    share = f"{percent_text(rules.late_fee_bp)} of what is overdue"
+    how = kes(rules.late_fee_cents) if rules.late_fee_cents else share
+    return f"{how}, {rules.late_fee_grace_days} days after the due date, to {rules.late_fee_vote_head}"
+
+
+def _sibling_text(rules: FeeRules) -> str:
+    heads = ", ".join(rules.sibling_vote_heads)
+    return f"{percent_text(rules.sibling_discount_bp)} off {heads} for each child after the first-admitted"
+
+
+def _early_text(rules: FeeRules) -> str:
+    heads = ", ".join(rules.early_vote_heads) or "all vote heads"
+    days = rules.early_discount_days
+    return (
+        f"{percent_text(rules.early_discount_bp)} off {heads} for a term paid in full {days} days before due"
+    )
+
+
+def _late_fee(value: str | None) -> tuple[int | None, int | None]:
+    """``500`` or ``500.50`` -> (cents, None); ``5%`` -> (None, basis points)."""
+    if value is None:
+        return None, None
+    text = value.strip().replace(",", "")
+    if text.endswith("%"):
+        return None, _percent(text, "--late-fee")
+    if not _AMOUNT.fullmatch(text):
+        raise Refused(
+            f"--late-fee: {value!r} should be an amount in KES (500 or 500.50) or a percentage (5%)"
+        )
+    return int(Decimal(text) * 100), None
+
+
+def _percent(value: str | None, option: str) -> int | None:
+    """``10%``, ``10`` or ``2.5%`` -> basis points (Decimal arithmetic, never a float)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not _PERCENT.fullmatch(text):
+        raise Refused(f"{option}: {value!r} should be a percentage such as 10% or 2.5%")
+    basis_points = int(Decimal(text.rstrip("%")) * 100)
+    if basis_points > WHOLE:
+        raise Refused(f"{option}: {value!r} is more than 100%")
+    return basis_points
+
+
+def _names(value: str | None, option: str) -> list[str] | None:
+    if value is None:
+        return None
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise Refused(f"{option}: name at least one vote head, e.g. Tuition")
+    return names
+
+
+def _why_none(session: Session, school_id: int) -> str:
+    from ledger.fee_rules import rules_for
+
+    if not rules_for(session, school_id).late_fee_on:
+        return "the late-fee rule is off (karo fees rules --late-fee ...)"
+    return "no term is past its due date and grace period"
