@@ -32,7 +32,10 @@ def reminders() -> None:
 @click.option(
     "--at", "at", help="Plan as if it were then: YYYY-MM-DDTHH:MM, Nairobi time unless a zone is given."
 )
-def run(slug: str, dry_run: bool, at: str | None) -> None:
+@click.option(
+    "--batch", default=500, show_default=True, type=click.IntRange(1), help="Families per transaction."
+)
+def run(slug: str, dry_run: bool, at: str | None, batch: int) -> None:
     """Plan today's reminders for a school and queue them (each family at most once per reminder day)."""
     from bot.reminders import run_reminders
 
@@ -40,12 +43,18 @@ def run(slug: str, dry_run: bool, at: str | None) -> None:
     with open_services() as services:
         with services.sessions() as session:
             find_school(session, slug)
-        report = run_reminders(services, now=now, school_slug=slug.strip().lower(), dry_run=dry_run)
+        report = run_reminders(
+            services, now=now, school_slug=slug.strip().lower(), dry_run=dry_run, batch=batch
+        )
     campaign = report.campaigns[0]
     print_campaign(campaign, dry_run)
     if not dry_run and campaign.term is not None:
         new = report.written.get(campaign.school.slug, 0)
-        click.echo(f"Queued {new} reminder(s); {len(campaign.planned) - new} were queued before.")
+        raced = len(campaign.planned) - new
+        click.echo(
+            f"Queued {new} reminder(s)."
+            + (f" {raced} were queued by another run meanwhile." if raced else "")
+        )
 
 
 def parse_moment(value: str) -> dt.datetime:
