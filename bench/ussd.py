@@ -31,10 +31,11 @@ from bench import ussd_cpu as cpu
 from bench import ussd_data as data
 from bench import ussd_report as report
 from bench.report import record
-from bench.ussd_app import ROUTE_ONLY
+from bench.ussd_app import ROUTE_BEFORE, ROUTE_ONLY
 from bench.ussd_load import Job, Tally, Window, ready, run_clients
 from bench.ussd_profile import breakdown
 from bench.ussd_server import TOKEN, Server, running_server, tail
+from bench.ussd_variants import compare
 
 README = Path(__file__).with_name("README.md")
 SEED = 7
@@ -93,14 +94,18 @@ def measure(pool: ProcessPoolExecutor, plan: Plan, log: Path, prepared: data.Pre
             paced = Spec(report.paced_name(plan.think), HOP, think=plan.think)
             result.others.append(phase(pool, plan, server, paced, callers))
         if profiling(plan, result):
-            route = Spec(report.ROUTE, ROUTE_ONLY + HOP, duration=min(plan.duration, PROFILE_SECONDS))
-            result.others.append(phase(pool, plan, server, route, callers))
+            seconds = min(plan.duration, PROFILE_SECONDS)
+            for name, prefix in ((report.ROUTE, ROUTE_ONLY), (report.ROUTE_BEFORE, ROUTE_BEFORE)):
+                route = Spec(name, prefix + HOP, duration=seconds)
+                result.others.append(phase(pool, plan, server, route, callers))
         if result.errors:
             say(f"  the server's log ends:\n{tail(log)}")
     if profiling(plan, result):
         say("  profiling the handler, one hop at a time")
         data.flush_redis()
         result.breakdown = breakdown(callers, 100 if plan.quick else 300, SEED)
+        say("  the handler with each speed change undone, in turns")
+        result.variants = compare(callers, 30 if plan.quick else 60, 2 if plan.quick else 4)
     return result
 
 

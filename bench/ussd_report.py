@@ -10,10 +10,12 @@ from bench.databases import machine_note
 from bench.report import Row, render
 from bench.ussd_load import Tally
 from bench.ussd_profile import Breakdown
+from bench.ussd_variants import Comparison
 
 KARO = "Karo USSD hop"
 CEILING = "bare /ceiling"
 ROUTE = "USSD route, instant handler"
+ROUTE_BEFORE = "the route before, instant handler"
 TARGET_SHARE = 0.40  # of the ceiling's throughput
 TARGET_P99_MS = 100.0
 
@@ -69,6 +71,7 @@ class Run:
     ceiling: Phase
     others: list[Phase] = field(default_factory=list)
     breakdown: Breakdown | None = None
+    variants: Comparison | None = None
 
     @property
     def share(self) -> float:
@@ -103,6 +106,15 @@ def render_run(run: Run, load: tuple[float, float, float]) -> str:
             "```",
         ]
         lines += [*run.breakdown.lines(), "```"]
+    if run.variants is not None:
+        lines += [
+            "",
+            "What each change bought, the handler alone (`bench.ussd_variants`):",
+            "",
+            "```",
+            *run.variants.lines(),
+            "```",
+        ]
     return "\n".join(lines)
 
 
