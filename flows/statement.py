@@ -18,7 +18,16 @@ if TYPE_CHECKING:
 
 PAGE = 3
 KINDS = frozenset(
-    {"invoice", "payment", "suspense_allocation", "bursary", "discount", "opening_balance", "reversal"}
+    {
+        "invoice",
+        "payment",
+        "suspense_allocation",
+        "bursary",
+        "discount",
+        "late_fee",
+        "opening_balance",
+        "reversal",
+    }
 )
 
 

@@ -45,6 +45,7 @@ TEXTS: dict[str, str] = {
     "kind_suspense_allocation": "Payment",
     "kind_bursary": "Bursary",
     "kind_discount": "Discount",
+    "kind_late_fee": "Late fee",
     "kind_opening_balance": "Bal b/f",
     "kind_reversal": "Reversal",
     # attendance

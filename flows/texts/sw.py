@@ -45,6 +45,7 @@ TEXTS: dict[str, str] = {
     "kind_suspense_allocation": "Malipo",
     "kind_bursary": "Basari",
     "kind_discount": "Punguzo",
+    "kind_late_fee": "Faini",
     "kind_opening_balance": "Salio la awali",
     "kind_reversal": "Marekebisho",
     # attendance
