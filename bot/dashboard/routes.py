@@ -10,7 +10,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.dashboard import auth, overview, student, students
+from bot.dashboard import auth, messages, overview, payments, student, students, suspense
 from bot.dashboard.access import SignInFirst
 from bot.dashboard.config import DashboardConfig, dashboard_config
 from bot.dashboard.csrf import check_csrf
@@ -36,7 +36,16 @@ def stylesheet() -> FileResponse:
 
 def dashboard_routers() -> list[APIRouter]:
     """Every router of the dashboard (tests walk their routes: a page added here is tested for tenancy)."""
-    return [auth.router, overview.router, students.router, student.router, static]
+    return [
+        auth.router,
+        overview.router,
+        students.router,
+        student.router,
+        payments.router,
+        suspense.router,
+        messages.router,
+        static,
+    ]
 
 
 def dashboard_router() -> APIRouter:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.dashboard.access import StaffDep, school_student
+from bot.dashboard.access import Can, StaffDep, school_student
 from bot.dashboard.cookies import config_of
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.overview import nairobi_today
@@ -18,6 +18,7 @@ from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
 from ledger.attendance import attendance_summary
 from ledger.balances import student_balance
+from ledger.journal_tables import Payment
 from ledger.outbox import OutboxMessage
 from ledger.records import Guardian, Student, StudentGuardian
 from ledger.results import exam_summary, latest_exams
@@ -96,8 +97,16 @@ def exams_of(session: Session, student: Student) -> list[ExamSummary]:
     return [summary for summary in found if summary is not None]
 
 
+def just_paid(session: Session, student: Student, payment_id: int | None) -> Payment | None:
+    """The payment a form just recorded, to confirm it; only one of this student's."""
+    payment = session.get(Payment, payment_id) if payment_id is not None else None
+    return payment if payment is not None and payment.student_id == student.id else None
+
+
 @router.get("/dashboard/students/{student_id}")
-def student_page(request: Request, student_id: int, staff: StaffDep, session: SessionDep) -> Response:
+def student_page(
+    request: Request, student_id: int, staff: StaffDep, session: SessionDep, paid: int | None = None
+) -> Response:
     student = school_student(session, staff, student_id)
     term = current_term(session, staff.school_id, nairobi_today(config_of(request).clock()))
     context = {
@@ -111,5 +120,7 @@ def student_page(request: Request, student_id: int, staff: StaffDep, session: Se
         "messages": messages_about(session, student),
         "attendance": attendance_summary(session, student, term) if term is not None else None,
         "exams": exams_of(session, student),
+        "paid": just_paid(session, student, paid),
+        "can_take_money": staff.can(Can.MONEY),
     }
     return render(request, "student.html", context)

@@ -3,6 +3,7 @@ answers 404; pages without ids show nothing of the other school."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -12,6 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.routes import dashboard_routers
+from ledger.db import transaction
+from ledger.journal_tables import Payment, PaymentSource
+from ledger.payments import Received, record_payment
 from ledger.records import School, Student
 from tests.e2e.dashboard.conftest import csrf_of
 
@@ -35,7 +39,10 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
     def student_id(session: Session) -> int:
         return session.scalars(select(Student.id).where(Student.school_id == school_id(session))).first() or 0
 
-    return {"student_id": student_id}
+    def payment_id(session: Session) -> int:
+        return session.scalars(select(Payment.id).where(Payment.school_id == school_id(session))).first() or 0
+
+    return {"student_id": student_id, "payment_id": payment_id}
 
 
 def dashboard_routes() -> list[APIRoute]:
@@ -45,6 +52,10 @@ def dashboard_routes() -> list[APIRoute]:
 def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     bursar: TestClient, staffed: sessionmaker[Session]
 ) -> None:
+    with transaction(staffed) as session:  # something of Mwangaza's in suspense, to allocate
+        mwangaza = session.scalars(select(School).where(School.slug == "mwangaza")).one()
+        paid = Received(PaymentSource.MPESA_PAYBILL, "TMW9SUSP", 1_000_00, dt.date.today(), "MS 9")
+        record_payment(session, mwangaza.id, paid, None, actor="test")
     finders = mwangaza_ids(staffed)
     walked = []
     for route in dashboard_routes():
@@ -63,6 +74,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
             assert "Baraka" not in answer.text and "Mwangaza" not in answer.text
             walked.append(f"{method} {route.path}")
     assert "GET /dashboard/students/{student_id}" in walked
+    assert "POST /dashboard/suspense/{payment_id}/allocate" in walked
 
 
 def test_pages_without_ids_show_nothing_of_the_other_school(bursar: TestClient) -> None:
