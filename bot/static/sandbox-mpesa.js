@@ -15,7 +15,7 @@
   const error = $("mpesa-error");
   const controls = [pin, $("mpesa-ok"), $("mpesa-cancel")];
   const status = $("status");
-  const { phone: chosenPhone, reason } = window.karoSandbox;
+  const { phone: chosenPhone, reason, cover } = window.karoSandbox;
   let shown = null; // {id, phone}: the prompt on the screen, if any
   let answering = false;
   let polling = null; // the timer of the next poll
@@ -32,12 +32,14 @@
     pin.value = "";
     error.textContent = "";
     dialog.hidden = false;
+    cover(pin); // the keypad types the PIN now
     pin.focus();
   }
 
   function hide(note) {
     shown = null;
     dialog.hidden = true;
+    cover(null);
     if (note) status.textContent = note;
   }
 

@@ -16,6 +16,8 @@
   const cancel = $("cancel");
   const keys = document.querySelectorAll(".keypad button");
   let session = null; // {id, phone, code, inputs}: the open session, if any
+  let state = "idle";
+  let covering = null; // the PIN field of the M-Pesa prompt covering the screen (sandbox-mpesa.js), if any
 
   function sessionId() {
     const bytes = crypto.getRandomValues(new Uint8Array(12));
@@ -31,14 +33,26 @@
     return typed;
   }
 
-  // idle: nothing dialled; busy: waiting for the app; open: a menu waits for a reply.
-  function setState(state) {
-    const open = state === "open";
-    for (const element of [reply, send, clear, cancel, ...keys]) element.disabled = !open;
+  // idle: nothing dialled; busy: waiting for the app; open: a menu waits for a reply. While the M-Pesa
+  // prompt covers the screen the keypad types its PIN, and nothing can be dialled.
+  function setState(next) {
+    state = next;
+    const open = state === "open" && !covering;
+    for (const element of [reply, send, cancel]) element.disabled = !open;
+    for (const element of [clear, ...keys]) element.disabled = !open && !covering;
     const idle = state === "idle";
-    dial.disabled = !idle || !endpoint;
+    dial.disabled = !idle || !endpoint || Boolean(covering);
     for (const element of [phone, other, code]) if (element) element.disabled = !idle;
     if (open) reply.focus();
+  }
+
+  function cover(field) {
+    covering = field;
+    setState(state);
+  }
+
+  function typed() {
+    return covering || reply;
   }
 
   function show(text, note) {
@@ -115,13 +129,16 @@
   cancel.addEventListener("click", hangUp);
   $("reply-form").addEventListener("submit", respond);
   clear.addEventListener("click", () => {
-    reply.value = reply.value.slice(0, -1);
-    reply.focus();
+    const field = typed();
+    field.value = field.value.slice(0, -1);
+    field.focus();
   });
   for (const key of keys) {
     key.addEventListener("click", () => {
-      reply.value += key.dataset.key;
-      reply.focus();
+      const field = typed();
+      if (field.disabled) return; // the prompt's answer is on its way
+      if (field.maxLength < 0 || field.value.length < field.maxLength) field.value += key.dataset.key;
+      field.focus();
     });
   }
   // Why the app refused a request: its detail when it gave one in words, else the HTTP status.
@@ -136,6 +153,6 @@
 
   setState("idle");
   // The WhatsApp chat, the SMS inbox (sandbox-chat.js) and the M-Pesa prompt (sandbox-mpesa.js) follow
-  // the same number.
-  window.karoSandbox = { phone: dialledPhone, reason };
+  // the same number; the prompt covers the screen with cover(its PIN field) and uncovers it with cover(null).
+  window.karoSandbox = { phone: dialledPhone, reason, cover };
 })();

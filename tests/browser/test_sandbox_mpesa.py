@@ -49,13 +49,17 @@ def test_a_pin_and_ok_pays_and_the_receipt_arrives_with_the_new_balance(
     page: Page, karo: SimulatedKaro, families: sessionmaker[Session]
 ) -> None:
     prompt = pay_full_balance(page, karo.url)
-    page.get_by_label("M-Pesa PIN", exact=True).fill("1234")
+    expect(page.get_by_role("button", name="Dial again")).to_be_disabled()  # the prompt holds the phone
+    for key in "12345":  # on the keypad, as on a handset: a PIN takes four digits, no more
+        page.locator(f'.keypad button[data-key="{key}"]').click()
+    expect(page.get_by_label("M-Pesa PIN", exact=True)).to_have_value("1234")
     prompt.get_by_role("button", name="OK").click()
     expect(prompt).to_be_hidden()
     expect(page.locator("#status")).to_contain_text("PIN accepted")
     expect(last_sms(page)).to_contain_text("Received KES 22,500 for Brian Kamau (KJA-002), M-Pesa")
     expect(last_sms(page)).to_contain_text("Fees fully paid")
     assert balance_shown(families, PART_PAID.children[0]) == money(0)
+    expect(page.get_by_role("button", name="Dial again")).to_be_enabled()
 
 
 def test_cancel_tells_the_parent_why_and_how_to_try_again(
