@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,25 +48,30 @@ def write_campaign(
     """
     if not planned:
         return 0
-    reminders = [_reminder_row(school, term_id, p, now) for p in planned]
-    new_keys = set(_insert_new(session, Reminder.__table__, reminders, "message_key"))  # type: ignore[arg-type]
-    messages = [
-        _message_row(school, p, key, now, templates or {})
-        for p, key in ((p, message_key(p.family.guardian_id, term_id, p.slot)) for p in planned)
-        if key in new_keys
-    ]
-    _insert_new(session, OutboxMessage.__table__, messages, "dedupe_key")  # type: ignore[arg-type]
-    return len(new_keys)
+    keys = {message_key(p.family.guardian_id, term_id, p.slot): p for p in planned}
+    known = set(session.scalars(select(Reminder.message_key).where(Reminder.message_key.in_(list(keys)))))
+    new = {key: p for key, p in keys.items() if key not in known}
+    # ON CONFLICT DO NOTHING as well, for a run racing this one; no RETURNING, so the driver's own
+    # executemany sends the rows (a multi-row VALUES with RETURNING costs psycopg more to prepare).
+    _insert_ignoring_duplicates(
+        session, Reminder.__table__, [_reminder_row(school, term_id, p, key, now) for key, p in new.items()]
+    )
+    _insert_ignoring_duplicates(
+        session,
+        OutboxMessage.__table__,
+        [_message_row(school, p, key, now, templates or {}) for key, p in new.items()],
+    )
+    return len(new)
 
 
-def _reminder_row(school: School, term_id: int, p: Planned, now: dt.datetime) -> dict[str, Any]:
+def _reminder_row(school: School, term_id: int, p: Planned, key: str, now: dt.datetime) -> dict[str, Any]:
     return {
         "school_id": school.id,
         "term_id": term_id,
         "guardian_id": p.family.guardian_id,
         "slot": p.slot,
         "kind": p.kind.value,
-        "message_key": message_key(p.family.guardian_id, term_id, p.slot),
+        "message_key": key,
         "student_ids": [c.student_id for c in p.children],
         "total": p.total,
         "planned_at": now,
@@ -103,13 +108,11 @@ def _message_row(
     }
 
 
-def _insert_new(session: Session, table: Table, rows: list[dict[str, Any]], key: str) -> list[str]:
-    """INSERT ... ON CONFLICT DO NOTHING; the ``key`` values of the rows that went in."""
-    if not rows:
-        return []
-    dialect = postgresql if is_postgres(session) else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c[key])
-    return list(session.scalars(statement, rows))
+def _insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING, all rows in one executemany."""
+    if rows:
+        dialect = postgresql if is_postgres(session) else sqlite
+        session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ counted instead of listed (a test renders each in both languages with long names
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ledger.notices import MONTHS, fits_two_segments, kes
@@ -82,16 +82,19 @@ def _how_to_pay(language: Language, school: School, children: Sequence[Child], w
     return PAY[language][0].format(paybill=paybill, account=account, ussd=ussd)
 
 
-def _listings(language: Language, children: Sequence[Child]) -> list[str]:
-    """The children as a text, fullest first: names in full, first names shortened, then a count."""
-    return [_listed(children, None), _listed(children, 12), COUNTED[language].format(n=len(children))]
+def _listings(language: Language, children: Sequence[Child]) -> Iterator[str]:
+    """The children as a text, fullest first (made only as far as needed): names in full, first names
+    shortened, then a count."""
+    yield _listed(children, None)
+    yield _listed(children, 12)
+    yield COUNTED[language].format(n=len(children))
 
 
-def _shortest_fit(render: Callable[[str, bool], str], listings: Sequence[str]) -> str:
+def _shortest_fit(render: Callable[[str, bool], str], listings: Callable[[], Iterable[str]]) -> str:
     """The fullest wording that fits two segments: the USSD code goes first, then the listing shrinks."""
     text = ""
     for with_ussd in (True, False):
-        for listed in listings:
+        for listed in listings():
             text = render(listed, with_ussd)
             if fits_two_segments(text):
                 return text
@@ -112,7 +115,7 @@ def reminder_text(
             school=school.name[:30], children=listed, total=total, when=when, pay=pay
         )
 
-    return _shortest_fit(render, _listings(language, children))
+    return _shortest_fit(render, lambda: _listings(language, children))
 
 
 def instalment_text(
@@ -130,7 +133,7 @@ def instalment_text(
         )
 
     first_names = AND[language].join(child.name.split()[0][:20] for child in children)
-    return _shortest_fit(render, [first_names, COUNTED[language].format(n=len(children))])
+    return _shortest_fit(render, lambda: (first_names, COUNTED[language].format(n=len(children))))
 
 
 def invoice_text(
@@ -149,7 +152,7 @@ def invoice_text(
             pay=_how_to_pay(language, school, children, with_ussd),
         )
 
-    return _shortest_fit(render, _listings(language, children))
+    return _shortest_fit(render, lambda: _listings(language, children))
 
 
 def thanks_text(language: Language, school: School, names: Sequence[str]) -> str:

@@ -150,7 +150,11 @@ def policy_days(school: School, term: Term) -> list[dt.date]:
 
 
 def plan_campaign(session: Session, school: School, now: dt.datetime) -> Campaign:
-    """Decide today's reminders for one school (reads only; ``ledger.campaigns.write_campaign`` writes)."""
+    """Decide today's reminders for one school (reads only; ``ledger.campaigns.write_campaign`` writes).
+
+    The bulk reads go through the session's connection as Core statements: rows of plain values, none of
+    the ORM's per-row work.
+    """
     campaign = Campaign(school=school, at=now)
     today = now.astimezone(NAIROBI).date()
     term = current_term(session, school.id, today)
@@ -190,7 +194,7 @@ class _SchoolFacts:
     def load(cls, session: Session, school: School, term: Term, today: dt.date) -> _SchoolFacts:
         sent: dict[int, set[dt.date]] = defaultdict(set)
         counted: dict[int, int] = defaultdict(int)
-        for guardian_id, slot, kind, held in session.execute(
+        for guardian_id, slot, kind, held in session.connection().execute(
             select(Reminder.guardian_id, Reminder.slot, Reminder.kind, Reminder.held_reason).where(
                 Reminder.school_id == school.id, Reminder.term_id == term.id
             )
@@ -260,13 +264,13 @@ class _SchoolFacts:
 
 def _families(session: Session, school_id: int) -> list[Family]:
     owed = dict(
-        session.execute(
+        session.connection().execute(
             select(Account.student_id, func.sum(Account.balance))
             .where(Account.school_id == school_id, Account.student_id.is_not(None))
             .group_by(Account.student_id)
         ).all()
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             Guardian.id,
             Guardian.phone,
@@ -293,7 +297,7 @@ def _families(session: Session, school_id: int) -> list[Family]:
 def _standing_promises(session: Session, school_id: int, today: dt.date) -> dict[int, dt.date]:
     """Each child's latest promise (a newer one replaces an older), where it has not yet fallen due."""
     latest: dict[int, dt.date] = {}
-    for student_id, on in session.execute(
+    for student_id, on in session.connection().execute(
         select(PromiseToPay.student_id, PromiseToPay.promised_on)
         .where(PromiseToPay.school_id == school_id)
         .order_by(PromiseToPay.id)
