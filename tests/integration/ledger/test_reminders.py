@@ -12,12 +12,20 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from ledger.balances import total_owed
+from ledger.fee_rules import RuleChanges, set_rules
+from ledger.invoicing import invoice_class
+from ledger.journal_tables import Entry, EntryKind
+from ledger.late_fees import apply_late_fees
 from ledger.outbox import Category, OutboxMessage
 from ledger.payment_plans import create_plan
 from ledger.promises import promise_to_pay
 from ledger.records import Guardian, Language
 from ledger.reminders import Reminder, ReminderKind, policy_days
+from ledger.statements import statement
+from tests import builders as b
 from tests.integration.reminders_school import (
+    DUE,
     END,
     KES,
     NAIROBI,
@@ -180,3 +188,61 @@ def test_kiswahili_families_are_reminded_in_kiswahili(session, term_school):
         "Kilimani Junior: Kumbusho la ada. Child A1 (A1) KES 30,000. Jumla KES 30,000, ilipaswa kulipwa"
         " 19 Jan 2026. Lipa kwa Paybill 522522 akaunti A1, piga *384*25# au jibu LIPA. Jibu ACHA kusitisha."
     )
+
+
+@pytest.fixture
+def ruled_school(session):
+    """The same policy with every fee rule on: 5% late after 7 days' grace, 10% off a second child's
+    tuition, 5% off a term paid in full 10 days before it is due."""
+    school = b.school(session, slug="ruled", name="Ruled Academy", paybill="522522",
+                      remind_days_before_due=7, remind_every_days=14, remind_max_per_term=4)  # fmt: skip
+    grade = b.school_class(session, school, "Grade 4")
+    tuition = b.vote_head(session, school, "Tuition", 10)
+    term = b.term(session, school, "2026-1", due=DUE)
+    b.fees(session, term, grade, {tuition: 30_000 * KES})
+    set_rules(session, school.id, RuleChanges(late_fee_bp=500, grace_days=7, sibling_bp=1000,
+                                              early_bp=500, early_days=10))  # fmt: skip
+    kids = {adm: b.student(session, grade, adm, f"Child {adm}") for adm in ("A1", "C1", "C2", "E1")}
+    families = {
+        "late": b.guardian(session, school, "+254700000011", kids["A1"]),
+        "siblings": b.guardian(session, school, "+254700000012", kids["C1"], kids["C2"]),
+        "early": b.guardian(session, school, "+254700000013", kids["E1"]),
+    }
+    invoice_class(session, grade, term, actor="t")
+    session.commit()
+    return {"school": school, "term": term, "kids": kids, "families": families}
+
+
+def test_a_whole_term_with_late_fees_and_discounts(session, ruled_school):
+    school, term, kids, families = (ruled_school[k] for k in ("school", "term", "kids", "families"))
+    late_fees = lambda s, day: apply_late_fees(s, school.id, day, actor="schedule")  # noqa: E731
+    events = {(d(1, 8), 12): [lambda s: pay(s, school, kids["E1"], "QE1", 28_500, d(1, 8))]}
+    day = START
+    while day <= END:
+        late_fees(session, day)  # the daily job, at 06:00
+        for hour, minute in RUN_HOURS:
+            for event in events.get((day, hour), ()):
+                event(session)
+            run_schedule(session, school.id, term.id, at(day, hour, minute))
+            session.commit()
+        day += dt.timedelta(days=1)
+    owed = {adm: total_owed(session, kid.id) // KES for adm, kid in kids.items()}
+    # A1: 30,000 + 5% late; C2: 10% off tuition, then 5% late on the 27,000; E1 paid 95% 11 days early.
+    assert owed == {"A1": 31_500, "C1": 31_500, "C2": 28_350, "E1": 0}
+    late = session.scalars(select(Entry).where(Entry.kind == EntryKind.LATE_FEE)).all()
+    assert sorted((e.student_id, e.effective_on) for e in late) == sorted(
+        (kids[adm].id, d(1, 27)) for adm in ("A1", "C1", "C2")
+    )  # once each, on the first day past the grace period
+    bodies = session.scalars(
+        select(OutboxMessage.body)
+        .where(
+            OutboxMessage.guardian_id == families["siblings"].id, OutboxMessage.category == Category.REMINDER
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    assert "Child C1 (C1) KES 30,000; Child C2 (C2) KES 27,000. Total KES 57,000 due 19 Jan" in bodies[0]
+    assert "Child C1 (C1) KES 31,500; Child C2 (C2) KES 28,350. Total KES 59,850 was due 19 Jan" in bodies[1]
+    assert reminded(session, families["early"]) == []
+    assert len(reminded(session, families["late"])) == 4
+    memos = [line.description for line in statement(session, kids["C2"], limit=10).lines]
+    assert any("Sibling discount" in memo for memo in memos) and any("Late fee" in memo for memo in memos)
