@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 
 from bot.dispatch import Dispatcher, Senders
 from bot.ratelimit import Unlimited
-from ledger.campaigns import effectiveness
+from ledger.campaigns import effectiveness, write_campaign
 from ledger.family_notices import write_invoice_notices
 from ledger.outbox import Category, MessageStatus, OutboxMessage
 from ledger.promises import promise_to_pay
-from ledger.records import SchoolClass
-from ledger.reminders import Reminder
+from ledger.records import Language, SchoolClass
+from ledger.reminders import Reminder, plan_campaign
 from tests import builders as b
-from tests.integration.messaging.test_dispatch import FakeSms
+from tests.integration.messaging.test_dispatch import FakeSms, FakeWhatsApp
 from tests.integration.reminders_school import at, d, pay, run_schedule
 
 
@@ -176,3 +176,22 @@ def test_a_family_of_two_is_thanked_once_when_all_is_paid(session, term_school):
             "Kilimani Junior: Thank you! All fees for Child C1 and Child C2 are paid. We appreciate it.",
         )
     ]
+
+
+def test_outside_the_whatsapp_window_a_reminder_goes_as_the_approved_template(session, factory, term_school):
+    school, term, families = term_school["school"], term_school["term"], term_school["families"]
+    families["two_children"].language = Language.SW
+    campaign = plan_campaign(session, school, at(d(2, 2)))
+    write_campaign(session, school, term.id, campaign.planned, now=at(d(2, 2)), templates={"en": "HXen"})
+    session.commit()
+    sms, whatsapp = FakeSms(), FakeWhatsApp()
+    senders = Senders(sms=sms, sms_provider="africastalking", whatsapp=whatsapp)
+    Dispatcher(
+        factory, senders, Unlimited(), Clock(at(d(2, 2), 13)), whatsapp_window_open=lambda p: False
+    ).run()
+    assert sorted(to for to, _ in whatsapp.templates) == [f"+25470000000{n}" for n in (1, 2, 4, 6)]
+    assert {template for _, template in whatsapp.templates} == {"HXen"}
+    # No Kiswahili template is approved: that family gets the text by SMS.
+    assert [to for to, _ in sms.sent] == ["+254700000003"]
+    row = reminder_of(session, families["never_pays"])
+    assert row.template_vars == {"1": "Kilimani Junior", "2": "Child A1", "3": "30,000", "4": "2 Feb 2026"}
