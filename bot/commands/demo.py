@@ -62,6 +62,9 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool, today_text: str | 
         click.echo("Guardian phones to try:")
         for phone, what in report.phones:
             click.echo(f"  {phone}  {what}")
+        for login in report.logins:
+            where = f"http://{_loopback(host)}:{port}/dashboard"
+            click.echo(f"Dashboard {where}: sign in as {login.email} / {login.password} ({login.role.value})")
         if no_serve:
             return
         serve(services, host, port)

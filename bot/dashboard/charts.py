@@ -34,6 +34,10 @@ class BarChart:
         return all(bar.value <= 0 for bar in self.bars)
 
     @property
+    def top(self) -> int:
+        return max((bar.value for bar in self.bars), default=0)
+
+    @property
     def label_every(self) -> int:
         """Label one bar in this many, so labels never overlap (a term has ~90 days)."""
         return max(1, len(self.bars) // 10)

@@ -25,6 +25,7 @@ from bot.demo.money import (
 )
 from bot.demo.people import PhoneBook, Pupil, make_pupils, students_csv
 from bot.demo.registers import attendance_csv, results_csv, school_days
+from bot.demo.staff import LOGINS, DemoLogin, ensure_logins
 from ledger.db import transaction
 from ledger.records import School, SchoolClass, Student, Term
 
@@ -60,6 +61,7 @@ class SeedReport:
     added: int  # rows created or changed by this run: 0 when run again on the same day
     schools: list[tuple[DemoSchool, int]]  # with their active students
     phones: list[tuple[str, str]]  # (phone as typed at 07.., what to try with it)
+    logins: tuple[DemoLogin, ...] = LOGINS  # the dashboard's
 
 
 def make_cast() -> Cast:
@@ -87,6 +89,7 @@ def seed(sessions: sessionmaker[Session], today: dt.date) -> SeedReport:
     opening = opening_balances(random.Random(f"{SEED}:balances"), cast.kilimani)
     added += load_school(sessions, KILIMANI, cast.kilimani, code, today, opening)
     added += load_school(sessions, MWANGAZA, cast.mwangaza, code, today, {})
+    added += ensure_logins(sessions, dt.datetime.now(dt.UTC))
     counts = student_counts(sessions)
     schools = [(school, counts.get(school.slug, 0)) for school in (KILIMANI, MWANGAZA)]
     return SeedReport(code, added, schools, phones_to_try(cast, opening))
