@@ -125,3 +125,18 @@ def test_with_the_rule_off_paying_early_earns_nothing(session, school):
     pay(session, school["school"], school["pupil"], "TKE0000010", FEES, LAST_DAY)
     assert discounts(session) == []
     assert student_balance(session, school["pupil"]).total == 0
+
+
+def test_a_withdrawn_discount_is_not_granted_again(session, school):
+    from ledger.reversals import reverse_entry
+
+    s, pupil = school["school"], school["pupil"]
+    pay(session, s, pupil, "TKE0000011", FEES, LAST_DAY - dt.timedelta(days=1))
+    (granted,) = discounts(session)
+    reverse_entry(
+        session, s.id, granted.id, reason="paid by cheque that bounced", on=LAST_DAY, actor="bursar"
+    )
+    session.commit()
+    pay(session, s, pupil, "TKE0000012", 100, LAST_DAY)
+    assert student_balance(session, pupil).total == -100
+    assert statement(session, pupil).lines[-2].description == "Reversal: paid by cheque that bounced"
