@@ -3,7 +3,8 @@
 With no SMS or WhatsApp provider configured (the usual case) it also runs the Africa's Talking, Twilio and
 Daraja simulators, and sends from the outbox in-process, so the sandbox's WhatsApp chat and SMS inbox show
 what Karo sends. Without Redis the M-Pesa work (the STK push a few seconds after the USSD session, the
-queries) runs on timers in this process, and each prompt waits on the sandbox's phone for a PIN or Cancel.
+queries) runs on timers in this process, and each prompt waits on the sandbox's phone for a PIN or Cancel;
+so do late fees and fee reminders (``bot.schedule``), every half hour.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def serve(services: Services, host: str, port: int) -> None:
         # there is a Redis to queue the job on.
         if simulated or services.settings.redis_url is None:
             _send_from_outbox(services, app, running, simulated)
+        if services.settings.redis_url is None:  # else `karo scheduler` and `karo worker` do it
+            from bot.schedule import InProcessSchedule
+
+            running.callback(InProcessSchedule(services).start().stop)
         click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C stops)")
         click.echo(f"Sandbox phone: http://{host}:{port}/sandbox")
         _run(app, host, port)
@@ -111,7 +116,7 @@ def _send_from_outbox(services: Services, app: FastAPI, running: ExitStack, simu
 
     # The simulators take any rate; unthrottled, the seed's 200-odd receipts leave in a second, not ten,
     # and the sandbox's first reply does not wait behind them.
-    rates = {} if simulated else None
+    rates: dict[str, float] | None = {} if simulated else None
     try:
         dispatcher = build_dispatcher(services, app.state.inbound.store, rates)
     except ProvidersNotConfigured as error:

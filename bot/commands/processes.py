@@ -66,17 +66,12 @@ OUTBOX_SWEEP_SECONDS = 15  # how long a queued message (or a retry that fell due
 STK_SWEEP_SECONDS = 60  # settles STK requests whose timer or job was lost (a restart, a dead worker)
 
 
-# Reminders are planned every half hour: a family is reminded at most once per reminder day whatever the
-# interval, and a run that fell in quiet hours is made up soon after they end.
-REMINDERS_SECONDS = 30 * 60
-FEE_RULES_CRON = "0 3 * * *"  # 06:00 in Nairobi: late fees are posted before the day's first reminders
-
-
 def register_cron_jobs(cron: CronScheduler) -> None:
     """Karo's periodic jobs: the outbox sweep, the STK request sweep, late fees and reminder campaigns."""
     from bot.fee_jobs import apply_fee_rules
     from bot.jobs import dispatch_outbox, send_reminders
     from bot.mpesa.jobs import sweep_stk_requests
+    from bot.schedule import FEE_RULES_CRON, REMINDERS_SECONDS
 
     cron.register(dispatch_outbox, queue_name=QUEUES[0], interval=OUTBOX_SWEEP_SECONDS, job_timeout=600)
     cron.register(sweep_stk_requests, queue_name=QUEUES[0], interval=STK_SWEEP_SECONDS, job_timeout=300)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
@@ -10,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.commands.processes import FEE_RULES_CRON, REMINDERS_SECONDS, register_cron_jobs
+from bot.commands.processes import register_cron_jobs
 from bot.jobs import send_reminders
+from bot.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, InProcessSchedule
 from bot.settings import get_settings
 from ledger.invoicing import invoice_class
 from ledger.outbox import Category, OutboxMessage
@@ -67,3 +70,28 @@ def test_a_worker_runs_the_reminder_job_for_every_school(pg: Engine, monkeypatch
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.category == Category.REMINDER)
         )
         assert session.scalar(count) == 6
+
+
+def test_without_redis_one_round_of_the_schedule_posts_late_fees_then_reminds(engine: Engine) -> None:
+    from bot.bootstrap import bootstrap
+    from bot.settings import Settings
+    from ledger.fee_rules import RuleChanges, set_rules
+
+    with Session(engine) as session:
+        school = b.school(session, slug="embedded", paybill="522522")
+        grade = b.school_class(session, school, "Grade 1")
+        term = b.term(session, school, "2026-1")  # due 19 Jan
+        b.fees(session, term, grade, {b.vote_head(session, school, "Tuition", 10): 9_000_00})
+        b.guardian(session, school, "+254711000001", b.student(session, grade, "E1"))
+        set_rules(session, school.id, RuleChanges(late_fee_cents=500_00, grace_days=7))
+        invoice_class(session, grade, term, actor="t")
+        session.commit()
+    services = bootstrap(Settings(database_url="sqlite://"), engine=engine)
+    schedule = InProcessSchedule(services, clock=lambda: dt.datetime(2026, 2, 2, 7, 0, tzinfo=dt.UTC))
+    schedule.run_once()
+    schedule.run_once()  # a second round adds nothing
+    with Session(engine) as session:
+        reminders = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.category == Category.REMINDER)
+        ).all()
+    assert len(reminders) == 1 and "Total KES 9,500 was due 19 Jan 2026" in reminders[0]
