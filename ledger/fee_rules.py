@@ -106,8 +106,9 @@ def rules_for(session: Session, school_id: int) -> FeeRules:
 
 def set_rules(session: Session, school_id: int, changes: RuleChanges) -> FeeRules:
     """Apply ``changes`` (checked first: a bad one changes nothing) and return the school's rules."""
-    _check(session, school_id, changes)
     rules = rules_for(session, school_id)
+    _check(session, school_id, changes)
+    _check_sibling_heads_exist(session, school_id, rules, changes)
     if changes.late_fee_cents is not None:
         rules.late_fee_cents, rules.late_fee_bp = changes.late_fee_cents, 0
     if changes.late_fee_bp is not None:
@@ -144,6 +145,18 @@ def _check(session: Session, school_id: int, changes: RuleChanges) -> None:
             raise InvalidRule(f"no rule {rule!r}: the rules are {', '.join(RULES)}")
     for heads in (changes.sibling_heads, changes.early_heads):
         _heads(session, school_id, heads)
+
+
+def _check_sibling_heads_exist(
+    session: Session, school_id: int, rules: FeeRules, changes: RuleChanges
+) -> None:
+    """A sibling discount on heads the school does not have would quietly take nothing off: refuse it."""
+    turned_on = (changes.sibling_bp if changes.sibling_bp is not None else rules.sibling_discount_bp) > 0
+    if turned_on and "sibling-discount" not in changes.off and changes.sibling_heads is None:
+        try:
+            _heads(session, school_id, rules.sibling_vote_heads)
+        except InvalidRule as missing:
+            raise InvalidRule(f"{missing}: name the vote heads the sibling discount comes off") from None
 
 
 def _check_percent(name: str, bp: int | None) -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from ledger.balances import student_balance
 from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.fee_rules import RuleChanges, set_rules
+from ledger.fee_rules import InvalidRule, RuleChanges, set_rules
 from ledger.invoicing import invoice_class, invoice_student
 from ledger.journal_tables import Entry, EntryKind
 from ledger.reversals import reverse_entry
@@ -137,3 +137,12 @@ def test_a_rule_turned_on_after_paying_applies_on_the_next_invoicing_run_and_bec
     # 15% of 20,000.05 is 3,000.0075, so 3,000.01: tuition was paid already, so it is credit carried forward.
     balance = student_balance(session, second)
     assert (balance.total, balance.credit, balance.by_vote_head) == (-300_001, 300_001, ())
+
+
+def test_a_discount_on_a_vote_head_the_school_lacks_is_refused_rather_than_taking_nothing_off(session):
+    school = b.school(session)
+    b.vote_head(session, school, "Tuition Fee", 10)
+    with pytest.raises(InvalidRule, match="no vote head 'Tuition'"):
+        set_rules(session, school.id, RuleChanges(sibling_bp=1000))
+    rules = set_rules(session, school.id, RuleChanges(sibling_bp=1000, sibling_heads=["tuition  fee"]))
+    assert (rules.sibling_discount_bp, rules.sibling_vote_heads) == (1000, ["Tuition Fee"])
