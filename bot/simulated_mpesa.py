@@ -5,6 +5,7 @@ lets the sandbox list a phone's open prompts and answer them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,10 +45,9 @@ class SimulatorUnreachable(Exception):
 
 
 def daraja_config(shortcodes: Sequence[Shortcode], prompt_timeout: float) -> DarajaConfig:
-    """Prompts wait for the person (no auto-resolve); each school's app is known by its shortcode."""
+    """Prompts wait for the person (no auto-resolve); each school's app is known by its shortcode (none
+    given: the simulator's own sandbox shortcodes)."""
     config = DarajaConfig(auto_resolve=False, prompt_timeout=prompt_timeout)
-    if not shortcodes:
-        return config
     apps = {
         creds.shortcode: {
             "passkey": creds.passkey,
@@ -57,7 +57,7 @@ def daraja_config(shortcodes: Sequence[Shortcode], prompt_timeout: float) -> Dar
         }
         for creds in shortcodes
     }
-    return DarajaConfig(shortcodes=apps, auto_resolve=False, prompt_timeout=prompt_timeout)
+    return dataclasses.replace(config, shortcodes=apps) if apps else config
 
 
 def school_shortcodes(sessions: sessionmaker[Session], settings: Settings) -> list[Shortcode]:

@@ -10,10 +10,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Locator, Page, Request, expect
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.formatting import money
+from ledger.records import School
 from tests.browser.conftest import PART_PAID, TOKEN, SimulatedKaro, sandbox_app, simulated_karo
 from tests.browser.test_sandbox import balance_shown, choose, dial
 from tests.integration.providers.conftest import wait_for
@@ -27,7 +29,7 @@ def karo(engine: Engine, families: sessionmaker[Session]) -> Iterator[SimulatedK
         yield karo
 
 
-def pay_full_balance(page: Page, url: str) -> Locator:
+def pay_full_balance(page: Page, url: str, shown: str = PROMPT) -> Locator:
     """Dial as the part-paid family, pay the whole balance, confirm; return the PIN prompt once shown."""
     page.goto(f"{url}/sandbox")
     dial(page, PART_PAID)
@@ -37,7 +39,7 @@ def pay_full_balance(page: Page, url: str) -> Locator:
     expect(page.locator("#status")).to_have_text("Session ended")
     prompt = page.get_by_role("dialog", name="M-Pesa PIN prompt")
     expect(prompt).to_be_visible()
-    expect(prompt.locator("#mpesa-text")).to_have_text(PROMPT)
+    expect(prompt.locator("#mpesa-text")).to_have_text(shown)
     return prompt
 
 
@@ -89,6 +91,17 @@ def test_a_short_pin_is_refused_on_the_phone_and_0000_is_a_wrong_pin(
     expect(page.locator("#status")).to_contain_text("Wrong PIN")
     expect(last_sms(page)).to_contain_text("The M-Pesa PIN was wrong.")
     assert balance_shown(families, PART_PAID.children[0]) == "KES 22,500"
+
+
+def test_the_schools_name_on_the_prompt_is_text_not_markup(
+    page: Page, karo: SimulatedKaro, families: sessionmaker[Session]
+) -> None:
+    with families.begin() as session:
+        school = session.scalars(select(School).where(School.slug == "kilimani")).one()
+        school.name = "Kilimani <b>Junior</b> Academy"
+    marked = PROMPT.replace("Kilimani Junior Academy", "Kilimani <b>Junior</b> Academy")
+    pay_full_balance(page, karo.url, marked)
+    assert page.locator("#mpesa b").count() == 0
 
 
 def test_an_ignored_prompt_times_out_and_the_parent_is_told(
