@@ -10,7 +10,19 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.dashboard import auth, messages, overview, payments, student, students, suspense
+from bot.dashboard import (
+    auth,
+    exports,
+    fees,
+    imports,
+    messages,
+    overview,
+    payments,
+    printable,
+    student,
+    students,
+    suspense,
+)
 from bot.dashboard.access import SignInFirst
 from bot.dashboard.config import DashboardConfig, dashboard_config
 from bot.dashboard.csrf import check_csrf
@@ -44,6 +56,10 @@ def dashboard_routers() -> list[APIRouter]:
         payments.router,
         suspense.router,
         messages.router,
+        imports.router,
+        exports.router,
+        printable.router,
+        fees.router,
         static,
     ]
 

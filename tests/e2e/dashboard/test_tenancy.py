@@ -3,7 +3,6 @@ answers 404; pages without ids show nothing of the other school."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -16,8 +15,9 @@ from bot.dashboard.routes import dashboard_routers
 from ledger.db import transaction
 from ledger.journal_tables import Payment, PaymentSource
 from ledger.payments import Received, record_payment
-from ledger.records import School, Student
+from ledger.records import School, SchoolClass, Student, Term
 from tests.e2e.dashboard.conftest import csrf_of
+from tests.e2e.dashboard.test_pages import TODAY
 
 PARAM = re.compile(r"{(\w+)}")
 RESULTS_ONLY = {"HX-Request": "true", "HX-Target": "results"}  # the table HTMX swaps in, not the form
@@ -42,7 +42,14 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
     def payment_id(session: Session) -> int:
         return session.scalars(select(Payment.id).where(Payment.school_id == school_id(session))).first() or 0
 
-    return {"student_id": student_id, "payment_id": payment_id}
+    def term_id(session: Session) -> int:
+        return session.scalars(select(Term.id).where(Term.school_id == school_id(session))).first() or 0
+
+    def class_id(session: Session) -> int:
+        query = select(SchoolClass.id).where(SchoolClass.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
+    return {"student_id": student_id, "payment_id": payment_id, "term_id": term_id, "class_id": class_id}
 
 
 def dashboard_routes() -> list[APIRoute]:
@@ -54,7 +61,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
 ) -> None:
     with transaction(staffed) as session:  # something of Mwangaza's in suspense, to allocate
         mwangaza = session.scalars(select(School).where(School.slug == "mwangaza")).one()
-        paid = Received(PaymentSource.MPESA_PAYBILL, "TMW9SUSP", 1_000_00, dt.date.today(), "MS 9")
+        paid = Received(PaymentSource.MPESA_PAYBILL, "TMW9SUSP", 1_000_00, TODAY, "MS 9")
         record_payment(session, mwangaza.id, paid, None, actor="test")
     finders = mwangaza_ids(staffed)
     walked = []
@@ -75,15 +82,27 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
             walked.append(f"{method} {route.path}")
     assert "GET /dashboard/students/{student_id}" in walked
     assert "POST /dashboard/suspense/{payment_id}/allocate" in walked
+    assert "POST /dashboard/terms/{term_id}/classes/{class_id}/invoice" in walked
 
 
-def test_pages_without_ids_show_nothing_of_the_other_school(bursar: TestClient) -> None:
+def test_pages_without_ids_show_nothing_of_the_other_school(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    with transaction(
+        staffed
+    ) as session:  # money in both schools today, for the exports to leak if they could
+        for pupil in session.scalars(select(Student)):
+            paid = Received(PaymentSource.CASH, f"CASH-{pupil.admission_no}", 100_00, TODAY)
+            record_payment(session, pupil.school_id, paid, pupil, actor="test")
     for route in dashboard_routes():
         if PARAM.search(route.path) or route.path in PUBLIC or "GET" not in route.methods:
             continue
         page = bursar.get(route.path)
         assert page.status_code == 200, route.path
-        assert "Kilimani Junior Academy" in page.text, route.path
+        if page.headers["content-type"].startswith("text/html"):
+            assert "Kilimani Junior Academy" in page.text, route.path
+        else:  # an export: this school's rows only
+            assert "KJA-001" in page.text, route.path
         assert "Baraka" not in page.text and "Mwangaza" not in page.text and "MS-100" not in page.text, (
             route.path
         )

@@ -1,0 +1,91 @@
+"""CSV imports from the browser: the same all-or-nothing imports as ``karo import``, every bad row listed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from bot.dashboard.access import RecordsStaff, Staff, StaffDep
+from bot.dashboard.cookies import config_of
+from bot.dashboard.overview import nairobi_today
+from bot.dashboard.rendering import render
+from bot.routes.deps import SessionDep
+from ledger.audit import audit
+from ledger.imports import KINDS, ImportRefused, ImportReport, decode_csv, import_csv
+
+router = APIRouter()
+
+MAX_BYTES = 5 * 1024 * 1024  # a school's whole register is well under this
+FORMATS = {
+    "students": "admission_no,name,class,guardian_name,guardian_phone"
+    "[,guardian2_name,guardian2_phone][,language]",
+    "fees": "term,class,vote_head,amount",
+    "balances": "admission_no,amount (positive owes, negative credit)",
+    "attendance": "admission_no,date,status[,note]",
+    "results": "admission_no,exam,subject,score[,grade]",
+}
+
+
+def _page(
+    request: Request,
+    staff: Staff,
+    *,
+    kind: str = "students",
+    report: ImportReport | None = None,
+    refused: ImportRefused | None = None,
+    filename: str = "",
+    status: int = 200,
+) -> Response:
+    context = {
+        "staff": staff,
+        "page": "imports",
+        "kinds": KINDS,
+        "formats": FORMATS,
+        "kind": kind,
+        "report": report,
+        "refused": refused,
+        "filename": filename,
+    }
+    return render(request, "imports.html", context, status_code=status)
+
+
+@router.get("/dashboard/imports")
+def imports_page(request: Request, staff: StaffDep) -> Response:
+    return _page(request, staff)
+
+
+@router.post("/dashboard/imports")
+async def upload(
+    request: Request,
+    staff: RecordsStaff,
+    session: SessionDep,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    name = (file.filename or "the file")[:120]
+    data = await file.read(MAX_BYTES + 1)
+    try:
+        if len(data) > MAX_BYTES:
+            raise ImportRefused(
+                ImportReport(kind, 0), f"{name} is larger than 5 MB: split it and import each part"
+            )
+        text = decode_csv(data, kind).removeprefix("\ufeff")  # Excel's byte-order mark
+        today = nairobi_today(config_of(request).clock())
+        report = import_csv(session, staff.school, kind, text, actor=staff.member.email, today=today)
+    except ImportRefused as refused:
+        session.rollback()
+        return _page(request, staff, kind=kind, refused=refused, filename=name, status=422)
+    audit(
+        session,
+        school_id=staff.school_id,
+        staff_id=staff.member.id,
+        actor=staff.member.email,
+        action=f"import.{report.kind}",
+        at=config_of(request).clock(),
+        target=f"file:{name}"[:80],
+        after={"rows": report.rows, "created": report.created, "updated": report.updated},
+    )
+    session.commit()
+    return _page(request, staff, kind=kind, report=report, filename=name)
