@@ -15,7 +15,7 @@ from flows.paging import chosen, numbered
 from flows.ports import Ports
 from flows.screen import Screen
 from flows.texts import language_or_default
-from ledger.types import SchoolRef, StudentRef
+from ledger.types import GuardianRef, SchoolRef, StudentRef
 
 if TYPE_CHECKING:
     from transitions.core import TransitionConfigDict
@@ -65,8 +65,9 @@ MACHINE = build_machine("identify", IdentifyState, TRANSITIONS)
 def begin(phone: str, ports: Ports, school_id: int | None) -> Conversation | None:
     """A new conversation at its first screen, or None when this phone may see nothing."""
     directory = ports.directory
+    guardian = directory.guardian(phone, school_id) if school_id is not None else None
     if school_id is not None:
-        schools = [school_id] if directory.guardian(phone, school_id) else []
+        schools = [school_id] if guardian else []
     else:
         schools = [s.id for s in directory.schools_for(phone)]
     if not schools:
@@ -79,26 +80,32 @@ def begin(phone: str, ports: Ports, school_id: int | None) -> Conversation | Non
     children = directory.children(phone, schools[0])
     if not children:
         return None
-    conversation.at = choose_school(conversation, ports, schools[0], children)
+    conversation.at = choose_school(conversation, ports, schools[0], children, guardian)
     return conversation
 
 
 def choose_school(
-    conversation: Conversation, ports: Ports, school_id: int, children: list[StudentRef]
+    conversation: Conversation,
+    ports: Ports,
+    school_id: int,
+    children: list[StudentRef],
+    guardian: GuardianRef | None = None,
 ) -> Position:
-    """Settle on a school and speak its guardian's language; next comes the child list, or the menu of an
-    only child."""
+    """Settle on a school and speak its guardian's language (``guardian``: already read this hop); next
+    comes the child list, or the menu of an only child."""
     conversation.school_id = school_id
     conversation.choose_child(None)
-    _speak_as_guardian(conversation, ports, school_id)
+    _speak_as_guardian(conversation, ports, school_id, guardian)
     if len(children) == 1:
         conversation.choose_child(children[0])
         return Position("menu")
     return Position("identify", S.CHILD.value)
 
 
-def _speak_as_guardian(conversation: Conversation, ports: Ports, school_id: int) -> None:
-    guardian = ports.directory.guardian(conversation.phone, school_id)
+def _speak_as_guardian(
+    conversation: Conversation, ports: Ports, school_id: int, known: GuardianRef | None = None
+) -> None:
+    guardian = known or ports.directory.guardian(conversation.phone, school_id)
     if guardian is not None:
         conversation.language = language_or_default(guardian.language)
 

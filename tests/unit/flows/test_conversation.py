@@ -7,7 +7,7 @@ import json
 import pytest
 
 from flows import Conversation, Position, offer_resume, resumable, start, step
-from ledger.types import StudentRef
+from ledger.types import GuardianRef, StudentRef
 from tests.unit.flows import fakes
 from tests.unit.flows.fakes import CREDIT, EMPTY, MULTI, UNKNOWN, world
 from tests.unit.flows.helpers import AMINA, run
@@ -103,6 +103,21 @@ def test_the_chosen_child_is_kept_so_later_hops_need_not_list_the_children() -> 
         conversation, screen = step(conversation, typed, w.ports)
     assert screen.render().startswith("Subjects 1-4 of 9:\nMathematics 78 A-")
     assert len(listed) == reads_to_choose and conversation.student == fakes.AMINA
+
+
+def test_a_schools_own_code_reads_the_guardian_once_to_speak_their_language() -> None:
+    w = world("sw")
+    asked: list[int] = []
+    guardian = w.directory.guardian
+
+    def reading(phone: str, school_id: int) -> GuardianRef | None:
+        asked.append(school_id)
+        return guardian(phone, school_id)
+
+    w.directory.guardian = reading  # type: ignore[method-assign]
+    _, screen = start(CREDIT, w.ports, school_id=1)
+    assert screen.render().startswith("Faith Chebet\n1. Salio")
+    assert asked == [1]
 
 
 # --- navigation ------------------------------------------------------------------------------------------
