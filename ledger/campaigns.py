@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from ledger.db import is_postgres
+from ledger.bulk import insert_ignoring_duplicates
 from ledger.journal_tables import Account, Entry, Payment
 from ledger.outbox import Category, MessageStatus, OutboxMessage
 from ledger.promises import PromiseToPay
@@ -25,6 +24,7 @@ from ledger.records import School
 from ledger.reminder_texts import day
 from ledger.reminders import NAIROBI, Planned, Reminder, in_quiet_hours, quiet_hours_end
 
+REMINDERS, OUTBOX = (cast(Table, model.__table__) for model in (Reminder, OutboxMessage))
 PAID_WITHIN = dt.timedelta(days=7)  # a payment this soon after a reminder counts as its effect
 
 
@@ -51,16 +51,11 @@ def write_campaign(
     keys = {message_key(p.family.guardian_id, term_id, p.slot): p for p in planned}
     known = set(session.scalars(select(Reminder.message_key).where(Reminder.message_key.in_(list(keys)))))
     new = {key: p for key, p in keys.items() if key not in known}
-    # ON CONFLICT DO NOTHING as well, for a run racing this one; no RETURNING, so the driver's own
-    # executemany sends the rows (a multi-row VALUES with RETURNING costs psycopg more to prepare).
-    _insert_ignoring_duplicates(
-        session, Reminder.__table__, [_reminder_row(school, term_id, p, key, now) for key, p in new.items()]
-    )
-    _insert_ignoring_duplicates(
-        session,
-        OutboxMessage.__table__,
-        [_message_row(school, p, key, now, templates or {}) for key, p in new.items()],
-    )
+    # Duplicates are skipped as well, for a run racing this one.
+    reminders = [_reminder_row(school, term_id, p, key, now) for key, p in new.items()]
+    insert_ignoring_duplicates(session, REMINDERS, reminders)
+    messages = [_message_row(school, p, key, now, templates or {}) for key, p in new.items()]
+    insert_ignoring_duplicates(session, OUTBOX, messages)
     return len(new)
 
 
@@ -106,13 +101,6 @@ def _message_row(
         "created_at": now,
         "updated_at": now,
     }
-
-
-def _insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING, all rows in one executemany."""
-    if rows:
-        dialect = postgresql if is_postgres(session) else sqlite
-        session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    cast,
     func,
     select,
 )
@@ -189,6 +191,15 @@ class _SchoolFacts:
     plan_next: dict[int, tuple[dt.date, int]]  # student on a kept plan -> next instalment (date, cents)
     sent: dict[int, set[dt.date]]  # guardian -> reminder days already used this term
     counted: dict[int, int]  # guardian -> policy reminders sent this term (the cap counts these)
+    slot: dt.date | None = None  # the latest reminder day of the policy that has come
+    coming: dt.date | None = None  # the one after it
+    cap: int = 0
+
+    def __post_init__(self) -> None:
+        days = policy_days(self.school, self.term)
+        passed, later = [on for on in days if on <= self.today], [on for on in days if on > self.today]
+        self.slot, self.coming = (passed[-1] if passed else None), (later[0] if later else None)
+        self.cap = self.school.remind_max_per_term
 
     @classmethod
     def load(cls, session: Session, school: School, term: Term, today: dt.date) -> _SchoolFacts:
@@ -231,18 +242,16 @@ class _SchoolFacts:
         return self._instalment_reminder(family, unpromised)
 
     def _policy_reminder(self, family: Family, children: tuple[FamilyChild, ...]) -> Planned | Skipped:
-        days = policy_days(self.school, self.term)
-        passed = [on for on in days if on <= self.today]
-        if not passed:
-            coming = [on for on in days if on > self.today]
+        slot = self.slot
+        if slot is None:
+            coming = self.coming
             return Skipped(
-                family, f"next reminder day {coming[0].isoformat()}" if coming else "no reminder days"
+                family, f"next reminder day {coming.isoformat()}" if coming else "no reminder days"
             )
-        slot = passed[-1]
         if slot in self.sent[family.guardian_id]:
             return Skipped(family, f"already reminded for {slot.isoformat()}")
-        if self.counted[family.guardian_id] >= self.school.remind_max_per_term:
-            return Skipped(family, f"reached the cap of {self.school.remind_max_per_term} this term")
+        if self.counted[family.guardian_id] >= self.cap:
+            return Skipped(family, f"reached the cap of {self.cap} this term")
         kind = ReminderKind.BEFORE_DUE if slot < self.term.due_on else ReminderKind.AFTER_DUE
         text = reminder_text(
             family.language, self.school, [c.child for c in children], self.term.due_on, self.today
@@ -263,35 +272,46 @@ class _SchoolFacts:
 
 
 def _families(session: Session, school_id: int) -> list[Family]:
+    """Every family of the school with its active children and what each owes (three queries)."""
+    connection = session.connection()
     owed = dict(
-        session.connection().execute(
+        connection.execute(
             select(Account.student_id, func.sum(Account.balance))
             .where(Account.school_id == school_id, Account.student_id.is_not(None))
             .group_by(Account.student_id)
         ).all()
     )
-    rows = session.connection().execute(
+    children: dict[int, list[FamilyChild]] = defaultdict(list)
+    for gid, sid, name, adm in connection.execute(
+        select(StudentGuardian.guardian_id, Student.id, Student.name, Student.admission_no)
+        .join(Student, Student.id == StudentGuardian.student_id)
+        .where(Student.school_id == school_id, Student.active.is_(True))
+        .order_by(StudentGuardian.guardian_id, Student.admission_no)
+    ).all():
+        children[gid].append(FamilyChild(sid, Child(name, adm, int(owed.get(sid) or 0))))
+    # Language and opt-outs read as text: most phones opted out of nothing, so most skip the JSON parser.
+    guardians = connection.execute(
         select(
             Guardian.id,
             Guardian.phone,
             Guardian.name,
-            Guardian.language,
-            Guardian.opted_out,
-            Student.id,
-            Student.name,
-            Student.admission_no,
+            cast(Guardian.language, String),
+            cast(Guardian.opted_out, String),
         )
-        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
-        .join(Student, Student.id == StudentGuardian.student_id)
-        .where(Guardian.school_id == school_id, Student.active.is_(True))
-        .order_by(Guardian.id, Student.admission_no)
-    )
-    heads: dict[int, tuple[str, str, Language, frozenset[str]]] = {}
-    children: dict[int, list[FamilyChild]] = defaultdict(list)
-    for gid, phone, gname, language, opted_out, sid, sname, adm in rows:
-        heads.setdefault(gid, (phone, gname, language, frozenset(opted_out or ())))
-        children[gid].append(FamilyChild(sid, Child(sname, adm, int(owed.get(sid) or 0))))
-    return [Family(gid, *head, tuple(children[gid])) for gid, head in heads.items()]
+        .where(Guardian.school_id == school_id)
+        .order_by(Guardian.id)
+    ).all()
+    return [
+        Family(gid, phone, name, Language(language), _opt_outs(opted_out), tuple(children[gid]))
+        for gid, phone, name, language, opted_out in guardians
+        if gid in children
+    ]
+
+
+def _opt_outs(text: str | None) -> frozenset[str]:
+    if not text or text in ("[]", "null"):
+        return frozenset()
+    return frozenset(json.loads(text))
 
 
 def _standing_promises(session: Session, school_id: int, today: dt.date) -> dict[int, dt.date]:

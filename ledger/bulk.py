@@ -1,0 +1,52 @@
+"""Inserting many rows at once, skipping those whose unique key is already taken.
+
+On PostgreSQL the rows are streamed with COPY into a temporary table, then moved with one
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``: about twice as fast as a pipelined executemany for a
+campaign's tens of thousands of rows (bench/reminders), with the same outcome. Elsewhere (SQLite, or a
+driver without COPY) one executemany of ``INSERT ... ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ledger.db import is_postgres
+
+
+def insert_ignoring_duplicates(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table``; a row that would break a unique
+    constraint is left out, as a racing writer's row is."""
+    if not rows:
+        return
+    if is_postgres(session) and _copy(session, table, rows):
+        return
+    dialect = postgresql if is_postgres(session) else sqlite
+    session.execute(dialect.insert(table).on_conflict_do_nothing(), list(rows))
+
+
+def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
+    raw = session.connection().connection.driver_connection
+    if raw is None or not hasattr(raw, "cursor"):
+        return False
+    cursor = raw.cursor()
+    if not hasattr(cursor, "copy"):  # psycopg 3 has it; another driver takes the executemany road
+        return False
+    columns = list(rows[0])
+    staging = f"bulk_{table.name}"
+    names = ", ".join(columns)
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    cursor.execute(f"TRUNCATE {staging}")
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+    cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
+    return True
