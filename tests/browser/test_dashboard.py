@@ -1,5 +1,6 @@
 """The bursar's dashboard in chromium: sign in, search, record a payment and find its receipt in the
-message log, allocate a suspense payment; the overview's screenshot is saved to docs/overview.png."""
+message log, allocate a suspense payment, invoice a class, read a bad CSV's row errors, export the
+defaulters; the overview's screenshot is saved to docs/overview.png."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ledger.journal_tables import PaymentSource
 from ledger.payments import Received, record_payment
 from ledger.records import School, Student
 from ledger.staff import Role, create_staff
+from tests import builders as b
 from tests.browser.conftest import TODAY, sandbox_app, serving
 
 BURSAR = "bursar@kilimani.ac.ke"
@@ -95,3 +97,65 @@ def test_a_suspense_payment_is_allocated(page: Page, dashboard: str) -> None:
     row.get_by_role("button", name="Allocate").click()
     expect(page.get_by_role("status")).to_contain_text("Payment TKS9SUSP1 allocated")
     expect(page.get_by_text("Nothing in suspense.")).to_be_visible()
+
+
+def test_invoice_a_class_after_its_preview(
+    page: Page, dashboard: str, families: sessionmaker[Session]
+) -> None:
+    with transaction(families) as session:
+        grade = session.scalars(select(Student).where(Student.admission_no == "KJA-001")).one().school_class
+        b.student(session, grade, "KJA-009", "Neema Late")
+    sign_in(page, dashboard)
+    page.get_by_role("link", name="Fees").click()
+    page.get_by_role("link", name="Invoice 1").click()
+    expect(page.locator("#preview-total")).to_have_text("1 to invoice: KES 35,000.00")
+    page.get_by_role("button", name="Invoice 1 student").click()
+    expect(page.get_by_role("status")).to_contain_text("Invoiced.")
+    expect(page.locator("#preview-total")).to_have_text("0 to invoice: KES 0.00")
+
+
+def test_a_bad_csv_is_refused_with_its_row_errors(page: Page, dashboard: str, tmp_path: Path) -> None:
+    bad = tmp_path / "students.csv"
+    bad.write_text(
+        "admission_no,name,class,guardian_name,guardian_phone\n"
+        "KJA-010,Good Row,Grade 6,A Parent,0711 000 111\n"
+        "KJA-011,,Grade 6,B Parent,0711 000 222\n",
+        encoding="utf-8",
+    )
+    sign_in(page, dashboard)
+    page.get_by_role("link", name="Imports").click()
+    page.get_by_label("What the file holds").select_option("students")
+    page.get_by_label("CSV file (UTF-8)").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#refused h2")).to_have_text("Nothing was imported from students.csv")
+    expect(page.locator("#row-errors tbody tr")).to_have_count(1)
+    expect(page.locator("#row-errors tbody tr").first).to_contain_text("3")
+    page.goto(f"{dashboard}/dashboard/students?q=Good+Row")
+    expect(page.locator("#found")).to_have_text("0 students")  # not even the good row
+
+
+def test_export_the_defaulters_list(page: Page, dashboard: str) -> None:
+    sign_in(page, dashboard)
+    page.get_by_role("link", name="Exports").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download defaulters (CSV)").click()
+    saved = Path(download.value.path())
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("admission_no,name,class,owed")
+    assert any(line.startswith("KJA-002,Brian Kamau,Grade 6,22500.00") for line in lines)
+    assert not any("Baraka" in line for line in lines)  # Mwangaza's child
+
+
+PAGES = ("", "/students", "/suspense", "/messages", "/fees", "/imports", "/exports")
+
+
+def test_pages_fit_a_phone_screen(page: Page, dashboard: str, families: sessionmaker[Session]) -> None:
+    with families() as session:
+        brian = session.scalars(select(Student.id).where(Student.admission_no == "KJA-002")).one()
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, dashboard)
+    for path in (*PAGES, f"/students/{brian}", f"/students/{brian}/payment", f"/students/{brian}/statement"):
+        path = f"/dashboard{path}"
+        page.goto(f"{dashboard}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} scrolls sideways on a phone ({width}px)"
