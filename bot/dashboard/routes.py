@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dashboard import (
+    audit_log,
     auth,
     exports,
     fees,
@@ -60,6 +61,7 @@ def dashboard_routers() -> list[APIRouter]:
         exports.router,
         printable.router,
         fees.router,
+        audit_log.router,
         static,
     ]
 

@@ -195,3 +195,14 @@ def test_stk_prompts_waiting_for_review_are_listed(
     page = bursar.get("/dashboard/suspense").text
     assert "KES 2,000.00" in page and "No answer from M-Pesa" in page
     assert "KES 1,000.00" not in page  # still pending: not for review
+
+
+def test_the_audit_page_shows_who_changed_what_with_before_and_after(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    pupil = achieng_id(staffed)
+    record(bursar, pupil, payment_form(bursar, pupil, amount="1000"))
+    page = bursar.get("/dashboard/audit").text
+    assert "payment.record" in page and "bursar@kilimani.ac.ke" in page
+    assert "balance=3500000" in page and "balance=3400000" in page
+    assert "login" in page
