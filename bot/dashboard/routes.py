@@ -6,7 +6,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -79,14 +80,28 @@ def install_dashboard(app: FastAPI, secret_key: str | None, config: DashboardCon
     app.include_router(dashboard_router())
     app.add_exception_handler(SignInFirst, _sign_in_first)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _bad_request)  # type: ignore[arg-type]
 
 
 async def _sign_in_first(request: Request, error: SignInFirst) -> Response:
     return redirect(request, f"{PREFIX}/login?next={quote(error.next_url, safe='/')}")
 
 
+def _is_dashboard(request: Request) -> bool:
+    return request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/")
+
+
+async def _bad_request(request: Request, error: RequestValidationError) -> Response:
+    # A mistyped address (/dashboard/students/abc, page=0) gets a page, not FastAPI's JSON.
+    if _is_dashboard(request):
+        return error_page(
+            request, 404 if request.method == "GET" else 400, "That address or form is not right."
+        )
+    return await request_validation_exception_handler(request, error)
+
+
 async def _error_page(request: Request, error: StarletteHTTPException) -> Response:
     # Webhooks and the rest of the app keep FastAPI's JSON errors; the dashboard answers with a page.
-    if request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/"):
+    if _is_dashboard(request):
         return error_page(request, error.status_code, str(error.detail))
     return await http_exception_handler(request, error)

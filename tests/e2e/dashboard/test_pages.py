@@ -169,3 +169,15 @@ def test_a_students_page_shows_statement_guardians_messages_attendance_and_resul
 def test_an_unknown_student_is_a_404_page(bursar: TestClient) -> None:
     answer = bursar.get("/dashboard/students/999999")
     assert answer.status_code == 404 and "Not found" in answer.text
+
+
+def test_a_mistyped_address_is_a_page_not_json(bursar: TestClient) -> None:
+    for url in ("/dashboard/students/abc", "/dashboard/students?page=0", "/dashboard/nowhere"):
+        answer = bursar.get(url)
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html"), url
+        assert "Not found" in answer.text
+
+
+def test_the_webhooks_keep_their_json_errors(bursar: TestClient) -> None:
+    answer = bursar.post("/at/ussd/wrong-token", data={})
+    assert answer.status_code == 403 and answer.json() == {"detail": "forbidden"}
