@@ -32,6 +32,7 @@ from bench import ussd_data as data
 from bench import ussd_report as report
 from bench.report import record
 from bench.ussd_app import ROUTE_BEFORE, ROUTE_ONLY
+from bench.ussd_io_ceiling import IO_CEILING
 from bench.ussd_load import Job, Tally, Window, ready, run_clients
 from bench.ussd_profile import breakdown
 from bench.ussd_server import TOKEN, Server, running_server, tail
@@ -90,6 +91,8 @@ def measure(pool: ProcessPoolExecutor, plan: Plan, log: Path, prepared: data.Pre
         karo = phase(pool, plan, server, Spec(report.KARO, HOP), callers)
         ceiling = phase(pool, plan, server, Spec(report.CEILING, "/ceiling", sessions=False), callers)
         result = report.Run(plan.sessions, plan.workers, plan.clients, karo, ceiling)
+        io = Spec(report.IO_CEILING, IO_CEILING, sessions=False)
+        result.others.append(phase(pool, plan, server, io, callers))
         if plan.think:
             paced = Spec(report.paced_name(plan.think), HOP, think=plan.think)
             result.others.append(phase(pool, plan, server, paced, callers))

@@ -1,4 +1,4 @@
-"""The server under test in ``bench.ussd``: Karo's real app plus two routes for comparison.
+"""The server under test in ``bench.ussd``: Karo's real app plus four routes for comparison.
 
     uvicorn --factory bench.ussd_app:app --workers 2
 
@@ -9,6 +9,7 @@ form parsed, the handler run on the route's own threads) in front of a handler t
 that the web layer's share of a hop can be told from the handler's (Redis, PostgreSQL, the flows).
 ``POST /route-before/at/ussd/{token}`` is the route as it was before it was made async (a sync endpoint
 with FastAPI ``Form`` fields, run in anyio's default thread pool of 40) in front of the same handler.
+``POST /io-ceiling`` does a hop's least I/O and nothing else (``bench.ussd_io_ceiling``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import APIRouter, FastAPI, Form
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
+from bench.ussd_io_ceiling import IO_CEILING, io_ceiling
 from bot.app import app_from_env
 from bot.routes import ussd
 from bot.routes.deps import ServicesDep, check_webhook_token
@@ -61,9 +63,10 @@ def ussd_hop_before(
 
 
 def app() -> FastAPI:
-    """Karo as ``karo serve`` builds it (settings from ``KARO_*``), with the three routes added."""
+    """Karo as ``karo serve`` builds it (settings from ``KARO_*``), with the four routes added."""
     karo = app_from_env()
     karo.router.add_route(CEILING, ceiling, methods=["POST"])
+    karo.router.add_route(IO_CEILING, io_ceiling, methods=["POST"])
     for prefix, router in ((ROUTE_ONLY, ussd.router), (ROUTE_BEFORE, before)):
         instant = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
         instant.state.services = karo.state.services

@@ -16,6 +16,7 @@ KARO = "Karo USSD hop"
 CEILING = "bare /ceiling"
 ROUTE = "USSD route, instant handler"
 ROUTE_BEFORE = "the route before, instant handler"
+IO_CEILING = "a hop's least I/O (/io-ceiling)"
 TARGET_SHARE = 0.40  # of the ceiling's throughput
 TARGET_P99_MS = 100.0
 
@@ -170,6 +171,11 @@ def verdict(run: Run) -> list[str]:
         f"{met(share >= TARGET_SHARE)} ({share:.3f}); p99 at most {TARGET_P99_MS:.0f} ms: "
         f"{met(p99 <= TARGET_P99_MS)} ({p99:,.0f} ms); no errors: {met(not run.errors)} ({run.errors})."
     ]
+    for io in (phase for phase in run.others if phase.name == IO_CEILING):
+        lines.append(
+            f"Against a ceiling that does a hop's least I/O (two Redis round trips, one indexed SELECT): "
+            f"{run.karo.per_second / io.per_second:.3f} x its {io.per_second:,.0f}/s."
+        )
     for paced in (phase for phase in run.others if phase.think):
         p99 = paced.percentile_ms(99)
         lines.append(
