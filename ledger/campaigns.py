@@ -96,6 +96,7 @@ def _message_row(
             "4": day(p.slot, p.family.language),
         },
         "status": MessageStatus.QUEUED.value,
+        "priority": 1,  # bulk: after anything a parent is waiting for
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,

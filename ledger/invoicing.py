@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from ledger.accounts import get_account
 from ledger.allocation import lock_student, settle
 from ledger.early_discount import grant_early_discounts, last_money_day
+from ledger.family_notices import write_invoice_notices
 from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind
 from ledger.records import FeeItem, SchoolClass, Student, Term, VoteHead
@@ -23,6 +25,7 @@ class InvoiceRun:
     invoiced: int  # students invoiced by this run
     already: int  # students invoiced before, left as they were
     total: int  # cents invoiced by this run
+    notices: int = 0  # families told of the term's fees by this run
 
 
 def fee_items(session: Session, term_id: int, class_id: int) -> list[tuple[FeeItem, VoteHead]]:
@@ -88,8 +91,20 @@ def invoice_student(
     return entry, created
 
 
-def invoice_class(session: Session, school_class: SchoolClass, term: Term, *, actor: str) -> InvoiceRun:
-    """Invoice every active student of a class; running it again adds nothing."""
+def invoice_class(
+    session: Session,
+    school_class: SchoolClass,
+    term: Term,
+    *,
+    actor: str,
+    notify: bool = True,
+    now: dt.datetime | None = None,
+) -> InvoiceRun:
+    """Invoice every active student of a class; running it again adds nothing.
+
+    With ``notify``, each family of a child this run invoiced is told the term's fees, in the same
+    transaction (``ledger.family_notices``; once per family and set of children).
+    """
     students = session.scalars(
         select(Student)
         .where(Student.class_id == school_class.id, Student.active.is_(True))
@@ -105,4 +120,7 @@ def invoice_class(session: Session, school_class: SchoolClass, term: Term, *, ac
             total += sum(line.debit for line in entry.lines if line.account.kind == AccountKind.RECEIVABLE)
         else:
             already += 1
-    return InvoiceRun(term.code, school_class.name, invoiced, already, total)
+    notices = 0
+    if notify and invoiced:
+        notices = len(write_invoice_notices(session, school_class, term, now=now or dt.datetime.now(dt.UTC)))
+    return InvoiceRun(term.code, school_class.name, invoiced, already, total, notices)

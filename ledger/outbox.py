@@ -50,9 +50,15 @@ class Category(enum.StrEnum):
     REPLY = "reply"  # an answer to a message the parent sent
 
 
+BULK = frozenset({Category.REMINDER, Category.INVOICE_NOTICE})
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    # Workers claim by (priority, due time): the index serves that order for the queued rows.
+    __table_args__ = (
+        Index("ix_outbox_status_priority_next_attempt_at", "status", "priority", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -67,6 +73,9 @@ class OutboxMessage(Base):
     template_vars: Mapped[dict[str, str] | None] = mapped_column(JSON)
     status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus), default=MessageStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # 0: a parent is waiting (replies, receipts, payment notices); 1: bulk (reminders, invoice notices),
+    # so a campaign of thousands never holds up the answer to a parent's message.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Set just before the provider is called: a claimed row without it was never attempted.
@@ -101,6 +110,7 @@ def enqueue(
         body=body,
         category=category,
         channel=channel,
+        priority=1 if category in BULK else 0,
         school_id=school_id,
         guardian_id=guardian_id,
         student_id=student_id,
@@ -126,11 +136,12 @@ def _by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
 
 
 def claim_due(session: Session, *, now: dt.datetime, limit: int) -> list[OutboxMessage]:
-    """Mark up to ``limit`` due messages SENDING for this worker (others skip rows already claimed)."""
+    """Mark up to ``limit`` due messages SENDING for this worker (others skip rows already claimed):
+    those a parent is waiting for first, then bulk ones, each oldest first."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
     if is_postgres(session):

@@ -59,7 +59,7 @@ def arrears(
     return sorted(rows, key=lambda r: (-r.total, r.student.admission_no))
 
 
-_CHARGES = (EntryKind.INVOICE, EntryKind.OPENING_BALANCE)
+_CHARGES = (EntryKind.INVOICE, EntryKind.OPENING_BALANCE, EntryKind.LATE_FEE)
 _RECEIPTS = (EntryKind.PAYMENT, EntryKind.SUSPENSE_ALLOCATION)
 _CREDITS = (EntryKind.BURSARY, EntryKind.DISCOUNT)
 
@@ -83,8 +83,9 @@ def term_totals(session: Session, school_id: int, term: Term) -> TermTotals:
         .group_by(root_kind)
     ).all()
     invoiced = collected = credited = 0
-    for kind, debit, credit in rows:
+    for kind, debit_sum, credit_sum in rows:
         kind = EntryKind(kind)
+        debit, credit = int(debit_sum or 0), int(credit_sum or 0)  # PostgreSQL sums bigints as numeric
         if kind in _CHARGES:
             # Credit lines inside an invoice are prepaid money (credit carried in) applied to it.
             invoiced += debit

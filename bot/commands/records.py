@@ -159,7 +159,6 @@ def read_csv_text(file: Path) -> str:
 @click.option("--class", "class_name", help="One class only (default: every class).")
 def invoice(slug: str, code: str, class_name: str | None) -> None:
     """Invoice every student of the school (or one class) for a term; running it again adds nothing."""
-    from ledger.family_notices import write_invoice_notices
     from ledger.invoicing import invoice_class
     from ledger.terms import find_term, parse_term_code
 
@@ -173,11 +172,10 @@ def invoice(slug: str, code: str, class_name: str | None) -> None:
         total = 0
         for school_class in classes_named(session, found, class_name):
             run = invoice_class(session, school_class, chosen, actor="cli")
-            notices = write_invoice_notices(session, school_class, chosen, now=dt.datetime.now(dt.UTC))
             total += run.total
             click.echo(
                 f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)};"
-                f" {len(notices)} family notice(s) queued"
+                f" {run.notices} family notice(s) queued"
             )
         click.echo(f"Term {chosen.code} total invoiced now: {kes(total)}")
 

@@ -1,4 +1,4 @@
-"""Reminder policies, payment plans, reminder log (proactive messages).
+"""Reminders, payment plans, reminders on/off per school, and outbox priority (bulk after replies).
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("schools") as batch:
         batch.add_column(sa.Column("reminders_on", sa.Boolean(), server_default=sa.true(), nullable=False))
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("priority", sa.Integer(), server_default="0", nullable=False))
+        batch.drop_index("ix_outbox_status_next_attempt_at")
+        batch.create_index(
+            "ix_outbox_status_priority_next_attempt_at", ["status", "priority", "next_attempt_at"]
+        )
     op.create_table(
         "payment_plans",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -69,5 +75,9 @@ def downgrade() -> None:
     op.drop_table("reminders")
     op.drop_table("plan_instalments")
     op.drop_table("payment_plans")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_index("ix_outbox_status_priority_next_attempt_at")
+        batch.create_index("ix_outbox_status_next_attempt_at", ["status", "next_attempt_at"])
+        batch.drop_column("priority")
     with op.batch_alter_table("schools") as batch:
         batch.drop_column("reminders_on")

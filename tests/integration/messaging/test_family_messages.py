@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from bot.dispatch import Dispatcher, Senders
 from bot.ratelimit import Unlimited
 from ledger.campaigns import effectiveness, write_campaign
-from ledger.family_notices import write_invoice_notices
+from ledger.invoicing import invoice_class
 from ledger.outbox import Category, MessageStatus, OutboxMessage
 from ledger.promises import promise_to_pay
-from ledger.records import Language, SchoolClass
+from ledger.records import Language, SchoolClass, StudentGuardian
 from ledger.reminders import Reminder, plan_campaign
 from tests import builders as b
 from tests.integration.messaging.test_dispatch import FakeSms, FakeWhatsApp
@@ -134,13 +134,18 @@ def test_two_runs_at_the_same_moment_write_each_reminder_once(session, factory, 
     assert errors == [] and reminders == messages == 5
 
 
+def notices(session) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.category == Category.INVOICE_NOTICE)
+    return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
 def test_invoicing_a_class_tells_each_family_once(session, term_school):
     school, term = term_school["school"], term_school["term"]
     grade = session.scalars(select(SchoolClass).where(SchoolClass.school_id == school.id)).one()
-    first = write_invoice_notices(session, grade, term, now=at(d(1, 5)))
-    again = write_invoice_notices(session, grade, term, now=at(d(1, 5)))
-    assert (len(first), len(again)) == (6, 0)
-    two = next(m for m in first if m.phone == "+254700000003")
+    sent = notices(session)  # the fixture invoiced the class
+    again = invoice_class(session, grade, term, actor="t", now=at(d(1, 6)))
+    assert (len(sent), again.invoiced, again.notices, len(notices(session))) == (6, 0, 0, 6)
+    two = next(m for m in sent if m.phone == "+254700000003")
     assert two.body == (
         "Kilimani Junior: Term 2026-1 fees. Child C1 (C1) KES 30,000; Child C2 (C2) KES 30,000. Total due"
         " KES 60,000 by 19 Jan 2026. Pay by Paybill 522522 account each child's admission no., dial"
@@ -149,16 +154,24 @@ def test_invoicing_a_class_tells_each_family_once(session, term_school):
 
 
 def test_a_late_joiner_gets_a_notice_of_their_own(session, term_school):
-    from ledger.invoicing import invoice_student
-
     school, term = term_school["school"], term_school["term"]
     grade = session.scalars(select(SchoolClass).where(SchoolClass.school_id == school.id)).one()
-    write_invoice_notices(session, grade, term, now=at(d(1, 5)))
     newcomer = b.student(session, grade, "G1", "Child G1")
     b.guardian(session, school, "+254700000009", newcomer)
-    invoice_student(session, newcomer, term, actor="t")
-    later = write_invoice_notices(session, grade, term, now=at(d(2, 1)))
-    assert [m.phone for m in later] == ["+254700000009"]
+    run = invoice_class(session, grade, term, actor="t", now=at(d(2, 1)))
+    assert (run.invoiced, run.notices) == (1, 1)
+    assert notices(session)[-1].phone == "+254700000009"
+
+
+def test_a_family_that_stopped_everything_is_not_told(session, term_school):
+    school, term, families = term_school["school"], term_school["term"], term_school["families"]
+    grade = session.scalars(select(SchoolClass).where(SchoolClass.school_id == school.id)).one()
+    families["never_pays"].opted_out = ["all"]
+    newcomer = b.student(session, grade, "G2", "Child G2")
+    families["never_pays"].student_links.append(StudentGuardian(student_id=newcomer.id))
+    session.flush()
+    run = invoice_class(session, grade, term, actor="t", now=at(d(2, 1)))
+    assert (run.invoiced, run.notices) == (1, 0)
 
 
 def test_a_family_of_two_is_thanked_once_when_all_is_paid(session, term_school):
