@@ -208,3 +208,15 @@ def test_outside_the_whatsapp_window_a_reminder_goes_as_the_approved_template(se
     assert [to for to, _ in sms.sent] == ["+254700000003"]
     row = reminder_of(session, families["never_pays"])
     assert row.template_vars == {"1": "Kilimani Junior", "2": "Child A1", "3": "30,000", "4": "2 Feb 2026"}
+
+
+def test_a_parents_answer_is_sent_before_a_waiting_campaign(session, factory, term_school):
+    from ledger.outbox import claim_due, enqueue
+
+    school, term = term_school["school"], term_school["term"]
+    run_schedule(session, school.id, term.id, at(d(2, 2), 9))  # five reminders, queued first
+    enqueue(session, dedupe_key="reply:1", phone="+254700000009", body="Salio KES 0", category=Category.REPLY,
+            now=at(d(2, 2), 9, 5))  # fmt: skip
+    session.commit()
+    claimed = claim_due(session, now=at(d(2, 2), 9, 6), limit=2)
+    assert [m.category for m in claimed] == [Category.REPLY, Category.REMINDER]
