@@ -20,7 +20,9 @@ from bot.dashboard import (
     messages,
     overview,
     payments,
+    plans,
     printable,
+    reminders,
     student,
     students,
     suspense,
@@ -62,6 +64,8 @@ def dashboard_routers() -> list[APIRouter]:
         exports.router,
         printable.router,
         fees.router,
+        reminders.router,
+        plans.router,
         audit_log.router,
         static,
     ]

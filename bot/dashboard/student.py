@@ -4,16 +4,18 @@ sent about the student and what became of them, attendance and results for the t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.dashboard.access import Can, StaffDep, school_student
+from bot.dashboard.access import Can, Staff, StaffDep, school_student
 from bot.dashboard.cookies import config_of
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.overview import nairobi_today
+from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
 from ledger.attendance import attendance_summary
@@ -108,8 +110,16 @@ def student_page(
     request: Request, student_id: int, staff: StaffDep, session: SessionDep, paid: int | None = None
 ) -> Response:
     student = school_student(session, staff, student_id)
-    term = current_term(session, staff.school_id, nairobi_today(config_of(request).clock()))
-    context = {
+    return render(request, "student.html", student_context(request, staff, session, student, paid))
+
+
+def student_context(
+    request: Request, staff: Staff, session: Session, student: Student, paid: int | None = None
+) -> dict[str, Any]:
+    """Everything the student page shows (the plan form re-renders it with its error)."""
+    today = nairobi_today(config_of(request).clock())
+    term = current_term(session, staff.school_id, today)
+    return {
         "staff": staff,
         "page": "students",
         "student": student,
@@ -122,5 +132,8 @@ def student_page(
         "exams": exams_of(session, student),
         "paid": just_paid(session, student, paid),
         "can_take_money": staff.can(Can.MONEY),
+        "plan": current_plan(session, student, today),
+        "plan_form": new_plan_form(),
+        "plan_error": None,
+        "plan_saved": request.query_params.get("plan"),
     }
-    return render(request, "student.html", context)

@@ -83,6 +83,8 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "GET /dashboard/students/{student_id}" in walked
     assert "POST /dashboard/suspense/{payment_id}/allocate" in walked
     assert "POST /dashboard/terms/{term_id}/classes/{class_id}/invoice" in walked
+    assert "POST /dashboard/students/{student_id}/plan" in walked
+    assert "POST /dashboard/students/{student_id}/plan/cancel" in walked
 
 
 def test_pages_without_ids_show_nothing_of_the_other_school(

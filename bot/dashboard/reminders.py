@@ -1,0 +1,232 @@
+"""The reminders page: the school's policy (a bursar edits it), a preview of what a run now would do,
+"Run now" for this school alone, what reminders achieved this term, and the last reminders with the fate
+of their messages.
+
+The preview and the run plan with ``ledger.reminders.plan_campaign`` at the dashboard's clock, so the page
+shows exactly what the button then queues. A run is keyed by family, term and reminder day: a second click
+plans nothing new and queues nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.dashboard.access import MoneyStaff, Staff, StaffDep
+from bot.dashboard.cookies import config_of
+from bot.dashboard.messages_text import plain_reason
+from bot.dashboard.reminder_policy import (
+    BadPolicy,
+    PolicyForm,
+    apply_policy,
+    checked,
+    policy_form,
+    policy_snapshot,
+)
+from bot.dashboard.rendering import redirect, render
+from bot.routes.deps import ServicesDep, SessionDep
+from ledger.audit import audit
+from ledger.campaigns import Effectiveness, effectiveness, write_campaign
+from ledger.outbox import OutboxMessage
+from ledger.reminders import NAIROBI, Campaign, Planned, Reminder, plan_campaign
+from ledger.terms import current_term
+
+router = APIRouter()
+
+PER_PAGE = 50  # planned families shown per page of the preview
+LAST_SHOWN = 20
+PAGE = "/dashboard/reminders"
+
+
+@dataclass(frozen=True)
+class Preview:
+    campaign: Campaign
+    shown: list[Planned]  # this page of the planned families
+    page: int
+    pages: int
+    skipped: list[tuple[str, int]]  # reason (without its date) -> families, most first
+
+
+@dataclass(frozen=True)
+class SentReminder:
+    at: str  # Nairobi time
+    phone: str
+    kind: str
+    total: int
+    status: str
+    reason: str | None  # why it was held back, or why sending failed, in plain words
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without its date, so alike reasons count together ("already reminded for ...")."""
+    return re.sub(r"\s*\d{4}-\d{2}-\d{2}$", "", reason)
+
+
+def preview_of(campaign: Campaign, page: int) -> Preview:
+    pages = max(1, -(-len(campaign.planned) // PER_PAGE))
+    page = min(page, pages)
+    shown = campaign.planned[(page - 1) * PER_PAGE : page * PER_PAGE]
+    counts = Counter(reason_kind(s.reason) for s in campaign.skipped)
+    return Preview(campaign, shown, page, pages, counts.most_common())
+
+
+def last_reminders(session: Session, school_id: int, limit: int = LAST_SHOWN) -> list[SentReminder]:
+    query = (
+        select(Reminder, OutboxMessage)
+        .outerjoin(
+            OutboxMessage,
+            (OutboxMessage.dedupe_key == Reminder.message_key) & (OutboxMessage.school_id == school_id),
+        )
+        .where(Reminder.school_id == school_id)
+        .order_by(Reminder.id.desc())
+        .limit(limit)
+    )
+    return [_sent(reminder, message) for reminder, message in session.execute(query)]
+
+
+def _sent(reminder: Reminder, message: OutboxMessage | None) -> SentReminder:
+    planned_at = reminder.planned_at
+    if planned_at.tzinfo is None:  # SQLite hands back UTC moments without their zone
+        planned_at = planned_at.replace(tzinfo=dt.UTC)
+    failure = message.failure_reason if message is not None else None
+    return SentReminder(
+        at=planned_at.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
+        phone=message.phone if message is not None else "-",
+        kind=reminder.kind.value.replace("_", " "),
+        total=reminder.total,
+        status=message.status.value if message is not None else "not queued",
+        reason=reminder.held_reason or (plain_reason(failure) if failure else None),
+    )
+
+
+def reminded_this_term(session: Session, school_id: int, term_id: int) -> int:
+    query = select(func.count(Reminder.id)).where(
+        Reminder.school_id == school_id, Reminder.term_id == term_id
+    )
+    return session.scalar(query) or 0
+
+
+def _page(
+    request: Request,
+    staff: Staff,
+    session: Session,
+    *,
+    form: PolicyForm | None = None,
+    error: str | None = None,
+    page: int = 1,
+    queued: int | None = None,
+    status: int = 200,
+) -> Response:
+    now = config_of(request).clock()
+    campaign = plan_campaign(session, staff.school, now)
+    term = campaign.term or current_term(session, staff.school_id, now.astimezone(NAIROBI).date())
+    result = effectiveness(session, staff.school_id, term.id, now) if term else Effectiveness(0, 0, 0)
+    context = {
+        "staff": staff,
+        "page": "reminders",
+        "form": form or policy_form(staff.school),
+        "error": error,
+        "preview": preview_of(campaign, page),
+        "at": now.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
+        "term": term,
+        "effect": result,
+        "rate": round(result.rate * 100),
+        "sent": last_reminders(session, staff.school_id),
+        "queued": queued,
+        "saved": request.query_params.get("saved") == "1",
+    }
+    return render(request, "reminders.html", context, status_code=status)
+
+
+@router.get("/dashboard/reminders")
+def reminders_page(
+    request: Request,
+    staff: StaffDep,
+    session: SessionDep,
+    page: int = Query(1, ge=1, le=10_000),
+    queued: int | None = Query(None, ge=0),
+) -> Response:
+    return _page(request, staff, session, page=page, queued=queued)
+
+
+@router.post("/dashboard/reminders/policy")
+def save_policy(
+    request: Request,
+    staff: MoneyStaff,
+    session: SessionDep,
+    reminders_on: Annotated[str, Form(max_length=10)] = "",
+    remind_days_before_due: Annotated[str, Form(max_length=10)] = "",
+    remind_every_days: Annotated[str, Form(max_length=10)] = "",
+    remind_max_per_term: Annotated[str, Form(max_length=10)] = "",
+    quiet_hours_start: Annotated[str, Form(max_length=10)] = "",
+    quiet_hours_end: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    typed = {
+        "remind_days_before_due": remind_days_before_due,
+        "remind_every_days": remind_every_days,
+        "remind_max_per_term": remind_max_per_term,
+        "quiet_hours_start": quiet_hours_start,
+        "quiet_hours_end": quiet_hours_end,
+    }
+    form = PolicyForm(reminders_on == "on", typed)
+    try:
+        numbers = checked(form)
+    except BadPolicy as bad:
+        return _page(request, staff, session, form=form, error=str(bad), status=422)
+    school = staff.school
+    before = policy_snapshot(school)
+    apply_policy(school, form.reminders_on, numbers)
+    after = policy_snapshot(school)
+    if after != before:
+        audit(
+            session,
+            school_id=school.id,
+            staff_id=staff.member.id,
+            actor=staff.member.email,
+            action="reminders.policy",
+            at=config_of(request).clock(),
+            target=f"school:{school.id}",
+            before=before,
+            after=after,
+        )
+    session.commit()
+    return redirect(request, f"{PAGE}?saved=1")
+
+
+@router.post("/dashboard/reminders/run")
+def run_now(request: Request, staff: MoneyStaff, session: SessionDep, services: ServicesDep) -> Response:
+    now = config_of(request).clock()
+    campaign = plan_campaign(session, staff.school, now)
+    if campaign.term is None:  # halted: nothing to queue, the page says why
+        return redirect(request, f"{PAGE}?queued=0")
+    term = campaign.term
+    before = reminded_this_term(session, staff.school_id, term.id)
+    templates = services.settings.whatsapp_reminder_templates
+    queued = write_campaign(session, staff.school, term.id, campaign.planned, now=now, templates=templates)
+    if queued:
+        audit(
+            session,
+            school_id=staff.school_id,
+            staff_id=staff.member.id,
+            actor=staff.member.email,
+            action="reminders.run",
+            at=now,
+            target=f"term:{term.id}",
+            before={"term": term.code, "reminders": before},
+            after={
+                "term": term.code,
+                "reminders": before + queued,
+                "queued": queued,
+                "skipped": len(campaign.skipped),
+            },
+        )
+    session.commit()
+    return redirect(request, f"{PAGE}?queued={queued}")
