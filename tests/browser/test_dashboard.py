@@ -146,7 +146,7 @@ def test_export_the_defaulters_list(page: Page, dashboard: str) -> None:
     assert not any("Baraka" in line for line in lines)  # Mwangaza's child
 
 
-PAGES = ("", "/students", "/suspense", "/messages", "/fees", "/imports", "/exports")
+PAGES = ("", "/students", "/suspense", "/messages", "/reminders", "/fees", "/imports", "/exports")
 
 
 def test_pages_fit_a_phone_screen(page: Page, dashboard: str, families: sessionmaker[Session]) -> None:
