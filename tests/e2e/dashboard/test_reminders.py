@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dashboard import reminders as dashboard_reminders
 from ledger.audit import AuditEntry
 from ledger.db import transaction
 from ledger.journal_tables import PaymentSource
@@ -116,8 +117,24 @@ def test_in_quiet_hours_the_page_says_so_and_nothing_is_queued(
     page = bursar.get(PAGE).text
     assert "No reminders would go: quiet hours (20:00-07:00)." in page
     assert 'action="/dashboard/reminders/run"' not in page
-    assert run_now(bursar).headers["location"] == f"{PAGE}?queued=0"
+    answer = run_now(bursar)
+    assert answer.headers["location"] == f"{PAGE}?queued=0"
+    assert "Nothing queued: quiet hours (20:00-07:00)." in bursar.get(answer.headers["location"]).text
     assert reminders_queued(staffed) == [] and audited(staffed, "reminders.run") == []
+
+
+def test_the_preview_is_paged(
+    bursar: TestClient, staffed: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard_reminders, "PER_PAGE", 2)  # three families, two a page
+    enrol(staffed, "KJA-002", "Brian Kamau", phone="+254722000002")
+    enrol(staffed, "KJA-003", "Neema Wanjiru", phone="+254733000003")
+    first = bursar.get(PAGE).text
+    assert "3 families to remind" in first and "page 1 of 2" in first
+    assert "Achieng Otieno" in first and "Brian Kamau" in first and "Neema Wanjiru" not in first
+    second = bursar.get(PAGE, params={"page": "2"}).text
+    assert "page 2 of 2" in second and "Neema Wanjiru" in second and "Brian Kamau" not in second
+    assert bursar.get(PAGE, params={"page": "0"}).status_code == 404  # a mistyped address: a page
 
 
 def test_a_family_that_pays_within_7_days_counts_as_the_reminders_effect(
