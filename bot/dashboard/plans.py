@@ -4,6 +4,7 @@ student's page; reminders follow a kept plan's instalments. Both are audited wit
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -38,6 +39,10 @@ def _standing(session: Session, student: Student) -> list[dict[str, Any]] | None
     return plan_snapshot(plans[-1] if plans else None)
 
 
+def _as_snapshot(instalments: list[tuple[dt.date, int]]) -> list[dict[str, Any]]:
+    return [{"due_on": on.isoformat(), "amount": amount} for on, amount in sorted(instalments)]
+
+
 @router.post("/dashboard/students/{student_id}/plan")
 def add_plan(
     request: Request,
@@ -57,6 +62,8 @@ def add_plan(
             raise BadPlanForm("No term is set for this school yet: a plan needs the term's dates.")
         before = _standing(session, student)
         instalments = instalments_of(form)
+        if before == _as_snapshot(instalments):  # the same form sent twice: the plan stands, saved once
+            return redirect(request, f"/dashboard/students/{student.id}?plan=saved#plan")
         plan = create_plan(
             session, student, term, instalments, actor=staff.member.email, today=today, now=now
         )

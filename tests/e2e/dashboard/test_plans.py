@@ -119,6 +119,13 @@ def test_a_plan_is_cancelled_and_audited(bursar: TestClient, staffed: sessionmak
     assert "1 family to remind" in bursar.get("/dashboard/reminders").text  # the policy again
 
 
+def test_the_same_plan_sent_twice_is_saved_once(bursar: TestClient, staffed: sessionmaker[Session]) -> None:
+    pupil = achieng_id(staffed)
+    for _ in range(2):
+        assert add_plan(bursar, pupil, [(days(10), "5,000")]).status_code == 303
+    assert count(staffed, PaymentPlan) == 1 and len(audited(staffed, "plan.create")) == 1
+
+
 def test_a_new_plan_replaces_the_old_one(bursar: TestClient, staffed: sessionmaker[Session]) -> None:
     pupil = achieng_id(staffed)
     add_plan(bursar, pupil, [(days(10), "5,000")])
