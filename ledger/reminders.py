@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -335,6 +336,13 @@ def _kept_plans(session: Session, school_id: int, today: dt.date) -> dict[int, t
         if status.state == PlanState.KEPT and status.next_due_on is not None:
             kept[plan.student_id] = (status.next_due_on, status.next_amount)
     return kept
+
+
+def skipped_by_reason(campaign: Campaign) -> list[tuple[str, int]]:
+    """How many families were left alone for each reason, most first; a reason's date is left out, so
+    alike reasons count together ("already reminded for", "next reminder day")."""
+    counts = Counter(re.sub(r"\s*\d{4}-\d{2}-\d{2}$", "", s.reason) for s in campaign.skipped)
+    return counts.most_common()
 
 
 def describe(planned: Planned) -> str:

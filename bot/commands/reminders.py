@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 import click
@@ -15,7 +14,7 @@ from bot.commands.support import Refused, find_school, kes, open_services, parse
 from ledger.db import transaction
 from ledger.payment_plans import cancel_plan, create_plan
 from ledger.records import Student
-from ledger.reminders import NAIROBI, Campaign
+from ledger.reminders import NAIROBI, Campaign, skipped_by_reason
 from ledger.terms import current_term, find_term, parse_term_code
 
 INSTALMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[=:](\d+(?:\.\d{1,2})?)")
@@ -82,17 +81,11 @@ def print_campaign(campaign: Campaign, dry_run: bool) -> None:
         click.echo(f"    {planned.text}")
     for skipped in campaign.skipped:
         click.echo(f"  skip {skipped.family.phone} ({skipped.family.name}): {skipped.reason}")
-    reasons = Counter(_reason_kind(s.reason) for s in campaign.skipped)
-    summary = ", ".join(f"{why} {count}" for why, count in reasons.most_common())
+    summary = ", ".join(f"{why} {count}" for why, count in skipped_by_reason(campaign))
     click.echo(
         f"{len(campaign.planned)} to remind; {len(campaign.skipped)} skipped"
         + (f" ({summary})" if summary else "")
     )
-
-
-def _reason_kind(reason: str) -> str:
-    """A reason without its date, to count alike reasons together."""
-    return re.sub(r"\s*\d{4}-\d{2}-\d{2}$", "", reason)
 
 
 @click.group()

@@ -10,8 +10,6 @@ plans nothing new and queues nothing.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -36,7 +34,7 @@ from bot.routes.deps import ServicesDep, SessionDep
 from ledger.audit import audit
 from ledger.campaigns import Effectiveness, effectiveness, write_campaign
 from ledger.outbox import OutboxMessage
-from ledger.reminders import NAIROBI, Campaign, Planned, Reminder, plan_campaign
+from ledger.reminders import NAIROBI, Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
 from ledger.terms import current_term
 
 router = APIRouter()
@@ -65,17 +63,11 @@ class SentReminder:
     reason: str | None  # why it was held back, or why sending failed, in plain words
 
 
-def reason_kind(reason: str) -> str:
-    """A reason without its date, so alike reasons count together ("already reminded for ...")."""
-    return re.sub(r"\s*\d{4}-\d{2}-\d{2}$", "", reason)
-
-
 def preview_of(campaign: Campaign, page: int) -> Preview:
     pages = max(1, -(-len(campaign.planned) // PER_PAGE))
     page = min(page, pages)
     shown = campaign.planned[(page - 1) * PER_PAGE : page * PER_PAGE]
-    counts = Counter(reason_kind(s.reason) for s in campaign.skipped)
-    return Preview(campaign, shown, page, pages, counts.most_common())
+    return Preview(campaign, shown, page, pages, skipped_by_reason(campaign))
 
 
 def last_reminders(session: Session, school_id: int, limit: int = LAST_SHOWN) -> list[SentReminder]:
