@@ -4,13 +4,14 @@
                                    [--think 5] [--profile] [--quick] [--record]
 
 Copies the seeded demo (``bench.ussd_data``) into ``karo_bench_ussd``, flushes Redis database 14 and
-starts uvicorn with ``--workers`` processes on Karo's app plus a bare ``POST /ceiling``
-(``bench.ussd_app``). Then, in one run: ``--sessions`` virtual parents replay realistic USSD sessions as
-fast as the server answers, for ``--duration`` seconds; then as many clients hammer ``/ceiling`` for as
-long. A full run also measures the same parents reading each screen for about ``--think`` seconds and,
-when a target is missed (or with ``--profile``), Karo's USSD route in front of a handler that answers at
-once, and the handler's own cost hop by hop (``bench.ussd_profile``). Prints a table; ``--record`` adds
-it, dated, to bench/README.md.
+starts uvicorn with ``--workers`` processes on Karo's app plus a bare ``POST /ceiling`` and a hop's least
+I/O, ``POST /io-ceiling`` (``bench.ussd_app``). Then, in one run: ``--sessions`` virtual parents replay
+realistic USSD sessions as fast as the server answers, for ``--duration`` seconds; then as many clients
+hammer ``/ceiling`` and ``/io-ceiling`` for as long. A full run also measures the same parents reading
+each screen for about ``--think`` seconds and, when a target is missed (or with ``--profile``), Karo's
+USSD route (and the route as it was) in front of a handler that answers at once, the handler's own cost
+hop by hop (``bench.ussd_profile``) and with each speed change undone (``bench.ussd_variants``). Prints a
+table; ``--record`` adds it, dated, to bench/README.md.
 """
 
 from __future__ import annotations
