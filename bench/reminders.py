@@ -130,7 +130,7 @@ def main() -> None:
             README,
             "Reminders",
             f"{stamp}, {'quick' if args.quick else 'full'} run",
-            f"{machine_note()}\n\n{body}",
+            f"{note}\n\n{body}",
         )
 
 
@@ -146,6 +146,7 @@ def table(seeded, seeding, result, messages, bare, version) -> list[Row]:  # typ
             "campaign: plan and queue every school",
             f"{result['seconds']:.2f} s = {families_per_s:,.0f} families/s",
         ),
+        Row("  CPU of the campaign process (the rest is PostgreSQL's)", f"{result['cpu']:.2f} s"),
         Row(
             "the same run again (nothing new)", f"{result['again']:.2f} s, {result['again_written']} written"
         ),
