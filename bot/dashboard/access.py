@@ -6,6 +6,7 @@ learn that another school's id is in use.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.cookies import read_session
 from bot.routes.deps import SessionDep
+from ledger.audit import Snapshot, audit
 from ledger.records import School, Student
 from ledger.staff import Role, StaffMember, staff_in_school
 
@@ -53,6 +55,21 @@ class Staff:
 
     def can(self, what: Can) -> bool:
         return what in ALLOWED[self.member.role]
+
+    def audit(
+        self, session: Session, *, action: str, at: dt.datetime, target: str, **change: Snapshot
+    ) -> None:
+        """Audit a change this member made (``change``: before, after), in the caller's transaction."""
+        audit(
+            session,
+            school_id=self.school_id,
+            staff_id=self.member.id,
+            actor=self.member.email,
+            action=action,
+            at=at,
+            target=target,
+            **change,
+        )
 
 
 def current_staff(request: Request, session: SessionDep) -> Staff:

@@ -14,7 +14,6 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
-from ledger.audit import audit
 from ledger.invoicing import fee_items, invoice_class
 from ledger.journal_tables import Entry, EntryKind
 from ledger.records import SchoolClass, Student, Term
@@ -123,11 +122,8 @@ def invoice(
     before = class_fees(session, term, chosen)
     run = invoice_class(session, chosen, term, actor=staff.member.email)
     if run.invoiced:
-        audit(
+        staff.audit(
             session,
-            school_id=staff.school_id,
-            staff_id=staff.member.id,
-            actor=staff.member.email,
             action="invoice.class",
             at=config_of(request).clock(),
             target=f"class:{chosen.id}:term:{term.id}",

@@ -12,7 +12,6 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
-from ledger.audit import audit
 from ledger.imports import KINDS, ImportRefused, ImportReport, decode_csv, import_csv
 
 router = APIRouter()
@@ -77,11 +76,8 @@ async def upload(
     except ImportRefused as refused:
         session.rollback()
         return _page(request, staff, kind=kind, refused=refused, filename=name, status=422)
-    audit(
+    staff.audit(
         session,
-        school_id=staff.school_id,
-        staff_id=staff.member.id,
-        actor=staff.member.email,
         action=f"import.{report.kind}",
         at=config_of(request).clock(),
         target=f"file:{name}"[:80],

@@ -22,7 +22,6 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
-from ledger.audit import audit
 from ledger.balances import total_owed
 from ledger.errors import LedgerError
 from ledger.imports.core import BadRow
@@ -90,11 +89,8 @@ def post_payment(
         session, staff.school_id, received, student, actor=staff.member.email, now=now
     )
     if created:
-        audit(
+        staff.audit(
             session,
-            school_id=staff.school_id,
-            staff_id=staff.member.id,
-            actor=staff.member.email,
             action="payment.record",
             at=now,
             target=f"payment:{payment.id}",

@@ -18,7 +18,6 @@ from bot.dashboard.plan_view import BadPlanForm, PlanForm, form_of, instalments_
 from bot.dashboard.rendering import redirect, render
 from bot.dashboard.student import student_context
 from bot.routes.deps import SessionDep
-from ledger.audit import audit
 from ledger.payment_plans import InvalidPlan, active_plans, cancel_plan, create_plan
 from ledger.records import Student
 from ledger.terms import current_term
@@ -73,11 +72,8 @@ def add_plan(
         return _refused(
             request, staff, session, student, form, message[:1].upper() + message[1:].rstrip(".") + "."
         )
-    audit(
+    staff.audit(
         session,
-        school_id=staff.school_id,
-        staff_id=staff.member.id,
-        actor=staff.member.email,
         action="plan.create",
         at=now,
         target=f"student:{student.id}",
@@ -94,11 +90,8 @@ def cancel(request: Request, student_id: int, staff: MoneyStaff, session: Sessio
     now = config_of(request).clock()
     before = _standing(session, student)
     if cancel_plan(session, student, now=now):
-        audit(
+        staff.audit(
             session,
-            school_id=staff.school_id,
-            staff_id=staff.member.id,
-            actor=staff.member.email,
             action="plan.cancel",
             at=now,
             target=f"student:{student.id}",

@@ -31,7 +31,6 @@ from bot.dashboard.reminder_policy import (
 )
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import ServicesDep, SessionDep
-from ledger.audit import audit
 from ledger.campaigns import Effectiveness, effectiveness, write_campaign
 from ledger.outbox import OutboxMessage
 from ledger.reminders import NAIROBI, Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
@@ -178,11 +177,8 @@ def save_policy(
     apply_policy(school, form.reminders_on, numbers)
     after = policy_snapshot(school)
     if after != before:
-        audit(
+        staff.audit(
             session,
-            school_id=school.id,
-            staff_id=staff.member.id,
-            actor=staff.member.email,
             action="reminders.policy",
             at=config_of(request).clock(),
             target=f"school:{school.id}",
@@ -204,11 +200,8 @@ def run_now(request: Request, staff: MoneyStaff, session: SessionDep, services: 
     templates = services.settings.whatsapp_reminder_templates
     queued = write_campaign(session, staff.school, term.id, campaign.planned, now=now, templates=templates)
     if queued:
-        audit(
+        staff.audit(
             session,
-            school_id=staff.school_id,
-            staff_id=staff.member.id,
-            actor=staff.member.email,
             action="reminders.run",
             at=now,
             target=f"term:{term.id}",

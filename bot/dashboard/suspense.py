@@ -14,7 +14,6 @@ from bot.dashboard.access import MoneyStaff, Staff, StaffDep
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
-from ledger.audit import audit
 from ledger.errors import LedgerError
 from ledger.imports.fields import admission_key
 from ledger.journal_tables import Entry, Payment
@@ -101,11 +100,8 @@ def allocate(
         session.rollback()
         return _suspense_page(request, staff, session, str(refused))
     if created:
-        audit(
+        staff.audit(
             session,
-            school_id=staff.school_id,
-            staff_id=staff.member.id,
-            actor=staff.member.email,
             action="suspense.allocate",
             at=now,
             target=f"payment:{payment.id}",
