@@ -21,8 +21,9 @@ from ledger.journal_tables import Account, Entry, Payment
 from ledger.outbox import Category, MessageStatus, OutboxMessage
 from ledger.promises import PromiseToPay
 from ledger.records import School
+from ledger.reminder_policy import NAIROBI, in_quiet_hours, quiet_hours_end
 from ledger.reminder_texts import day
-from ledger.reminders import NAIROBI, Planned, Reminder, in_quiet_hours, quiet_hours_end
+from ledger.reminders import Planned, Reminder
 
 REMINDERS, OUTBOX = (cast(Table, model.__table__) for model in (Reminder, OutboxMessage))
 PAID_WITHIN = dt.timedelta(days=7)  # a payment this soon after a reminder counts as its effect

@@ -20,7 +20,6 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -39,16 +38,18 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger.db import Base
 from ledger.journal_tables import Account
-from ledger.notices import kes
 from ledger.parents import EVERYTHING, REMINDERS
 from ledger.payment_plans import PlanState, active_plans, paid_since, plan_status
 from ledger.promises import PromiseToPay
 from ledger.records import Guardian, Language, School, Student, StudentGuardian, Term, _enum
-from ledger.reminder_texts import Child, day, instalment_text, reminder_text
+from ledger.reminder_policy import (
+    DAYS_BEFORE_INSTALMENT,
+    NAIROBI,
+    in_quiet_hours,
+    policy_days,
+)
+from ledger.reminder_texts import Child, instalment_text, reminder_text
 from ledger.terms import current_term
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
-DAYS_BEFORE_INSTALMENT = 3  # a plan's instalment is announced this many days before it falls due
 
 
 class ReminderKind(enum.StrEnum):
@@ -121,35 +122,6 @@ class Campaign:
     halted: str | None = None  # the whole school waits: reminders off, quiet hours, no term
     planned: list[Planned] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-
-
-def in_quiet_hours(school: School, now: dt.datetime) -> bool:
-    """Whether it is within the school's quiet hours in Nairobi (e.g. 20:00-07:00 wraps past midnight)."""
-    start, end, hour = school.quiet_hours_start, school.quiet_hours_end, now.astimezone(NAIROBI).hour
-    if start == end:
-        return False
-    return start <= hour < end if start < end else hour >= start or hour < end
-
-
-def quiet_hours_end(school: School, now: dt.datetime) -> dt.datetime:
-    """The next moment the school's quiet hours are over (``now`` itself when they are not on)."""
-    local = now.astimezone(NAIROBI)
-    while in_quiet_hours(school, local):
-        local = (local + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    return local.astimezone(dt.UTC)
-
-
-def policy_days(school: School, term: Term) -> list[dt.date]:
-    """The term's reminder days under the school's policy, in order."""
-    days = []
-    if school.remind_days_before_due > 0:
-        days.append(term.due_on - dt.timedelta(days=school.remind_days_before_due))
-    if school.remind_every_days > 0:
-        on = term.due_on + dt.timedelta(days=school.remind_every_days)
-        while on <= term.ends_on:
-            days.append(on)
-            on += dt.timedelta(days=school.remind_every_days)
-    return days
 
 
 def plan_campaign(session: Session, school: School, now: dt.datetime) -> Campaign:
@@ -343,9 +315,3 @@ def skipped_by_reason(campaign: Campaign) -> list[tuple[str, int]]:
     alike reasons count together ("already reminded for", "next reminder day")."""
     counts = Counter(re.sub(r"\s*\d{4}-\d{2}-\d{2}$", "", s.reason) for s in campaign.skipped)
     return counts.most_common()
-
-
-def describe(planned: Planned) -> str:
-    """One line for a dry run: who, which children, how much, which reminder day."""
-    names = ", ".join(c.child.admission_no for c in planned.children)
-    return f"{planned.kind.value} for {day(planned.slot, Language.EN)}: {names}, KES {kes(planned.total)}"

@@ -14,7 +14,8 @@ from bot.commands.support import Refused, find_school, kes, open_services, parse
 from ledger.db import transaction
 from ledger.payment_plans import cancel_plan, create_plan
 from ledger.records import Student
-from ledger.reminders import NAIROBI, Campaign, skipped_by_reason
+from ledger.reminder_policy import NAIROBI
+from ledger.reminders import Campaign, skipped_by_reason
 from ledger.terms import current_term, find_term, parse_term_code
 
 INSTALMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[=:](\d+(?:\.\d{1,2})?)")

@@ -33,7 +33,8 @@ from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import ServicesDep, SessionDep
 from ledger.campaigns import Effectiveness, effectiveness, write_campaign
 from ledger.outbox import OutboxMessage
-from ledger.reminders import NAIROBI, Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
+from ledger.reminder_policy import NAIROBI
+from ledger.reminders import Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
 from ledger.terms import current_term
 
 router = APIRouter()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dashboard.passwords import Passwords
 from ledger.db import transaction
 from ledger.records import School
-from ledger.reminders import NAIROBI
+from ledger.reminder_policy import NAIROBI
 from ledger.staff import Role, create_staff
 from tests.browser.conftest import TODAY, sandbox_app, serving
 from tests.browser.test_dashboard import BURSAR, PASSWORD, sign_in

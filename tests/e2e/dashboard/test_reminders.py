@@ -22,7 +22,7 @@ from ledger.db import transaction
 from ledger.journal_tables import PaymentSource
 from ledger.outbox import Category, OutboxMessage
 from ledger.records import Guardian, School
-from ledger.reminders import NAIROBI
+from ledger.reminder_policy import NAIROBI
 from tests.e2e.dashboard.conftest import BURSAR_B, HEAD_A, Clock, csrf_of, post_form, sign_in
 from tests.e2e.dashboard.test_pages import TODAY, enrol, pay
 

@@ -21,7 +21,8 @@ from ledger.outbox import Category, OutboxMessage
 from ledger.payment_plans import create_plan
 from ledger.promises import promise_to_pay
 from ledger.records import Guardian, Language
-from ledger.reminders import Reminder, ReminderKind, policy_days
+from ledger.reminder_policy import policy_days
+from ledger.reminders import Reminder, ReminderKind
 from ledger.statements import statement
 from tests import builders as b
 from tests.integration.reminders_school import (
