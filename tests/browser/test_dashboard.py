@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -43,7 +44,12 @@ def dashboard(engine: Engine, families: sessionmaker[Session]) -> Iterator[str]:
             record_payment(session, kilimani.id, paid, achieng, actor="test")
         lost = Received(PaymentSource.MPESA_PAYBILL, "TKS9SUSP1", 1_500_00, TODAY, "KJA 03", "JOHN K***")
         record_payment(session, kilimani.id, lost, None, actor="test")
-    with serving(sandbox_app(engine)) as base:
+    app = sandbox_app(engine)
+    # The dashboard's "today" is Nairobi's: pinned to noon of the day the payments were made, so the
+    # overview (and its screenshot) reads the same whatever the hour the tests run.
+    noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=ZoneInfo("Africa/Nairobi"))
+    app.state.dashboard.clock = lambda: noon
+    with serving(app) as base:
         yield base
 
 
