@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ledger.accounts import get_account
 from ledger.allocation import allocate, lock_student, outstanding, settle
@@ -31,6 +31,7 @@ from ledger.fee_rules import FeeRules, percent_of, percent_text, rules_for
 from ledger.journal import Leg, find_by_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind
 from ledger.records import Student, Term
+from ledger.reversals import live_entries
 from ledger.sibling_discount import invoiced_by_head
 
 MONEY_KINDS = (EntryKind.PAYMENT, EntryKind.SUSPENSE_ALLOCATION)
@@ -78,7 +79,7 @@ def _grant(
         return existing, False
     discount = sum(
         percent_of(amount, rules.early_discount_bp)
-        for invoice in _live_invoices(session, student.id, term.id)
+        for invoice in live_entries(session, student.id, term.id, EntryKind.INVOICE)
         for amount in invoiced_by_head(session, invoice, rules.early_vote_heads).values()
     )
     term_owing = [owed for owed in outstanding(session, student.id) if owed.account.term_id == term.id]
@@ -109,18 +110,3 @@ def _grant(
         )
 
     return once(session, student.school_id, key, body, post)
-
-
-def _live_invoices(session: Session, student_id: int, term_id: int) -> list[Entry]:
-    reversal = aliased(Entry)
-    query = (
-        select(Entry)
-        .outerjoin(reversal, reversal.reverses_id == Entry.id)
-        .where(
-            Entry.student_id == student_id,
-            Entry.term_id == term_id,
-            Entry.kind == EntryKind.INVOICE,
-            reversal.id.is_(None),
-        )
-    )
-    return list(session.scalars(query))

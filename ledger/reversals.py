@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ledger.allocation import lock_student, settle
 from ledger.errors import LedgerError, NotFound
@@ -70,3 +70,25 @@ def _payment_allocated_by(session: Session, entry: Entry) -> Payment | None:
 
 def payment_is_reversed(session: Session, payment: Payment) -> bool:
     return session.scalars(select(Entry.id).where(Entry.reverses_id == payment.entry_id)).first() is not None
+
+
+def live_entries(
+    session: Session, student_id: int, term_id: int, kind: EntryKind, *, key_prefix: str | None = None
+) -> list[Entry]:
+    """The student's entries of ``kind`` for the term that no reversal undid (optionally only those
+    whose idempotency key starts with ``key_prefix``), oldest first."""
+    reversal = aliased(Entry)
+    query = (
+        select(Entry)
+        .outerjoin(reversal, reversal.reverses_id == Entry.id)
+        .where(
+            Entry.student_id == student_id,
+            Entry.term_id == term_id,
+            Entry.kind == kind,
+            reversal.id.is_(None),
+        )
+        .order_by(Entry.id)
+    )
+    if key_prefix is not None:
+        query = query.where(Entry.idempotency_key.startswith(key_prefix))
+    return list(session.scalars(query))

@@ -28,6 +28,7 @@ from ledger.fee_rules import FeeRules, percent_of, percent_text, rules_for
 from ledger.journal import Leg, find_by_key, once, post_entry
 from ledger.journal_tables import Account, AccountKind, Entry, EntryKind, Line
 from ledger.records import Student, StudentGuardian, Term, VoteHead
+from ledger.reversals import live_entries
 
 KEY_PREFIX = "sibling-discount:"
 
@@ -104,19 +105,8 @@ def elder_sibling(session: Session, student: Student) -> Student | None:
 
 def live_sibling_discount(session: Session, student_id: int, term_id: int) -> Entry | None:
     """A sibling discount for this student and term that has not been reversed."""
-    reversal = aliased(Entry)
-    query = (
-        select(Entry)
-        .outerjoin(reversal, reversal.reverses_id == Entry.id)
-        .where(
-            Entry.student_id == student_id,
-            Entry.term_id == term_id,
-            Entry.kind == EntryKind.DISCOUNT,
-            Entry.idempotency_key.startswith(KEY_PREFIX),
-            reversal.id.is_(None),
-        )
-    )
-    return session.scalars(query).first()
+    live = live_entries(session, student_id, term_id, EntryKind.DISCOUNT, key_prefix=KEY_PREFIX)
+    return live[0] if live else None
 
 
 def invoiced_by_head(session: Session, invoice: Entry, head_names: list[str] | None) -> dict[VoteHead, int]:
