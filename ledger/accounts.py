@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.journal_tables import Account, AccountKind, PaymentSource
+from ledger.records import Student
 
 CLEARING_FOR_SOURCE = {
     PaymentSource.MPESA_STK: AccountKind.MPESA,
@@ -62,6 +63,18 @@ def get_account(
             raise
         return found
     return account
+
+
+def receivable_account(session: Session, student: Student, term_id: int, vote_head_id: int) -> Account:
+    """What the student's family owes for one term and vote head (opened on first use)."""
+    return get_account(
+        session,
+        student.school_id,
+        AccountKind.RECEIVABLE,
+        student_id=student.id,
+        term_id=term_id,
+        vote_head_id=vote_head_id,
+    )
 
 
 def _find(session: Session, school_id: int, key: str) -> Account | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from ledger.accounts import get_account
+from ledger.accounts import get_account, receivable_account
 from ledger.allocation import allocate, lock_student, outstanding
 from ledger.errors import InvalidAmount
 from ledger.journal import Leg, once, post_entry
@@ -89,14 +89,7 @@ def post_opening_balance(
         lock_student(session, student.id)
         opening = get_account(session, student.school_id, AccountKind.OPENING)
         if amount > 0:
-            owed = get_account(
-                session,
-                student.school_id,
-                AccountKind.RECEIVABLE,
-                student_id=student.id,
-                term_id=term.id,
-                vote_head_id=opening_head.id,
-            )
+            owed = receivable_account(session, student, term.id, opening_head.id)
             legs = [Leg(owed, debit=amount), Leg(opening, credit=amount)]
         else:
             credit = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)

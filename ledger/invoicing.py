@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.accounts import get_account
+from ledger.accounts import get_account, receivable_account
 from ledger.allocation import lock_student, settle
 from ledger.early_discount import grant_early_discounts, last_money_day
 from ledger.family_notices import write_invoice_notices
@@ -57,14 +57,7 @@ def invoice_student(
         lock_student(session, student.id)
         legs = []
         for item, head in items:
-            receivable = get_account(
-                session,
-                student.school_id,
-                AccountKind.RECEIVABLE,
-                student_id=student.id,
-                term_id=term.id,
-                vote_head_id=head.id,
-            )
+            receivable = receivable_account(session, student, term.id, head.id)
             income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
             legs += [Leg(receivable, debit=item.amount), Leg(income, credit=item.amount)]
         legs += settle(session, student, legs)

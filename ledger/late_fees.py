@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledger.accounts import get_account
+from ledger.accounts import get_account, receivable_account
 from ledger.allocation import lock_student, receivables, settle
 from ledger.fee_rules import LATE_FEE_PRIORITY, FeeRules, percent_of, percent_text, rules_for
 from ledger.journal import Leg, find_by_key, once, post_entry
@@ -83,14 +83,7 @@ def charge_late_fee(
         return find_by_key(session, student.school_id, key, body), False
 
     def post() -> Entry:
-        receivable = get_account(
-            session,
-            student.school_id,
-            AccountKind.RECEIVABLE,
-            student_id=student.id,
-            term_id=term.id,
-            vote_head_id=head.id,
-        )
+        receivable = receivable_account(session, student, term.id, head.id)
         income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
         legs = [Leg(receivable, debit=amount), Leg(income, credit=amount)]
         return post_entry(

@@ -22,7 +22,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ledger.accounts import get_account
+from ledger.accounts import get_account, receivable_account
 from ledger.allocation import lock_student, settle
 from ledger.fee_rules import FeeRules, percent_of, percent_text, rules_for
 from ledger.journal import Leg, find_by_key, once, post_entry
@@ -126,11 +126,4 @@ def invoiced_by_head(session: Session, invoice: Entry, head_names: list[str] | N
 
 
 def _receivable(session: Session, student: Student, term: Term, head: VoteHead) -> Account:
-    return get_account(
-        session,
-        student.school_id,
-        AccountKind.RECEIVABLE,
-        student_id=student.id,
-        term_id=term.id,
-        vote_head_id=head.id,
-    )
+    return receivable_account(session, student, term.id, head.id)
