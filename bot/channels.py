@@ -29,7 +29,7 @@ def parent_ports(services: Services, channel: str) -> Ports:
     clock = NairobiClock()
     return Ports(
         directory=LedgerDirectory(services.sessions, clock),
-        payments=RecordingPayments(services.sessions, clock, channel),
+        payments=RecordingPayments(services.sessions, clock, channel, services.settings.daraja_api_url),
         clock=clock,
     )
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.mpesa.credentials import can_prompt
 from bot.mpesa.scheduling import push_hook
 from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
 from ledger import parents
@@ -58,6 +59,17 @@ def own_child(session: Session, phone: str, student_id: int) -> Student:
     return child
 
 
+@contextmanager
+def hop_read(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """The hop's shared session when there is one (``one_session``), else a short one of its own."""
+    shared = _HOP_SESSION.get()
+    if shared is not None:
+        yield shared
+        return
+    with sessions() as session:
+        yield session
+
+
 class NairobiClock:
     """The school's calendar runs on Nairobi time, whatever the server's zone."""
 
@@ -73,14 +85,8 @@ class LedgerDirectory:
         self.sessions = sessions
         self.clock = clock
 
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        shared = _HOP_SESSION.get()
-        if shared is not None:
-            yield shared
-            return
-        with self.sessions() as session:
-            yield session
+    def _read(self) -> AbstractContextManager[Session]:
+        return hop_read(self.sessions)
 
     @contextmanager
     def one_session(self) -> Iterator[None]:
@@ -176,18 +182,27 @@ class LedgerDirectory:
 
 
 class RecordingPayments:
-    """Records a pending STK request, then has the push scheduled (``bot.mpesa`` installs the hook)."""
+    """Records a pending STK request, then has the push scheduled (``bot.mpesa`` installs the hook).
+    ``daraja_api_url`` is the deployment's Daraja: whether a school without its own app can prompt."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: NairobiClock, channel: str) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: NairobiClock, channel: str, daraja_api_url: str | None
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.channel = channel
+        self.daraja_api_url = daraja_api_url
+
+    def stk_available(self, school_id: int) -> bool:
+        with hop_read(self.sessions) as session:
+            school = session.get(School, school_id)
+            return school is not None and can_prompt(school, self.daraja_api_url)
 
     def request_payment(self, request: PaymentRequest) -> PaymentOutcome:
         with self.sessions.begin() as session:
             child = own_child(session, request.phone, request.student_id)
             school = session.get(School, child.school_id)
-            if school is None or not school.paybill:
+            if school is None or not can_prompt(school, self.daraja_api_url):
                 return PaymentOutcome.UNAVAILABLE
             if pending_request(session, request.phone, self.clock.now()) is not None:
                 return PaymentOutcome.ALREADY_PENDING

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from flows.family import Family, adm
 from flows.formatting import clip
-from flows.pay import MAX_CENTS, MIN_CENTS, outcome_text
+from flows.pay import MAX_CENTS, MIN_CENTS, outcome_text, paybill_text, stk_on
 from flows.ports import PaymentRequest
 from ledger.types import StudentRef
 
@@ -36,9 +36,11 @@ def pay_reply(family: Family, args: Sequence[str]) -> str:
     child = which(family, cents, args[1:])
     if isinstance(child, str):
         return child
-    request = PaymentRequest(family.phone, child.id, cents)
-    outcome = family.ports.payments.request_payment(request)
-    return outcome_text(family.context(child), outcome, cents)
+    ctx = family.context(child)
+    if not stk_on(ctx):
+        return paybill_text(ctx)
+    outcome = family.ports.payments.request_payment(PaymentRequest(family.phone, child.id, cents))
+    return outcome_text(ctx, outcome, cents)
 
 
 def which(family: Family, cents: int, words: Sequence[str]) -> StudentRef | str:

@@ -34,10 +34,10 @@ TRANSITIONS: list[TransitionConfigDict] = [
         "trigger": "full",
         "source": P.CHOOSE,
         "dest": P.CONFIRM,
-        "conditions": "full_payable",
+        "conditions": ["stk_on", "full_payable"],
         "before": "take_full",
     },
-    {"trigger": "other", "source": P.CHOOSE, "dest": P.ENTER},
+    {"trigger": "other", "source": P.CHOOSE, "dest": P.ENTER, "conditions": "stk_on"},
     {
         "trigger": "typed",
         "source": P.ENTER,
@@ -71,7 +71,23 @@ def typed_amount(text: str) -> int | None:
     return int(text) * 100 if _DIGITS.fullmatch(text) else None
 
 
+def stk_on(ctx: Context) -> bool:
+    return ctx.ports.payments.stk_available(ctx.school_id())
+
+
+def paybill_text(ctx: Context) -> str:
+    """How to pay without a prompt: the school's Paybill and the child's account, or to ask the school."""
+    school, student = ctx.school(), ctx.student()
+    if school is not None and school.paybill:
+        return ctx.t("pay_paybill", paybill=clip(school.paybill, 10), adm=clip(student.admission_no, 20))
+    return ctx.t("pay_no_paybill")
+
+
 class PayHop(Hop):
+    def stk_on(self) -> bool:
+        """The prompt's screens are not offered where the school has no Daraja app (the Paybill shows)."""
+        return stk_on(self.ctx)
+
     def full_payable(self) -> bool:
         return full_amount(self.ctx) is not None or self.refuse("invalid")
 
@@ -131,6 +147,9 @@ def view(ctx: Context, state: PayState, at: Position) -> Screen:
     amount = ctx.conversation.amount
     if state is P.ENTER:
         return Screen(ctx.t("pay_enter"))
+    if not stk_on(ctx):
+        lines = [ctx.t("pay_title", name=clip(ctx.student().name, 24)), paybill_text(ctx)]
+        return Screen("\n".join(lines))
     if state is P.CHOOSE or amount is None:
         return choose_view(ctx)
     if state is P.ABOVE:

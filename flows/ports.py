@@ -76,6 +76,11 @@ class PaymentRequest:
 
 
 class PaymentRequester(Protocol):
+    def stk_available(self, school_id: int) -> bool:
+        """Whether the school can send M-Pesa prompts (it has a Daraja app): when not, parents are shown
+        its Paybill instead. Read from what the hop already reads, never by calling Daraja."""
+        ...
+
     def request_payment(self, request: PaymentRequest) -> PaymentOutcome: ...
 
 

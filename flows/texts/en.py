@@ -85,6 +85,8 @@ TEXTS: dict[str, str] = {
     "pay_unavailable_paybill": (
         "Sorry, M-Pesa prompts are not available right now. You can pay by Paybill {paybill}, account {adm}."
     ),
+    "pay_paybill": "Pay by M-Pesa Paybill {paybill}, account {adm}.",
+    "pay_no_paybill": "M-Pesa payment is not set up for this school. Please contact the school to pay.",
     # promise to pay
     "promise_nothing": "{name} has no fee balance.",
     "promise_no_term": "Term dates are not set yet. Please contact the school.",

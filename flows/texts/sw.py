@@ -85,6 +85,8 @@ TEXTS: dict[str, str] = {
     "pay_unavailable_paybill": (
         "Samahani, maombi ya M-Pesa hayapatikani sasa. Unaweza kulipa kwa Paybill {paybill}, akaunti {adm}."
     ),
+    "pay_paybill": "Lipa kwa M-Pesa Paybill {paybill}, akaunti {adm}.",
+    "pay_no_paybill": "Malipo ya M-Pesa hayajawekwa kwa shule hii. Tafadhali wasiliana na shule ili kulipa.",
     # promise to pay
     "promise_nothing": "{name} hana deni la karo.",
     "promise_no_term": "Tarehe za muhula bado hazijawekwa. Tafadhali wasiliana na shule.",

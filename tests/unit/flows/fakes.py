@@ -223,6 +223,10 @@ class FakeDirectory:
 class FakePayments:
     outcome: PaymentOutcome = PaymentOutcome.QUEUED
     requests: list[PaymentRequest] = field(default_factory=list)
+    no_stk: set[int] = field(default_factory=set)  # schools without a Daraja app: Paybill only
+
+    def stk_available(self, school_id: int) -> bool:
+        return school_id not in self.no_stk
 
     def request_payment(self, request: PaymentRequest) -> PaymentOutcome:
         self.requests.append(request)

@@ -208,6 +208,24 @@ def test_pay_with_one_child_asks_for_the_prompt_at_once(message: str) -> None:
     assert "KES 5,000 for Faith Chebet" in reply or "KES 5,000 kwa Faith Chebet" in reply
 
 
+@pytest.mark.parametrize(
+    ("message", "phone", "language", "reply"),
+    [
+        ("PAY 5000", CREDIT, "en", "Pay by M-Pesa Paybill 123456, account 1004."),
+        ("LIPA 5000", CREDIT, "sw", "Lipa kwa M-Pesa Paybill 123456, akaunti 1004."),
+        ("PAY 5000 SMG/2024/0457", MULTI, "en", "Please contact the school"),
+    ],
+)
+def test_pay_at_a_school_without_a_daraja_app_answers_with_paybill(
+    message: str, phone: str, language: str, reply: str
+) -> None:
+    w = world(language)
+    w.payments.no_stk = {1, 2}
+    conversation, answer, w = send([message], phone=phone, w=w)
+    assert reply in answer and "prompt" not in answer
+    assert w.payments.requests == [] and conversation.ended
+
+
 def test_lipa_for_several_children_without_an_admission_number_asks_which() -> None:
     _, reply, w = send(["LIPA 5,000"], phone=MULTI)
     assert reply == (

@@ -6,7 +6,8 @@ import pytest
 
 from flows import step
 from flows.ports import PaymentOutcome, PaymentRequest
-from tests.unit.flows.fakes import CREDIT, MULTI
+from tests.unit.flows.fakes import AMINA as AMINA_REF
+from tests.unit.flows.fakes import CREDIT, MULTI, World, world
 from tests.unit.flows.helpers import AMINA, BRIAN, FAITH, WANJIRU, run
 
 CONFIRM_AMINA = "Pay KES 12,500 for Amina Wanjiku, Adm No. 1001, from 0712 345 678?\n1. Confirm\n2. Cancel"
@@ -142,3 +143,34 @@ def test_the_session_ends_after_the_request_and_a_new_input_starts_afresh() -> N
     _, screen = step(conversation, "1", w.ports)
     assert screen.render().startswith("Choose a school:")
     assert len(w.payments.requests) == 1
+
+
+def without_stk(*school_ids: int, language: str = "en") -> World:
+    w = world(language)
+    w.payments.no_stk = set(school_ids)
+    return w
+
+
+@pytest.mark.parametrize(
+    ("inputs", "language", "fragment"),
+    [
+        ([*AMINA, "2"], "en", "Pay by M-Pesa Paybill 123456, account 1001."),
+        ([*AMINA, "2"], "sw", "Lipa kwa M-Pesa Paybill 123456, akaunti 1001."),
+        ([*WANJIRU, "2"], "en", "Please contact the school"),
+        ([*WANJIRU, "2"], "sw", "Tafadhali wasiliana na shule"),
+    ],
+)
+def test_a_school_without_a_daraja_app_shows_paybill_instead_of_a_prompt(
+    inputs: list[str], language: str, fragment: str
+) -> None:
+    w = without_stk(1, 2, language=language)
+    _, screen, w = run([*inputs, "1", "1", "1"], phone=MULTI, w=w)  # the keys of the prompt's screens
+    assert fragment in screen.text
+    assert "prompt" not in screen.text and "ombi" not in screen.text
+    assert w.payments.requests == []
+
+
+def test_a_school_with_a_daraja_app_still_prompts_beside_one_without() -> None:
+    _, screen, w = run([*AMINA, "2", "1", "1"], phone=MULTI, w=without_stk(2))
+    assert "You will receive an M-Pesa prompt" in screen.text
+    assert [r.student_id for r in w.payments.requests] == [AMINA_REF.id]

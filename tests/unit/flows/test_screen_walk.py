@@ -89,3 +89,12 @@ def test_every_payment_answer_fits_a_ussd_screen(language: str, outcome: Payment
     w = world(language, outcome)
     for school_id in (1, 2):
         walk(start(MULTI, w.ports, school_id=school_id), w)
+
+
+@pytest.mark.parametrize("language", ["en", "sw"])
+def test_every_screen_of_schools_without_a_daraja_app_fits_a_ussd_screen(language: str) -> None:
+    w = world(language)
+    w.payments.no_stk = {1, 2}  # the Paybill screen (school 1) and "contact the school" (school 2)
+    for school_id in (1, 2):
+        assert walk(start(MULTI, w.ports, school_id=school_id), w) >= 10
+    assert w.payments.requests == []
