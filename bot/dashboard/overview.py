@@ -17,9 +17,10 @@ from bot.dashboard.access import StaffDep
 from bot.dashboard.charts import BarChart, bar_chart
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import render
+from bot.mpesa.credentials import can_prompt
 from bot.routes.deps import SessionDep
 from ledger.journal_tables import Entry, Payment, PaymentSource
-from ledger.records import Term
+from ledger.records import School, Term
 from ledger.reports import arrears, term_totals
 from ledger.terms import current_term
 from ledger.types import TermTotals
@@ -103,10 +104,15 @@ def aging_totals(session: Session, school_id: int, today: dt.date) -> list[tuple
 @router.get("/dashboard")
 def overview_page(request: Request, staff: StaffDep, session: SessionDep) -> Response:
     today = nairobi_today(config_of(request).clock())
+    school = session.get(School, staff.school_id)
+    daraja_api_url = request.app.state.services.settings.daraja_api_url
     context = {
         "staff": staff,
         "page": "overview",
         "today": today,
         "view": overview(session, staff.school_id, today),
+        # Why parents are shown the Paybill rather than an M-Pesa prompt (the same rule the ports use).
+        "prompts_off": school is not None and not can_prompt(school, daraja_api_url),
+        "paybill": school.paybill if school is not None else None,
     }
     return render(request, "overview.html", context)
