@@ -1,4 +1,5 @@
-"""The audit log: every change a staff member makes, with who, what, when, and the before and after.
+"""The audit log: every change, from the dashboard or the ``karo`` command, with who, what, when, and the
+before and after.
 
 A row is written in the same transaction as the change it describes, so one never exists without the other.
 """
@@ -24,7 +25,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    actor: Mapped[str] = mapped_column(String(254))  # the staff member's email, or "cli"
+    actor: Mapped[str] = mapped_column(String(254))  # the staff member's email, or "cli:<os user>"
     action: Mapped[str] = mapped_column(String(60))  # e.g. "login", "payment.record"
     target: Mapped[str | None] = mapped_column(String(80))  # e.g. "student:12", "payment:40"
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import click
 from sqlalchemy.orm import Session
 
-from bot.commands.support import Refused, find_school, kes, open_services, parse_date
+from bot.commands.support import Refused, audit_cli, cli_actor, find_school, kes, open_services, parse_date
 from ledger.db import transaction
 from ledger.fee_rules import RULES, WHOLE, FeeRules, RuleChanges, percent_text
 
@@ -62,8 +62,21 @@ def rules(
     )
     with open_services() as services, transaction(services.sessions) as session:
         found = find_school(session, slug)
-        changed = changes != RuleChanges()
-        current = set_rules(session, found.id, changes) if changed else rules_for(session, found.id)
+        current = rules_for(session, found.id)
+        if changes != RuleChanges():
+            before = describe(current)
+            current = set_rules(session, found.id, changes)
+            after = describe(current)
+            if after != before:
+                target = f"school:{found.id}"
+                audit_cli(
+                    session,
+                    found.id,
+                    "fees.rules",
+                    target=target,
+                    before={"rules": before},
+                    after={"rules": after},
+                )
         click.echo(f"Fee rules for {found.slug}:")
         for line in describe(current):
             click.echo(f"  {line}")
@@ -80,7 +93,15 @@ def late(slug: str, at: str | None) -> None:
     day = parse_date(at, "--at") if at is not None else nairobi_today()
     with open_services() as services, transaction(services.sessions) as session:
         found = find_school(session, slug)
-        run = apply_late_fees(session, found.id, day, actor="cli")
+        run = apply_late_fees(session, found.id, day, actor=cli_actor())
+        if run.charged:
+            after = {
+                "day": day.isoformat(),
+                "terms": list(run.terms),
+                "charged": run.charged,
+                "total": run.total,
+            }
+            audit_cli(session, found.id, "fees.late", target=f"school:{found.id}", after=after)
         if not run.terms:
             click.echo(f"No late fees for {found.slug} on {day}: {_why_none(session, found.id)}")
             return

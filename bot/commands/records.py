@@ -10,9 +10,17 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.commands.support import Refused, find_school, kes, open_services, parse_date
+from bot.commands.support import (
+    Refused,
+    audit_cli,
+    cli_actor,
+    find_school,
+    kes,
+    open_services,
+    parse_date,
+)
 from ledger.db import transaction
-from ledger.records import School, SchoolClass
+from ledger.records import School, SchoolClass, Term
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 PAYBILL = re.compile(r"\d{5,7}")
@@ -36,7 +44,11 @@ def create_school(slug: str, name: str, paybill: str | None, ussd_code: str | No
     _check_school_fields(slug, name, paybill, ussd_code)
     with open_services() as services, transaction(services.sessions) as session:
         _refuse_taken(session, slug, ussd_code)
-        session.add(School(slug=slug, name=name, paybill=paybill, ussd_code=ussd_code))
+        made = School(slug=slug, name=name, paybill=paybill, ussd_code=ussd_code)
+        session.add(made)
+        session.flush()
+        after = {"slug": slug, "name": name, "paybill": paybill, "ussd_code": ussd_code}
+        audit_cli(session, made.id, "school.create", target=f"school:{made.id}", after=after)
     click.echo(f"Created {name} ({slug})")
 
 
@@ -85,7 +97,12 @@ def school_mpesa(
         try:
             with transaction(services.sessions) as session:
                 found = find_school(session, slug)
+                before = {"shortcode": found.daraja_shortcode, "paybill": found.paybill}
                 save_credentials(found, creds, services.settings)
+                after = {"shortcode": found.daraja_shortcode, "paybill": found.paybill}  # never the secrets
+                audit_cli(
+                    session, found.id, "school.mpesa", target=f"school:{found.id}", before=before, after=after
+                )
             click.echo(f"M-Pesa for {found.slug}: shortcode {shortcode} saved (secrets sealed)")
             if register_urls:  # after the commit: no transaction stays open while Daraja answers
                 confirmation, _ = register_paybill(services, found)
@@ -107,15 +124,28 @@ def term() -> None:
 @click.option("--due", required=True, help="Fees due date, YYYY-MM-DD.")
 def set_term(slug: str, code: str, start: str, end: str, due: str) -> None:
     """Give a term the school's own dates (instead of the usual Kenyan calendar)."""
-    from ledger.terms import set_term_dates
+    from ledger.terms import find_term, parse_term_code, set_term_dates
 
     starts_on, ends_on = parse_date(start, "--start"), parse_date(end, "--end")
     due_on = parse_date(due, "--due")
     with open_services() as services, transaction(services.sessions) as session:
         found = find_school(session, slug)
+        existing = find_term(session, found.id, *parse_term_code(code))
+        before = _term_dates(existing) if existing is not None else None
         saved = set_term_dates(session, found.id, code, starts_on, ends_on, due_on)
+        target = f"term:{saved.id}"
+        audit_cli(session, found.id, "term.set", target=target, before=before, after=_term_dates(saved))
         dates = f"{saved.starts_on} to {saved.ends_on}, fees due {saved.due_on}"
         click.echo(f"Term {saved.code} for {found.slug}: {dates}")
+
+
+def _term_dates(term: Term) -> dict[str, str]:
+    return {
+        "term": term.code,
+        "starts_on": term.starts_on.isoformat(),
+        "ends_on": term.ends_on.isoformat(),
+        "due_on": term.due_on.isoformat(),
+    }
 
 
 @click.command("import")
@@ -130,8 +160,11 @@ def import_file(kind: str, file: Path, slug: str) -> None:
     with open_services() as services:
         try:
             with transaction(services.sessions) as session:
-                report = import_csv(
-                    session, find_school(session, slug), kind, text, actor="cli", today=dt.date.today()
+                found = find_school(session, slug)
+                report = import_csv(session, found, kind, text, actor=cli_actor(), today=dt.date.today())
+                after = {"rows": report.rows, "created": report.created, "updated": report.updated}
+                audit_cli(
+                    session, found.id, f"import.{report.kind}", target=f"file:{file.name}"[:80], after=after
                 )
         except ImportRefused as refused:
             for error in refused.report.errors:
@@ -171,8 +204,17 @@ def invoice(slug: str, code: str, class_name: str | None) -> None:
             )
         total = 0
         for school_class in classes_named(session, found, class_name):
-            run = invoice_class(session, school_class, chosen, actor="cli")
+            run = invoice_class(session, school_class, chosen, actor=cli_actor())
             total += run.total
+            if run.invoiced:
+                after = {
+                    "class": run.class_name,
+                    "term": chosen.code,
+                    "students": run.invoiced,
+                    "total": run.total,
+                }
+                target = f"class:{school_class.id}:term:{chosen.id}"
+                audit_cli(session, found.id, "invoice.class", target=target, after=after)
             click.echo(
                 f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)};"
                 f" {run.notices} family notice(s) queued"
@@ -203,7 +245,6 @@ def user() -> None:
 def create_user(slug: str, email: str, password: str, role: str) -> None:
     """Create a staff login; an email already in use (in any school) is refused."""
     from bot.dashboard.passwords import Passwords, WeakPassword
-    from ledger.audit import audit
     from ledger.staff import create_staff, parse_role
 
     chosen = parse_role(role)
@@ -216,13 +257,5 @@ def create_user(slug: str, email: str, password: str, role: str) -> None:
         found = find_school(session, slug)
         member = create_staff(session, found.id, email, chosen, password_hash, now=now)
         after = {"email": member.email, "role": member.role.value}
-        audit(
-            session,
-            school_id=found.id,
-            actor="cli",
-            action="staff.create",
-            at=now,
-            target=f"staff:{member.id}",
-            after=after,
-        )
+        audit_cli(session, found.id, "staff.create", target=f"staff:{member.id}", after=after)
     click.echo(f"Created {member.role.value} {member.email} for {found.slug}")

@@ -10,9 +10,10 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.commands.support import Refused, find_school, kes, open_services, parse_date
+from bot.commands.support import Refused, audit_cli, cli_actor, find_school, kes, open_services, parse_date
+from bot.dashboard.plan_view import plan_snapshot
 from ledger.db import transaction
-from ledger.payment_plans import cancel_plan, create_plan
+from ledger.payment_plans import PaymentPlan, active_plans, cancel_plan, create_plan
 from ledger.records import Student
 from ledger.reminder_policy import NAIROBI
 from ledger.reminders import Campaign, skipped_by_reason
@@ -46,7 +47,18 @@ def run(slug: str, dry_run: bool, at: str | None, batch: int) -> None:
         report = run_reminders(
             services, now=now, school_slug=slug.strip().lower(), dry_run=dry_run, batch=batch
         )
-    campaign = report.campaigns[0]
+        campaign = report.campaigns[0]
+        queued = report.written.get(campaign.school.slug, 0)
+        if queued and campaign.term is not None:
+            after = {"term": campaign.term.code, "queued": queued, "skipped": len(campaign.skipped)}
+            with transaction(services.sessions) as session:
+                audit_cli(
+                    session,
+                    campaign.school.id,
+                    "reminders.run",
+                    target=f"term:{campaign.term.id}",
+                    after=after,
+                )
     print_campaign(campaign, dry_run)
     if not dry_run and campaign.term is not None:
         new = report.written.get(campaign.school.slug, 0)
@@ -120,7 +132,9 @@ def add_plan(slug: str, admission_no: str, code: str | None, instalments: tuple[
         )
         if term is None:
             raise Refused(f"{school.slug} has no term {code or 'yet'}: karo term set ... makes one")
-        made = create_plan(session, student, term, parsed, actor="cli", today=today, now=now)
+        before = _standing(session, student)
+        made = create_plan(session, student, term, parsed, actor=cli_actor(), today=today, now=now)
+        _audit_plan(session, student, "plan.create", before, {"term": term.code, "plan": plan_snapshot(made)})
         total = sum(amount for _, amount in parsed)
         who = f"{student.name} ({student.admission_no})"
         click.echo(f"Plan for {who}, term {term.code}: {len(made.instalments)} instalments, {kes(total)}")
@@ -136,9 +150,33 @@ def cancel(slug: str, admission_no: str) -> None:
     with open_services() as services, transaction(services.sessions) as session:
         school = find_school(session, slug)
         student = find_student(session, school.id, admission_no)
+        before = _standing(session, student)
         if not cancel_plan(session, student, now=dt.datetime.now(dt.UTC)):
             raise Refused(f"{student.admission_no} has no payment plan")
+        _audit_plan(session, student, "plan.cancel", before, {"plan": None})
         click.echo(f"Cancelled the plan for {student.name} ({student.admission_no})")
+
+
+def _audit_plan(
+    session: Session, student: Student, action: str, before: object, after: dict[str, object]
+) -> None:
+    """The plan's change as the dashboard audits it: the child, and its plan before and after."""
+    adm = {"student": student.admission_no}
+    target = f"student:{student.id}"
+    audit_cli(
+        session,
+        student.school_id,
+        action,
+        target=target,
+        before={**adm, "plan": before},
+        after={**adm, **after},
+    )
+
+
+def _standing(session: Session, student: Student) -> list[dict[str, object]] | None:
+    """The child's plan as the audit row keeps it, before the change."""
+    plans: list[PaymentPlan] = active_plans(session, student.school_id, student_ids=[student.id])
+    return plan_snapshot(plans[-1] if plans else None)
 
 
 def parse_instalment(text: str) -> tuple[dt.date, int]:

@@ -1,8 +1,10 @@
-"""What every ``karo`` command shares: one-line errors, services from settings, parsing input."""
+"""What every ``karo`` command shares: one-line errors, services from settings, parsing input, and the
+audit row each change writes (the actor is ``cli:<os user>``, as the dashboard names its staff member)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services, bootstrap
 from bot.settings import load_settings_or_exit
+from ledger.audit import Snapshot, audit
 from ledger.errors import LedgerError
 from ledger.records import School
 
@@ -95,3 +98,34 @@ def kes(cents: int) -> str:
     """Cents as a bursar reads them: KES 1,500.50 (integer arithmetic, never a float)."""
     sign = "-" if cents < 0 else ""
     return f"KES {sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def cli_actor() -> str:
+    """Who ran the command, as the audit log and the ledger's entries name them: ``cli:<os user>``."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name: a container user without a passwd entry
+        name = ""
+    return f"cli:{name.strip() or 'unknown'}"[:254]
+
+
+def audit_cli(
+    session: Session,
+    school_id: int,
+    action: str,
+    *,
+    target: str | None = None,
+    before: Snapshot | None = None,
+    after: Snapshot | None = None,
+) -> None:
+    """Audit a change a command made, in the command's transaction (so a refused command leaves none)."""
+    audit(
+        session,
+        school_id=school_id,
+        actor=cli_actor(),
+        action=action,
+        at=dt.datetime.now(dt.UTC),
+        target=target,
+        before=before,
+        after=after,
+    )
