@@ -4,7 +4,8 @@ There is no confirm step as on USSD: the message itself, typed with the amount a
 number, is the confirmation (and M-Pesa asks for the PIN before any money moves). So the amount must be
 plain (digits, thousands commas allowed, KES 10 to 250,000) and, for a parent of several children, the
 admission number is required: without it, or with one that is none of theirs, the reply lists the exact
-message to send for each child. What happens next is told in the pay flow's own words.
+message to send for each child. What happens next is told in the pay flow's own words; a school without
+a Daraja app gets no request, and the reply is its Paybill (as the USSD Pay screen shows it).
 """
 
 from __future__ import annotations
