@@ -9,7 +9,7 @@ when they end; a reminder to a family that paid since it was planned, or promise
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ledger.bulk import insert_ignoring_duplicates
 from ledger.journal_tables import Account, Entry, Payment
 from ledger.outbox import BULK, Category, MessageStatus, OutboxMessage, priority_of
-from ledger.promises import PromiseToPay
+from ledger.promises import latest_promises
 from ledger.records import School
 from ledger.reminder_policy import NAIROBI, in_quiet_hours, quiet_hours_end
 from ledger.reminder_texts import day
@@ -145,23 +145,12 @@ def _no_longer_wanted(session: Session, reminder: Reminder, now: dt.datetime) ->
     today = now.astimezone(NAIROBI).date()
     promised = {
         student_id
-        for student_id, on in _latest_promises(session, reminder.student_ids).items()
+        for student_id, on in latest_promises(session, student_ids=reminder.student_ids).items()
         if on >= today
     }
     if promised >= set(reminder.student_ids):
         return "not sent: the family promised to pay"
     return None
-
-
-def _latest_promises(session: Session, student_ids: Iterable[int]) -> dict[int, dt.date]:
-    latest: dict[int, dt.date] = {}
-    for student_id, on in session.execute(
-        select(PromiseToPay.student_id, PromiseToPay.promised_on)
-        .where(PromiseToPay.student_id.in_(list(student_ids)))
-        .order_by(PromiseToPay.id)
-    ):
-        latest[student_id] = on
-    return latest
 
 
 @dataclass(frozen=True)

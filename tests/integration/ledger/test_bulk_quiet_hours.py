@@ -37,13 +37,18 @@ def send_all(factory, now: dt.datetime) -> list[tuple[str, str]]:
     return sms.sent
 
 
+def one_class(session, slug: str, name: str, tuition_cents: int):
+    """A school (Paybill 522522) with one class, Grade 4, charged tuition in term 2026-1 (due 19 Jan)."""
+    school = b.school(session, slug=slug, name=name, paybill="522522")
+    grade = b.school_class(session, school, "Grade 4")
+    term = b.term(session, school, "2026-1")
+    b.fees(session, term, grade, {b.vote_head(session, school, "Tuition", 10): tuition_cents})
+    return school, grade, term
+
+
 @pytest.fixture
 def evening_school(session):
-    school = b.school(session, slug="jioni", name="Jioni Academy", paybill="522522")
-    grade = b.school_class(session, school, "Grade 4")
-    tuition = b.vote_head(session, school, "Tuition", 10)
-    term = b.term(session, school, "2026-1")
-    b.fees(session, term, grade, {tuition: 10_000_00})
+    school, grade, term = one_class(session, "jioni", "Jioni Academy", 10_000_00)
     kids = [b.student(session, grade, f"Q{n}", f"Child Q{n}") for n in (1, 2)]
     for n, kid in enumerate(kids):
         b.guardian(session, school, f"+25470000010{n}", kid)
