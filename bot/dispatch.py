@@ -152,7 +152,7 @@ class Dispatcher:
         """Lock the row and mark it in flight, unless recovery took it back or the parent opted out.
 
         The opt-out is read at this last moment, so a STOP that arrived after the message was written
-        still counts; so is a reminder's reason to be held (``ledger.campaigns.hold_for``).
+        still counts; so is a bulk message's reason to wait (``ledger.campaigns.hold_for``).
         """
         query = (
             select(OutboxMessage, Guardian.opted_out)
@@ -170,7 +170,7 @@ class Dispatcher:
             outbox.record_refused(row, provider=provider, reason="not sent: the parent opted out", now=now)
             report.refused += 1
             return None
-        hold = hold_for(session, row, now)  # a reminder to a family that paid since, or in quiet hours
+        hold = hold_for(session, row, now)  # bulk in quiet hours, or a reminder no longer wanted
         if hold is not None:
             if hold.until is not None:
                 outbox.requeue(row, now=now)

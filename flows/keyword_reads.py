@@ -62,7 +62,10 @@ def balance_reply(family: Family, args: Sequence[str]) -> str:
         owed = balance_of(child)
         lines = [label(child), *balance.summary(family.context(child), owed)]
         heads = balance.owing_heads(owed) if detail else []
-        return lines + [f"{clip(head.vote_head, 24)} {figure(head.balance)}" for head in heads]
+        ctx = family.context(child)
+        return lines + [
+            f"{statement.head_name(ctx, head.vote_head, 24)} {figure(head.balance)}" for head in heads
+        ]
 
     def pay_hint(children: Sequence[StudentRef]) -> str | None:
         if all(balance_of(child).total <= 0 for child in children):

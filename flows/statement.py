@@ -11,7 +11,7 @@ from flows.conversation import Position
 from flows.formatting import balance_line, clip, figure, money, short_date
 from flows.machine import Flow, Hop, build_machine
 from flows.screen import Option, Screen
-from ledger.types import Statement, StatementLine
+from ledger.types import LATE_FEE_HEAD, Statement, StatementLine
 
 if TYPE_CHECKING:
     from transitions.core import TransitionConfigDict
@@ -24,6 +24,8 @@ KINDS = frozenset(
         "suspense_allocation",
         "bursary",
         "discount",
+        "sibling_discount",
+        "early_discount",
         "late_fee",
         "opening_balance",
         "reversal",
@@ -68,6 +70,12 @@ def entry(ctx: Context, line: StatementLine) -> str:
     what = ctx.t(f"kind_{line.kind}") if line.kind in KINDS else clip(line.description, 14)
     amount = figure(line.charged) if line.charged or not line.paid else "-" + figure(line.paid)
     return f"{short_date(line.on, ctx.language)} {what} {amount}"
+
+
+def head_name(ctx: Context, vote_head: str, width: int) -> str:
+    """A vote head as the parent reads it: Karo's own late-fee head in their language (whole), the
+    school's own as named, cut to ``width``."""
+    return ctx.t("kind_late_fee") if vote_head == LATE_FEE_HEAD else clip(vote_head, width)
 
 
 def closing(ctx: Context, statement: Statement, latest: bool) -> str:

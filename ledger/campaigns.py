@@ -2,14 +2,14 @@
 
 A planned reminder becomes a ``reminders`` row and an outbox message, both inserted in bulk and keyed by
 (family, term, reminder day): a second run of the same day, or a run racing it, inserts nothing again. Just
-before a reminder is sent the dispatcher asks ``hold_for``: a family that paid since it was planned, or
-promised to pay, gets nothing; one whose school entered quiet hours gets it when they end.
+before any bulk message is sent the dispatcher asks ``hold_for``: one whose school entered quiet hours goes
+when they end; a reminder to a family that paid since it was planned, or promised to pay, does not go.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from ledger.bulk import insert_ignoring_duplicates
 from ledger.journal_tables import Account, Entry, Payment
-from ledger.outbox import Category, MessageStatus, OutboxMessage
-from ledger.promises import PromiseToPay
+from ledger.outbox import BULK, Category, MessageStatus, OutboxMessage, priority_of
+from ledger.promises import latest_promises
 from ledger.records import School
 from ledger.reminder_policy import NAIROBI, in_quiet_hours, quiet_hours_end
 from ledger.reminder_texts import day
@@ -97,7 +97,7 @@ def _message_row(
             "4": day(p.slot, p.family.language),
         },
         "status": MessageStatus.QUEUED.value,
-        "priority": 1,  # bulk: after anything a parent is waiting for
+        "priority": priority_of(Category.REMINDER),  # bulk: after anything a parent is waiting for
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
@@ -112,15 +112,21 @@ class Hold:
 
 
 def hold_for(session: Session, message: OutboxMessage, now: dt.datetime) -> Hold | None:
-    """Whether a reminder about to be sent should wait or not go at all; None means send it."""
+    """Whether a message about to be sent should wait or not go at all; None means send it.
+
+    Every bulk message (``ledger.outbox.BULK``) waits for the end of its school's quiet hours; a reminder
+    the family no longer needs is not sent at all. Anything else (a receipt, an answer) goes at once.
+    """
+    if message.category not in BULK or message.school_id is None:
+        return None
+    school = session.get_one(School, message.school_id)
+    if in_quiet_hours(school, now):
+        return Hold("quiet hours", until=quiet_hours_end(school, now))
     if message.category != Category.REMINDER:
         return None
     reminder = session.scalars(select(Reminder).where(Reminder.message_key == message.dedupe_key)).first()
     if reminder is None:
         return None
-    school = session.get_one(School, reminder.school_id)
-    if in_quiet_hours(school, now):
-        return Hold("quiet hours", until=quiet_hours_end(school, now))
     reason = _no_longer_wanted(session, reminder, now)
     if reason is not None:
         reminder.held_reason = reason
@@ -139,23 +145,12 @@ def _no_longer_wanted(session: Session, reminder: Reminder, now: dt.datetime) ->
     today = now.astimezone(NAIROBI).date()
     promised = {
         student_id
-        for student_id, on in _latest_promises(session, reminder.student_ids).items()
+        for student_id, on in latest_promises(session, student_ids=reminder.student_ids).items()
         if on >= today
     }
     if promised >= set(reminder.student_ids):
         return "not sent: the family promised to pay"
     return None
-
-
-def _latest_promises(session: Session, student_ids: Iterable[int]) -> dict[int, dt.date]:
-    latest: dict[int, dt.date] = {}
-    for student_id, on in session.execute(
-        select(PromiseToPay.student_id, PromiseToPay.promised_on)
-        .where(PromiseToPay.student_id.in_(list(student_ids)))
-        .order_by(PromiseToPay.id)
-    ):
-        latest[student_id] = on
-    return latest
 
 
 @dataclass(frozen=True)

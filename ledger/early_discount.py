@@ -65,8 +65,11 @@ def last_money_day(session: Session, student_id: int) -> dt.date | None:
     return session.scalars(query.order_by(Entry.effective_on.desc()).limit(1)).first()
 
 
+KEY_PREFIX = "early-discount:"
+
+
 def early_discount_key(term_id: int, student_id: int) -> str:
-    return f"early-discount:t{term_id}:s{student_id}"
+    return f"{KEY_PREFIX}t{term_id}:s{student_id}"
 
 
 def _grant(

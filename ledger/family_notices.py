@@ -1,6 +1,7 @@
-"""Messages to a whole family: the term's fees when its children are invoiced, thanks when all is paid.
+"""Messages to a whole family: the term's fees when its children are invoiced, a late fee when one is
+charged, thanks when all is paid.
 
-Both are written to the outbox in the transaction that causes them, one message per family (a guardian's
+Each is written to the outbox in the transaction that causes them, one message per family (a guardian's
 phone in the school) covering each of its children, and never to a phone that stopped all messages.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from ledger.journal_tables import Account, Entry, EntryKind, Payment
 from ledger.outbox import Category, OutboxMessage, enqueue
 from ledger.parents import EVERYTHING
 from ledger.records import Guardian, School, SchoolClass, Student, StudentGuardian, Term
-from ledger.reminder_texts import Child, invoice_text, thanks_text
+from ledger.reminder_texts import Child, invoice_text, late_fee_text, thanks_text
 
 
 def _owed(session: Session, student_ids: list[int]) -> dict[int, int]:
@@ -57,21 +59,56 @@ def write_invoice_notices(
             .distinct()
         )
     )
-    if not invoiced:
+
+    def render(guardian: Guardian, children: list[Student], listed: list[Child]) -> str:
+        return invoice_text(guardian.language, school, term.code, listed, term.due_on)
+
+    return _tell_families(
+        session, school, invoiced, f"invoice:t{term.id}", Category.INVOICE_NOTICE, render, now
+    )
+
+
+def write_late_fee_notices(
+    session: Session, term: Term, fees: dict[int, int], *, now: dt.datetime
+) -> list[OutboxMessage]:
+    """Tell each family the late fees just charged to its children (``fees``: cents by student), once."""
+    school = session.get_one(School, term.school_id)
+
+    def render(guardian: Guardian, children: list[Student], listed: list[Child]) -> str:
+        fee = sum(fees[child.id] for child in children)
+        return late_fee_text(guardian.language, school, term.code, listed, fee, term.due_on)
+
+    return _tell_families(
+        session, school, list(fees), f"late-fee:t{term.id}", Category.LATE_FEE_NOTICE, render, now
+    )
+
+
+def _tell_families(
+    session: Session,
+    school: School,
+    student_ids: list[int],
+    event: str,
+    category: Category,
+    render: Callable[[Guardian, list[Student], list[Child]], str],
+    now: dt.datetime,
+) -> list[OutboxMessage]:
+    """One message per family of these children (each listed with what they owe now), keyed by the event,
+    the guardian and the children, so the same event tells a family once; none to a phone that stopped all."""
+    if not student_ids:
         return []
-    owed = _owed(session, invoiced)
+    owed = _owed(session, student_ids)
     written = []
-    for guardian, children in _guardians_of(session, invoiced).items():
+    for guardian, children in _guardians_of(session, student_ids).items():
         if EVERYTHING in (guardian.opted_out or []):
             continue
         ids = "-".join(str(child.id) for child in children)
         listed = [Child(child.name, child.admission_no, owed.get(child.id, 0)) for child in children]
         message, created = enqueue(
             session,
-            dedupe_key=f"invoice:t{term.id}:g{guardian.id}:s{ids}",
+            dedupe_key=f"{event}:g{guardian.id}:s{ids}",
             phone=guardian.phone,
-            body=invoice_text(guardian.language, school, term.code, listed, term.due_on),
-            category=Category.INVOICE_NOTICE,
+            body=render(guardian, children, listed),
+            category=category,
             now=now,
             school_id=school.id,
             guardian_id=guardian.id,

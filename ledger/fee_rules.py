@@ -17,9 +17,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.db import Base
 from ledger.errors import LedgerError
 from ledger.records import VoteHead
+from ledger.types import LATE_FEE_HEAD
 
 WHOLE = 10_000  # basis points in 100%
-LATE_FEE_HEAD = "Late fee"
 LATE_FEE_PRIORITY = 1_000  # paid after every ordinary vote head
 RULES = ("late-fee", "sibling-discount", "early-discount")
 

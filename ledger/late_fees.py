@@ -6,6 +6,11 @@ amount, or a percentage of what they owe for the term at that moment (the late f
 rounded half-up to the cent. It is posted to the term's "Late fee" vote head (made when first needed,
 paid after every other vote head), under the key ``late-fee:t{term}:s{student}``.
 
+A family keeping its word is not charged: while the child's payment plan for the term is kept (every
+instalment due so far paid) or the latest promise to pay has not fallen due, there is no late fee. A missed
+instalment or a broken promise makes it due from that day: the next run charges it. Each family charged
+is told, in its language, by one bulk message written with the charge (``ledger.family_notices``).
+
 Once per term means once, ever: running the schedule again, or twice at once, finds the key and posts
 nothing; a late fee the bursar waives (reverses with ``ledger.reversals``) is not charged again. A rule
 turned on mid-year does not reach back into terms that have ended.
@@ -22,9 +27,12 @@ from sqlalchemy.orm import Session
 
 from ledger.accounts import get_account, receivable_account
 from ledger.allocation import lock_student, receivables, settle
+from ledger.family_notices import write_late_fee_notices
 from ledger.fee_rules import LATE_FEE_PRIORITY, FeeRules, percent_of, percent_text, rules_for
 from ledger.journal import Leg, find_by_key, once, post_entry
 from ledger.journal_tables import Account, AccountKind, Entry, EntryKind
+from ledger.payment_plans import PlanState, plan_statuses
+from ledger.promises import standing_promises
 from ledger.records import Student, Term, VoteHead
 
 
@@ -35,19 +43,25 @@ class LateFeeRun:
     terms: tuple[str, ...]  # the terms past their grace period today
 
 
-def apply_late_fees(session: Session, school_id: int, today: dt.date, *, actor: str) -> LateFeeRun:
-    """Charge every late fee due ``today`` in the school (the daily schedule, or ``karo fees late``)."""
+def apply_late_fees(
+    session: Session, school_id: int, today: dt.date, *, actor: str, now: dt.datetime | None = None
+) -> LateFeeRun:
+    """Charge every late fee due ``today`` in the school (the daily schedule, or ``karo fees late``),
+    and tell each family charged."""
     rules = rules_for(session, school_id)
     if not rules.late_fee_on:
         return LateFeeRun(0, 0, ())
     terms = late_terms(session, school_id, today, rules.late_fee_grace_days)
     charged = total = 0
     for term in terms:
-        for student in _students_owing(session, term):
+        fees: dict[int, int] = {}
+        for student in _students_due(session, term, today):
             entry, created = charge_late_fee(session, student, term, today, actor=actor, rules=rules)
             if entry is not None and created:
-                charged += 1
-                total += _charged(entry)
+                fees[student.id] = _charged(entry)
+        write_late_fee_notices(session, term, fees, now=now or dt.datetime.now(dt.UTC))
+        charged += len(fees)
+        total += sum(fees.values())
     return LateFeeRun(charged, total, tuple(term.code for term in terms))
 
 
@@ -131,8 +145,9 @@ def late_fee_vote_head(session: Session, school_id: int, name: str) -> VoteHead:
     return head
 
 
-def _students_owing(session: Session, term: Term) -> list[Student]:
-    """Active students with something owed for the term, not yet charged its late fee."""
+def _students_due(session: Session, term: Term, today: dt.date) -> list[Student]:
+    """Active students with something owed for the term, not yet charged its late fee, whose family is
+    not keeping its word."""
     charged = set(
         session.scalars(
             select(Entry.student_id).where(
@@ -152,7 +167,18 @@ def _students_owing(session: Session, term: Term) -> list[Student]:
         .distinct()
         .order_by(Student.id)
     )
-    return [student for student in session.scalars(owing) if student.id not in charged]
+    spared = charged | _keeping_their_word(session, term, today)
+    return [student for student in session.scalars(owing) if student.id not in spared]
+
+
+def _keeping_their_word(session: Session, term: Term, today: dt.date) -> set[int]:
+    """Students whose plan for the term is kept (or done), or whose latest promise to pay still stands."""
+    kept = {
+        plan.student_id
+        for plan, status in plan_statuses(session, term.school_id, today)
+        if plan.term_id == term.id and status.state != PlanState.MISSED
+    }
+    return kept | set(standing_promises(session, term.school_id, today))
 
 
 def _charged(entry: Entry) -> int:

@@ -44,13 +44,21 @@ class Category(enum.StrEnum):
     RECEIPT = "receipt"
     REMINDER = "reminder"
     INVOICE_NOTICE = "invoice_notice"
+    LATE_FEE_NOTICE = "late_fee_notice"
     PAYMENT_FAILED = "payment_failed"
     SUSPENSE_NOTICE = "suspense_notice"
     THANKS = "thanks"
     REPLY = "reply"  # an answer to a message the parent sent
 
 
-BULK = frozenset({Category.REMINDER, Category.INVOICE_NOTICE})
+# Bulk messages go after anything a parent is waiting for, and never in the school's quiet hours
+# (``ledger.campaigns.hold_for``); a new kind of bulk message is listed here and gets both.
+BULK = frozenset({Category.REMINDER, Category.INVOICE_NOTICE, Category.LATE_FEE_NOTICE})
+BULK_PRIORITY = 1
+
+
+def priority_of(category: Category) -> int:
+    return BULK_PRIORITY if category in BULK else 0
 
 
 class OutboxMessage(Base):
@@ -110,7 +118,7 @@ def enqueue(
         body=body,
         category=category,
         channel=channel,
-        priority=1 if category in BULK else 0,
+        priority=priority_of(category),
         school_id=school_id,
         guardian_id=guardian_id,
         student_id=student_id,

@@ -157,5 +157,12 @@ def plan_status(plan: PaymentPlan, paid: int, today: dt.date) -> PlanStatus:
     return PlanStatus(PlanState.DONE, paid, None, 0)
 
 
+def plan_statuses(session: Session, school_id: int, today: dt.date) -> list[tuple[PaymentPlan, PlanStatus]]:
+    """Each of the school's active plans with how it stands ``today``."""
+    plans = active_plans(session, school_id)
+    paid = paid_since(session, school_id, {plan.student_id: plan.starts_on for plan in plans})
+    return [(plan, plan_status(plan, paid[plan.student_id], today)) for plan in plans]
+
+
 def plan_total(plan: PaymentPlan) -> int:
     return sum(instalment.amount for instalment in plan.instalments)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import Date, DateTime, ForeignKey, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -57,3 +58,24 @@ def standing_promise(session: Session, student_id: int, today: dt.date) -> Promi
         .where(PromiseToPay.student_id == student_id, PromiseToPay.promised_on >= today)
         .order_by(PromiseToPay.id.desc())
     ).first()
+
+
+def latest_promises(
+    session: Session, *, school_id: int | None = None, student_ids: Iterable[int] | None = None
+) -> dict[int, dt.date]:
+    """Each child's latest promise date (a newer one replaces an older), in a school or for these children."""
+    query = select(PromiseToPay.student_id, PromiseToPay.promised_on).order_by(PromiseToPay.id)
+    if school_id is not None:
+        query = query.where(PromiseToPay.school_id == school_id)
+    if student_ids is not None:
+        query = query.where(PromiseToPay.student_id.in_(list(student_ids)))
+    return {student_id: on for student_id, on in session.execute(query)}
+
+
+def standing_promises(session: Session, school_id: int, today: dt.date) -> dict[int, dt.date]:
+    """The school's children whose latest promise has not yet fallen due, with its date."""
+    return {
+        student_id: on
+        for student_id, on in latest_promises(session, school_id=school_id).items()
+        if on >= today
+    }

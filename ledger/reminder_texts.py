@@ -1,4 +1,4 @@
-"""What a reminder, an invoice notice and a family's thank-you say, in English and Kiswahili.
+"""What a reminder, an invoice or late-fee notice and a family's thank-you say, in English and Kiswahili.
 
 Each names the school, the children and what they owe, when it is (or was) due, how to pay (Paybill and
 account number, the school's USSD code, or a reply) and how to stop. Every text fits two SMS segments: when
@@ -46,6 +46,12 @@ COUNTED = {Language.EN: "{n} children", Language.SW: "watoto {n}"}
 INVOICE = {
     Language.EN: "{school}: Term {term} fees. {children}. Total due KES {total} by {date}. {pay}",
     Language.SW: "{school}: Ada ya muhula {term}. {children}. Jumla KES {total} ifikapo {date}. {pay}",
+}
+LATE_FEE = {
+    Language.EN: "{school}: A late fee of KES {fee} was charged: term {term} fees were due {date}. "
+    "{children}. Total KES {total}. {pay}",
+    Language.SW: "{school}: Faini ya kuchelewa KES {fee} imetozwa: ada ya muhula {term} ilipaswa kulipwa"
+    " {date}. {children}. Jumla KES {total}. {pay}",
 }
 THANKS = {
     Language.EN: "{school}: Thank you! All fees for {children} are paid. We appreciate it.",
@@ -149,6 +155,31 @@ def invoice_text(
             children=listed,
             total=total,
             date=day(due_on, language),
+            pay=_how_to_pay(language, school, children, with_ussd),
+        )
+
+    return _shortest_fit(render, lambda: _listings(language, children))
+
+
+def late_fee_text(
+    language: Language,
+    school: School,
+    term_code: str,
+    children: Sequence[Child],
+    fee: int,
+    due_on: dt.date,
+) -> str:
+    """The late fee just charged to a family's children, and what each now owes."""
+    total = kes(sum(child.owed for child in children))
+
+    def render(listed: str, with_ussd: bool) -> str:
+        return LATE_FEE[language].format(
+            school=school.name[:30],
+            fee=kes(fee),
+            term=term_code,
+            date=day(due_on, language),
+            children=listed,
+            total=total,
             pay=_how_to_pay(language, school, children, with_ussd),
         )
 

@@ -39,8 +39,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.db import Base
 from ledger.journal_tables import Account
 from ledger.parents import EVERYTHING, REMINDERS
-from ledger.payment_plans import PlanState, active_plans, paid_since, plan_status
-from ledger.promises import PromiseToPay
+from ledger.payment_plans import PlanState, plan_statuses
+from ledger.promises import standing_promises
 from ledger.records import Guardian, Language, School, Student, StudentGuardian, Term, _enum
 from ledger.reminder_policy import (
     DAYS_BEFORE_INSTALMENT,
@@ -191,7 +191,7 @@ class _SchoolFacts:
             term,
             today,
             _families(session, school.id),
-            _standing_promises(session, school.id, today),
+            standing_promises(session, school.id, today),
             _kept_plans(session, school.id, today),
             sent,
             counted,
@@ -287,24 +287,9 @@ def _opt_outs(text: str | None) -> frozenset[str]:
     return frozenset(json.loads(text))
 
 
-def _standing_promises(session: Session, school_id: int, today: dt.date) -> dict[int, dt.date]:
-    """Each child's latest promise (a newer one replaces an older), where it has not yet fallen due."""
-    latest: dict[int, dt.date] = {}
-    for student_id, on in session.connection().execute(
-        select(PromiseToPay.student_id, PromiseToPay.promised_on)
-        .where(PromiseToPay.school_id == school_id)
-        .order_by(PromiseToPay.id)
-    ):
-        latest[student_id] = on
-    return {student_id: on for student_id, on in latest.items() if on >= today}
-
-
 def _kept_plans(session: Session, school_id: int, today: dt.date) -> dict[int, tuple[dt.date, int]]:
-    plans = active_plans(session, school_id)
-    paid = paid_since(session, school_id, {plan.student_id: plan.starts_on for plan in plans})
     kept = {}
-    for plan in plans:
-        status = plan_status(plan, paid[plan.student_id], today)
+    for plan, status in plan_statuses(session, school_id, today):
         if status.state == PlanState.KEPT and status.next_due_on is not None:
             kept[plan.student_id] = (status.next_due_on, status.next_amount)
     return kept

@@ -6,10 +6,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger.balances import total_owed
-from ledger.journal_tables import Account, Entry, Line, Payment
+from ledger.early_discount import KEY_PREFIX as EARLY_PREFIX
+from ledger.journal_tables import Account, Entry, EntryKind, Line, Payment
 from ledger.records import Student
 from ledger.refs import student_ref
+from ledger.sibling_discount import KEY_PREFIX as SIBLING_PREFIX
 from ledger.types import Receipt, Statement, StatementLine
+
+OWN_DISCOUNTS = ((SIBLING_PREFIX, "sibling_discount"), (EARLY_PREFIX, "early_discount"))
 
 
 def statement(session: Session, student: Student, *, limit: int = 10, before: int | None = None) -> Statement:
@@ -27,23 +31,34 @@ def statement(session: Session, student: Student, *, limit: int = 10, before: in
     page_ids = list(session.scalars(ids))
     effect = func.sum(Line.debit - Line.credit)
     query = (
-        select(Entry.id, Entry.effective_on, Entry.memo, Entry.kind, effect)
+        select(Entry.id, Entry.effective_on, Entry.memo, Entry.kind, Entry.idempotency_key, effect)
         .join(Line, Line.entry_id == Entry.id)
         .join(Account, Account.id == Line.account_id)
         .where(Entry.id.in_(page_ids), Account.student_id == student.id)
-        .group_by(Entry.id, Entry.effective_on, Entry.memo, Entry.kind)
+        .group_by(Entry.id, Entry.effective_on, Entry.memo, Entry.kind, Entry.idempotency_key)
         .order_by(Entry.id.desc())
     )
     page = list(reversed(session.execute(query).all()))
     closing = total_owed(session, student.id) - _effect_after(
         session, student.id, page[-1][0] if page else before
     )
-    opening = closing - sum(row[4] for row in page)
+    opening = closing - sum(row[5] for row in page)
     running, lines = opening, []
-    for entry_id, on, memo, kind, change in page:
+    for entry_id, on, memo, kind, key, change in page:
         running += change
-        lines.append(StatementLine(entry_id, on, memo, kind.value, max(change, 0), max(-change, 0), running))
+        named = _own_kind(kind, key)
+        lines.append(StatementLine(entry_id, on, memo, named, max(change, 0), max(-change, 0), running))
     return Statement(student_ref(session, student), opening, tuple(lines), closing)
+
+
+def _own_kind(kind: EntryKind, key: str) -> str:
+    """The entry's kind, naming Karo's own discounts apart from one a bursar grants, so that a parent's
+    screen can name each in the parent's language."""
+    if kind == EntryKind.DISCOUNT:
+        for prefix, named in OWN_DISCOUNTS:
+            if key.startswith(prefix):
+                return named
+    return kind.value
 
 
 def _effect_after(session: Session, student_id: int, entry_id: int | None) -> int:

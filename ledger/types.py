@@ -8,6 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+# Karo's own vote head for late fees (unless a school names its own): a parent's screens show it in their
+# language, as they show Karo's discounts (entry kinds late_fee, sibling_discount, early_discount).
+LATE_FEE_HEAD = "Late fee"
+
 
 @dataclass(frozen=True)
 class SchoolRef:

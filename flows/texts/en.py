@@ -46,6 +46,8 @@ TEXTS: dict[str, str] = {
     "kind_bursary": "Bursary",
     "kind_discount": "Discount",
     "kind_late_fee": "Late fee",
+    "kind_sibling_discount": "Sibling discount",
+    "kind_early_discount": "Early payment discount",
     "kind_opening_balance": "Bal b/f",
     "kind_reversal": "Reversal",
     # attendance

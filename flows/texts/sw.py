@@ -45,7 +45,9 @@ TEXTS: dict[str, str] = {
     "kind_suspense_allocation": "Malipo",
     "kind_bursary": "Basari",
     "kind_discount": "Punguzo",
-    "kind_late_fee": "Faini",
+    "kind_late_fee": "Faini ya kuchelewa",
+    "kind_sibling_discount": "Punguzo la ndugu",
+    "kind_early_discount": "Punguzo la kulipa mapema",
     "kind_opening_balance": "Salio la awali",
     "kind_reversal": "Marekebisho",
     # attendance

@@ -10,7 +10,9 @@ from ledger.fee_rules import RuleChanges, set_rules
 from ledger.invoicing import invoice_class
 from ledger.journal_tables import Entry, EntryKind, PaymentSource
 from ledger.late_fees import apply_late_fees
+from ledger.payment_plans import create_plan
 from ledger.payments import Received, record_payment
+from ledger.promises import promise_to_pay
 from ledger.reversals import reverse_entry
 from ledger.statements import statement
 from tests import builders as b
@@ -130,3 +132,64 @@ def test_a_late_fee_goes_to_a_vote_head_the_school_names(session, school):
     late_fees(session, s, DUE + dt.timedelta(days=1))
     heads = {h.vote_head for h in student_balance(session, school["owing"]).by_vote_head}
     assert heads == {"Tuition", "Penalties"}
+
+
+def agree_plan(session, school, instalments, today=dt.date(2026, 1, 20)):
+    create_plan(session, school["owing"], school["term"], instalments, actor="bursar", today=today,
+                now=dt.datetime(2026, 1, 20, 9, tzinfo=dt.UTC))  # fmt: skip
+    session.commit()
+
+
+def charged_on(session):
+    return [(entry.student_id, entry.effective_on) for entry in late_fee_entries(session)]
+
+
+def test_a_family_keeping_its_plan_pays_no_late_fee_until_an_instalment_is_missed(session, school):
+    s, owing = school["school"], school["owing"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    agree_plan(session, school, [(dt.date(2026, 2, 2), 1_000_000), (dt.date(2026, 3, 2), 1_000_010)])
+    pay(session, s, owing, "PLAN000001", 1_000_000, on=dt.date(2026, 2, 1))  # the first, on time
+    for day in (GRACE_OVER, dt.date(2026, 2, 2), dt.date(2026, 2, 3), dt.date(2026, 3, 2)):
+        assert late_fees(session, s, day).charged == 0, day
+    # The second instalment's day passes unpaid: the plan is missed, and the late fee is due from then.
+    assert late_fees(session, s, dt.date(2026, 3, 3)).charged == 1
+    assert late_fees(session, s, dt.date(2026, 3, 4)).charged == 0
+    assert charged_on(session) == [(owing.id, dt.date(2026, 3, 3))]
+    assert student_balance(session, owing).total == 1_000_010 + 500_00
+
+
+def test_a_missed_first_instalment_brings_the_late_fee_the_next_run(session, school):
+    s, owing = school["school"], school["owing"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    agree_plan(session, school, [(dt.date(2026, 2, 2), 1_000_000), (dt.date(2026, 3, 2), 1_000_010)])
+    assert late_fees(session, s, dt.date(2026, 2, 2)).charged == 0
+    assert late_fees(session, s, dt.date(2026, 2, 5)).charged == 1  # the first run after the miss
+    assert charged_on(session) == [(owing.id, dt.date(2026, 2, 5))]
+
+
+def promise(session, school, on, today=dt.date(2026, 1, 25)):
+    parent = b.guardian(session, school["school"], "+254700000777", school["owing"])
+    promise_to_pay(session, school_id=school["school"].id, student_id=school["owing"].id,
+                   guardian_id=parent.id, on=on, today=today, term_ends_on=school["term"].ends_on,
+                   now=dt.datetime(2026, 1, 25, 9, tzinfo=dt.UTC))  # fmt: skip
+    session.commit()
+
+
+def test_a_standing_promise_holds_the_late_fee_and_a_broken_one_brings_it(session, school):
+    s, owing = school["school"], school["owing"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    promise(session, school, dt.date(2026, 2, 6))
+    for day in (GRACE_OVER, dt.date(2026, 2, 6)):  # up to and on the promised day: it stands
+        assert late_fees(session, s, day).charged == 0, day
+    assert late_fees(session, s, dt.date(2026, 2, 7)).charged == 1  # the day after, still unpaid
+    assert late_fees(session, s, dt.date(2026, 2, 8)).charged == 0
+    assert charged_on(session) == [(owing.id, dt.date(2026, 2, 7))]
+
+
+def test_a_promise_kept_means_no_late_fee_at_all(session, school):
+    s, owing = school["school"], school["owing"]
+    rules(session, s, late_fee_cents=500_00, grace_days=7)
+    promise(session, school, dt.date(2026, 2, 6))
+    pay(session, s, owing, "KEPT000001", 2_000_010, on=dt.date(2026, 2, 5))
+    assert late_fees(session, s, dt.date(2026, 2, 7)).charged == 0
+    assert late_fee_entries(session) == []

@@ -17,9 +17,13 @@ from tests.unit.flows.fakes import world
     ("language", "kind", "memo", "shown"),
     [
         ("en", "late_fee", "Late fee 5% of KES 12,345.10 overdue", "27 Jan Late fee 617.26"),
-        ("sw", "late_fee", "Late fee 5% of KES 12,345.10 overdue", "27 Jan Faini 617.26"),
+        ("sw", "late_fee", "Late fee 5% of KES 12,345.10 overdue", "27 Jan Faini ya kuchelewa 617.26"),
         ("en", "discount", "Sibling discount 10% on Tuition", "27 Jan Discount -2,000"),
         ("sw", "discount", "Early payment discount 5% on term fees", "27 Jan Punguzo -2,000"),
+        ("en", "sibling_discount", "Sibling discount 10% on Tuition", "27 Jan Sibling discount -2,000"),
+        ("sw", "sibling_discount", "Sibling discount 10% on Tuition", "27 Jan Punguzo la ndugu -2,000"),
+        ("en", "early_discount", "Early payment discount 5% on fees", "27 Jan Early payment discount -2,000"),
+        ("sw", "early_discount", "Early discount 5%", "27 Jan Punguzo la kulipa mapema -2,000"),
     ],
 )
 def test_fee_rule_entries_read_in_the_parents_language(language, kind, memo, shown):
