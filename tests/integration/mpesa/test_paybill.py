@@ -8,9 +8,10 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from ledger.admission import candidate_keys
 from ledger.journal_tables import Payment
 from ledger.mpesa import Outcome
-from ledger.mpesa_paybill import PaybillPaid, Verdict, account_keys, settle_paybill, validate
+from ledger.mpesa_paybill import PaybillPaid, Verdict, settle_paybill, validate
 from ledger.outbox import Category, OutboxMessage
 from ledger.payment_requests import record_request
 from tests import builders as b
@@ -35,7 +36,7 @@ def test_a_school_prefix_may_be_typed_or_left_out(session, family):
     school, pupil = family
     school.admission_prefix = "KJA"
     other = b.student(session, pupil.school_class, "2101", "Baraka Mwangi")
-    assert account_keys("kja-2101", "KJA") == ["KJA2101", "2101"]
+    assert candidate_keys("kja-2101", "KJA") == ["KJA2101", "2101"]
     assert settle_paybill(session, confirmation("kja 2101", "TKP1"), now=NOW).payment.student_id == other.id
     assert settle_paybill(session, confirmation("001", "TKP2"), now=NOW).payment.student_id == pupil.id
 
