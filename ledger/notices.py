@@ -1,7 +1,8 @@
 """What a family is told when money moves, in their language, written to the outbox with the posting.
 
 Receipts; an M-Pesa prompt that did not end in a payment (why, and how to try again); Paybill money that
-matched no student. Texts are GSM-7 and stay within two SMS segments in both languages (a test renders each).
+matched no student. Texts stay within two SMS segments in both languages as ledger.sms_parts counts them,
+accents dropped only when a UCS-2 name would cost a third (a test renders each).
 """
 
 from __future__ import annotations

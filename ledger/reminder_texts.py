@@ -1,9 +1,10 @@
 """What a reminder, an invoice notice and a family's thank-you say, in English and Kiswahili.
 
 Each names the school, the children and what they owe, when it is (or was) due, how to pay (Paybill and
-account number, the school's USSD code, or a reply) and how to stop. Every text fits two SMS segments: when
-the full wording would not, the USSD code goes first, then the children's names are shortened, then they are
-counted instead of listed (a test renders each in both languages with long names and many children).
+account number, the school's USSD code, or a reply) and how to stop. Every text fits two SMS segments as
+ledger.sms_parts counts them (a name with ĩ or ũ makes it UCS-2): when the full wording would not, its accents
+are dropped, then the USSD code goes, then the children's names are shortened, then they are counted instead
+of listed (tests render each in both languages with long, accented and typographic names, many children).
 """
 
 from __future__ import annotations
