@@ -24,6 +24,7 @@ from ledger.campaigns import hold_for
 from ledger.outbox import MessageStatus, OutboxMessage
 from ledger.parents import refuses
 from ledger.records import Guardian
+from ledger.sms_parts import gsm_friendly
 from providers.messaging import SendResult, SmsSender, TransientSendError, WhatsAppSender
 
 log = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ class Dispatcher:
         return (
             self.senders.sms_provider,
             "sms",
-            lambda: sms.send_sms(item.phone, item.body, sender_id=sender_id),
+            lambda: sms.send_sms(item.phone, gsm_friendly(item.body), sender_id=sender_id),
         )
 
     def _record(self, row: OutboxMessage, provider: str, result: SendResult, report: DispatchReport) -> None:
@@ -256,7 +257,7 @@ class Dispatcher:
             if lookup is None:
                 return self._leave_for_review(row, "it may have gone")
             try:
-                provider_id = lookup.find_sent(_address(row), row.body, _utc(row.send_started_at))
+                provider_id = lookup.find_sent(_address(row), _sent_body(row), _utc(row.send_started_at))
             except Exception as error:  # the provider cannot answer now: decide nothing, ask again later
                 log.warning("could not ask %s about outbox message %s: %s", row.provider, row.id, error)
                 return "unsettled"
@@ -320,6 +321,11 @@ def _locked_stale(session: Session, message_id: int, claimed_before: dt.datetime
 def _address(row: OutboxMessage) -> str:
     """The recipient as the provider was given it: ``whatsapp:+2547...`` for WhatsApp."""
     return f"whatsapp:{row.phone}" if row.channel == "whatsapp" else row.phone
+
+
+def _sent_body(row: OutboxMessage) -> str:
+    """The body as the provider was given it: an SMS with its typographic characters made GSM-7."""
+    return row.body if row.channel == "whatsapp" else gsm_friendly(row.body)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -1,4 +1,5 @@
-"""This term's attendance: the share of days present, days absent, and the latest absences."""
+"""This term's attendance: the share of days present, every status counted (present with late days
+among them, absent, excused) so the figures add up, and the latest absences."""
 
 from __future__ import annotations
 
@@ -33,13 +34,25 @@ def summary(ctx: Context, record: AttendanceSummary) -> list[str]:
             term=term_label(record.term, ctx.language),
             percent=f"{decimal(record.percent_present)}%",
         ),
-        ctx.t("attendance_days", present=record.present, days=record.days_recorded),
-        ctx.t("attendance_absent", absent=record.absent),
+        days(ctx, record),
+        absences(ctx, record),
     ]
     if record.recent_absences:
         dates = ", ".join(short_date(on, ctx.language) for on in record.recent_absences[:RECENT])
         lines.append(ctx.t("attendance_recent", dates=dates))
     return lines
+
+
+def days(ctx: Context, record: AttendanceSummary) -> str:
+    """Days present of days recorded, naming the late ones among them when there are any."""
+    key = "attendance_days_late" if record.late else "attendance_days"
+    return ctx.t(key, present=record.present, days=record.days_recorded, late=record.late)
+
+
+def absences(ctx: Context, record: AttendanceSummary) -> str:
+    """Days absent, and the excused days (neither present nor absent) when there are any."""
+    key = "attendance_absent_excused" if record.excused else "attendance_absent"
+    return ctx.t(key, absent=record.absent, excused=record.excused)
 
 
 def view(ctx: Context, state: AttendanceState, at: Position) -> Screen:

@@ -6,7 +6,6 @@ number, or speaks of them all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -16,14 +15,8 @@ from flows.formatting import clip
 from flows.gsm import plain
 from flows.ports import Ports
 from flows.texts import language_or_default, text
+from ledger.admission import admission_key
 from ledger.types import StudentRef
-
-_NOT_ADM = re.compile(r"[^0-9A-Z]")
-
-
-def adm_key(value: str) -> str:
-    """An admission number as typed, compared without case, spaces, dashes or slashes."""
-    return _NOT_ADM.sub("", value.upper())
 
 
 @dataclass(frozen=True)
@@ -65,8 +58,8 @@ class Family:
 
     def matching(self, words: Sequence[str]) -> tuple[StudentRef, ...]:
         """The children whose admission number the words spell (split by spaces or not)."""
-        wanted = adm_key("".join(words))
-        return tuple(c for c in self.children if wanted and adm_key(c.admission_no) == wanted)
+        wanted = admission_key("".join(words))
+        return tuple(c for c in self.children if wanted and admission_key(c.admission_no) == wanted)
 
     def choices(self, command: Callable[[StudentRef], str]) -> list[str]:
         """One line per child with the exact message to send about them: ``Amina Wanjiku: BAL 1001``."""

@@ -95,7 +95,7 @@ def attendance_reply(family: Family, args: Sequence[str]) -> str:
         if record is None or not record.days_recorded:
             return [label(child), ctx.t("attendance_none")]
         lines = attendance.summary(ctx, record)
-        brief = [lines[0], ctx.t("attendance_absent", absent=record.absent)]  # the rate, days absent
+        brief = [lines[0], attendance.absences(ctx, record)]  # the rate, days absent (and excused)
         return [label(child), *(lines if detail else brief)]
 
     return answer(family, "attendance", args, block)

@@ -1,4 +1,4 @@
-"""Replies sent as text messages: kept within two SMS segments (GSM-7: 160 characters alone, 153 a part).
+"""Replies sent as text messages: kept within two SMS segments, as ledger.sms_parts counts them.
 
 A keyword reply has no 160-character screen to fit, but every extra segment is paid for and may arrive out
 of order, so a reply is built to fit two, and shortened as a last resort.
@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from flows.gsm import sms_segments
+from ledger.sms_parts import MAX_PARTS as MAX_SEGMENTS
+from ledger.sms_parts import fits
 
-MAX_SEGMENTS = 2
 _ELLIPSIS = ".."
-
-
-def fits(text: str) -> bool:
-    return sms_segments(text) <= MAX_SEGMENTS
 
 
 def shorten(text: str) -> str:

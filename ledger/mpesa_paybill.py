@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ledger.admission import candidate_keys
 from ledger.allocation import lock_student
 from ledger.journal_tables import Payment, PaymentSource
 from ledger.mpesa import Outcome, complete_provisional, payment_by_reference, post_once
@@ -35,7 +36,6 @@ from ledger.records import Guardian, School, Student
 PROVISIONAL_WINDOW = dt.timedelta(days=2)
 # A masked payer matches an STK request this recent (a prompt and its confirmation are minutes apart).
 MASK_WINDOW = dt.timedelta(minutes=15)
-_SEPARATORS = re.compile(r"[\s\-_./#]+")
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
 _PLAIN = re.compile(r"\+?254[17]\d{8}")
 
@@ -69,19 +69,6 @@ class Settled:
     texted: str | None = None  # the phone told about suspense, if any
 
 
-def account_keys(bill_ref: str, prefix: str | None) -> list[str]:
-    """The admission keys an account number may mean, most literal first."""
-    key = _SEPARATORS.sub("", bill_ref).upper()
-    keys = [key]
-    if prefix:
-        stem = _SEPARATORS.sub("", prefix).upper()
-        if key.startswith(stem) and len(key) > len(stem):
-            keys.append(key[len(stem) :])
-        else:
-            keys.append(stem + key)
-    return [k for k in keys if k]
-
-
 def schools_for_shortcode(session: Session, shortcode: str) -> list[School]:
     """Schools paid through this shortcode: its own Daraja shortcode, else a Paybill number without one."""
     shortcode = shortcode.strip()
@@ -102,7 +89,7 @@ def schools_for_shortcode(session: Session, shortcode: str) -> list[School]:
 def match_account(session: Session, schools: list[School], bill_ref: str) -> tuple[School, Student | None]:
     """The child an account number names among these schools, else the first school and None (suspense)."""
     for school in schools:
-        for key in account_keys(bill_ref, school.admission_prefix):
+        for key in candidate_keys(bill_ref, school.admission_prefix):
             student = session.scalars(
                 select(Student).where(Student.school_id == school.id, Student.admission_key == key)
             ).first()

@@ -1,7 +1,8 @@
 """What a family is told when money moves, in their language, written to the outbox with the posting.
 
 Receipts; an M-Pesa prompt that did not end in a payment (why, and how to try again); Paybill money that
-matched no student. Texts are GSM-7 and stay within two SMS segments in both languages (a test renders each).
+matched no student. Texts stay within two SMS segments in both languages as ledger.sms_parts counts them,
+accents dropped only when a UCS-2 name would cost a third (a test renders each).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ledger.outbox import Category, OutboxMessage, enqueue
 from ledger.parents import find_guardian
 from ledger.payment_requests import PaymentRequestRecord
 from ledger.records import Guardian, Language, School, Student, StudentGuardian
+from ledger.sms_parts import fits as fits_two_segments  # the one counter (UCS-2 too); name kept for callers
+from ledger.sms_parts import within
 
 MONTHS = {
     Language.EN: ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
@@ -58,15 +61,17 @@ def receipt_text(language: Language, school: School, student: Student, payment: 
     else:
         after = after_credit.format(amount=kes(-owed))
     on = payment.received_on
-    return RECEIPT[language].format(
-        school=school.name[:30],
-        amount=kes(payment.amount),
-        name=student.name[:40],
-        adm=student.admission_no,
-        source=SOURCE[payment.source],
-        ref=payment.reference,
-        after=after,
-        date=f"{on.day} {MONTHS[language][on.month - 1]} {on.year}",
+    return within(
+        RECEIPT[language].format(
+            school=school.name[:30],
+            amount=kes(payment.amount),
+            name=student.name[:40],
+            adm=student.admission_no,
+            source=SOURCE[payment.source],
+            ref=payment.reference,
+            after=after,
+            date=f"{on.day} {MONTHS[language][on.month - 1]} {on.year}",
+        )
     )
 
 
@@ -172,14 +177,6 @@ SUSPENSE = {
 }
 
 
-TWO_SEGMENTS = 306  # GSM-7 septets in two concatenated SMS
-_GSM7_EXTENDED = set("^{}\\[~]|\u20ac")  # each takes two septets
-
-
-def fits_two_segments(text: str) -> bool:
-    return len(text) + sum(ch in _GSM7_EXTENDED for ch in text) <= TWO_SEGMENTS
-
-
 def payment_failed_text(
     language: Language, school: School, student: Student, amount: int, reason: FailureReason
 ) -> str:
@@ -190,7 +187,7 @@ def payment_failed_text(
     text = ""
     for ussd in (f" ({school.ussd_code})" if school.ussd_code else "", ""):
         tail = FAILED_TAIL[language].format(ussd=ussd, paybill=paybill, adm=adm)
-        text = f"{head} {FAILED_WHY[language][reason]} {tail}"
+        text = within(f"{head} {FAILED_WHY[language][reason]} {tail}")
         if fits_two_segments(text):
             break
     return text
@@ -220,11 +217,13 @@ def write_payment_failed(
 
 
 def suspense_text(language: Language, school: School, payment: Payment) -> str:
-    return SUSPENSE[language].format(
-        school=school.name[:30],
-        amount=kes(payment.amount),
-        ref=payment.reference,
-        account=(payment.account_text or "")[:20],
+    return within(
+        SUSPENSE[language].format(
+            school=school.name[:30],
+            amount=kes(payment.amount),
+            ref=payment.reference,
+            account=(payment.account_text or "")[:20],
+        )
     )
 
 

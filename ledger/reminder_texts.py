@@ -1,9 +1,10 @@
 """What a reminder, an invoice or late-fee notice and a family's thank-you say, in English and Kiswahili.
 
 Each names the school, the children and what they owe, when it is (or was) due, how to pay (Paybill and
-account number, the school's USSD code, or a reply) and how to stop. Every text fits two SMS segments: when
-the full wording would not, the USSD code goes first, then the children's names are shortened, then they are
-counted instead of listed (a test renders each in both languages with long names and many children).
+account number, the school's USSD code, or a reply) and how to stop. Every text fits two SMS segments as
+ledger.sms_parts counts them (a name with ĩ or ũ makes it UCS-2): when the full wording would not, its accents
+are dropped, then the USSD code goes, then the children's names are shortened, then they are counted instead
+of listed (tests render each in both languages with long, accented and typographic names, many children).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ledger.notices import MONTHS, fits_two_segments, kes
+from ledger.notices import MONTHS, kes
 from ledger.records import Language, School
+from ledger.sms_parts import fits as fits_two_segments
+from ledger.sms_parts import folded, within
 
 REMINDER = {
     Language.EN: "{school}: Fee reminder. {children}. Total KES {total}{when}. {pay} "
@@ -102,9 +105,10 @@ def _shortest_fit(render: Callable[[str, bool], str], listings: Callable[[], Ite
     for with_ussd in (True, False):
         for listed in listings():
             text = render(listed, with_ussd)
-            if fits_two_segments(text):
-                return text
-    return text
+            for shown in (text, folded(text)):  # names as written, else their accents dropped
+                if fits_two_segments(shown):
+                    return shown
+    return folded(text)
 
 
 def reminder_text(
@@ -190,7 +194,8 @@ def thanks_text(language: Language, school: School, names: Sequence[str]) -> str
     """A family's thank-you when what all its children owe reaches zero."""
     for width in (40, 12):
         shown = [name.split()[0][:width] if width < 40 else name[:width] for name in names]
-        text = THANKS[language].format(school=school.name[:30], children=AND[language].join(shown))
+        text = within(THANKS[language].format(school=school.name[:30], children=AND[language].join(shown)))
         if fits_two_segments(text):
             return text
-    return THANKS[language].format(school=school.name[:30], children=COUNTED[language].format(n=len(names)))
+    counted = COUNTED[language].format(n=len(names))
+    return within(THANKS[language].format(school=school.name[:30], children=counted))

@@ -22,7 +22,7 @@ DEFAULT_DESCRIPTION = "School fees"
 FORBIDDEN_URL_WORDS = ("mpesa", "safaricom", "sql", "query", "exe", "cmd")
 RESPONSE_TYPES = ("Completed", "Cancelled")
 MSISDN = re.compile(r"^254[17]\d{8}$")
-_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]")  # applied after upper-casing
 _NOT_DESCRIPTION = re.compile(r"[^A-Za-z0-9 ]")
 _URL = re.compile(r"^https?://[^/\s?#]+(/\S*)?$")
 
@@ -61,8 +61,9 @@ def msisdn(phone: str) -> str:
 
 
 def account_reference(admission_number: str) -> str:
-    """The admission number with everything but letters and digits removed; at most 12 characters."""
-    reference = _NOT_ALPHANUMERIC.sub("", admission_number or "")
+    """The admission number as ledger.admission keys it (upper case, letters and digits only; the providers
+    may not import the ledger, so a test holds the two equal); at most 12 characters."""
+    reference = _NOT_ALPHANUMERIC.sub("", (admission_number or "").upper())
     if not reference:
         raise ValueError(f"account reference {admission_number!r} has no letters or digits")
     if len(reference) > MAX_ACCOUNT_REFERENCE:

@@ -7,6 +7,7 @@ import itertools
 
 from sqlalchemy.orm import Session
 
+from ledger.admission import admission_key
 from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
 from ledger.results import Exam, record_score
 
@@ -70,7 +71,7 @@ def student(session: Session, school_class: SchoolClass, adm: str, name: str = "
     s = Student(
         school_id=school_class.school_id,
         admission_no=adm,
-        admission_key=adm.upper().replace("-", ""),
+        admission_key=admission_key(adm),
         name=name,
         class_id=school_class.id,
     )

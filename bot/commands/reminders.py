@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands.support import Refused, audit_cli, cli_actor, find_school, kes, open_services, parse_date
 from bot.dashboard.plan_view import plan_snapshot
+from ledger.admission import admission_key
 from ledger.db import transaction
 from ledger.payment_plans import PaymentPlan, active_plans, cancel_plan, create_plan
 from ledger.records import Student
@@ -193,7 +194,9 @@ def parse_instalment(text: str) -> tuple[dt.date, int]:
 
 def find_student(session: Session, school_id: int, admission_no: str) -> Student:
     student = session.scalars(
-        select(Student).where(Student.school_id == school_id, Student.admission_no == admission_no.strip())
+        select(Student).where(
+            Student.school_id == school_id, Student.admission_key == admission_key(admission_no)
+        )
     ).one_or_none()
     if student is None:
         raise Refused(f"no student with admission number {admission_no!r} in this school")

@@ -19,6 +19,7 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import AGING_LABELS, nairobi_today
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
+from ledger.admission import admission_key
 from ledger.journal_tables import Account
 from ledger.records import Guardian, SchoolClass, Student, StudentGuardian
 from ledger.reports import arrears
@@ -69,6 +70,9 @@ def _searched(query: Select[Any], school_id: int, text: str) -> Select[Any]:
         func.lower(Student.name).contains(needle, autoescape=True),
         func.lower(Student.admission_no).contains(needle, autoescape=True),
     ]
+    key = admission_key(text)
+    if key:  # "kja 2024-001" finds KJA/2024/001, as Paybill would
+        matches.append(Student.admission_key.contains(key, autoescape=True))
     digits = phone_digits(needle)
     if digits is not None:
         phones = (

@@ -14,8 +14,8 @@ from bot.dashboard.access import MoneyStaff, Staff, StaffDep
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
+from ledger.admission import admission_key
 from ledger.errors import LedgerError
-from ledger.imports.fields import admission_key
 from ledger.journal_tables import Entry, Payment
 from ledger.payment_requests import PaymentRequestRecord, RequestStatus
 from ledger.payments import allocate_suspense

@@ -7,7 +7,6 @@ tried again a couple of times with backoff; a request Daraja refuses is failed a
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from bot.crypto import CannotOpen, SecretKeyMissing
 from bot.mpesa.credentials import NoCredentials
 from bot.mpesa.inbound import replay_kept_callback
 from bot.mpesa.scheduling import Task
+from ledger import admission
 from ledger.errors import InvalidPhone
 from ledger.mpesa import fail_unsent
 from ledger.mpesa_callbacks import early_callbacks
@@ -60,7 +60,7 @@ class CannotPush(Exception):
 
 def account_reference(student: Student) -> str:
     """The admission number as the prompt shows it and Paybill matches it: letters and digits, at most 12."""
-    return re.sub(r"[^A-Za-z0-9]", "", student.admission_no).upper()[:12]
+    return admission.account_reference(student.admission_no)
 
 
 def send_push(desk: MpesaDesk, request_id: int) -> None:

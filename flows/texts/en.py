@@ -53,8 +53,11 @@ TEXTS: dict[str, str] = {
     # attendance
     "attendance_none": "No attendance recorded yet.",
     "attendance_rate": "{term}: {percent} present",
+    # present counts late days; excused days are neither present nor absent: the three add up to the days
     "attendance_days": "Present {present} of {days} days",
+    "attendance_days_late": "Present {present} of {days} days ({late} of them late)",
     "attendance_absent": "Days absent: {absent}",
+    "attendance_absent_excused": "Days absent: {absent}, excused: {excused}",
     "attendance_recent": "Absent on {dates}",
     # results
     "results_none": "No exam results yet.",

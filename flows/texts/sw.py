@@ -53,8 +53,11 @@ TEXTS: dict[str, str] = {
     # attendance
     "attendance_none": "Hakuna rekodi ya mahudhurio bado.",
     "attendance_rate": "{term}: mahudhurio {percent}",
+    # present counts late days; excused days are neither present nor absent: the three add up to the days
     "attendance_days": "Alikuwepo siku {present} kati ya {days}",
+    "attendance_days_late": "Alikuwepo siku {present} kati ya {days} (alichelewa {late})",
     "attendance_absent": "Siku alizokosa: {absent}",
+    "attendance_absent_excused": "Siku alizokosa: {absent}, kwa ruhusa: {excused}",
     "attendance_recent": "Alikosa {dates}",
     # results
     "results_none": "Hakuna matokeo ya mtihani bado.",

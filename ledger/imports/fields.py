@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from ledger.admission import admission_key as admission_key  # the one normaliser, re-exported
 from ledger.imports.core import BadRow
 from ledger.records import Language
 
@@ -61,11 +62,6 @@ def language_value(text: str) -> Language | None:
     if cleaned not in _LANGUAGES:
         raise BadRow(f"language {text.strip()!r} is not known; use en (English) or sw (Kiswahili)")
     return _LANGUAGES[cleaned]
-
-
-def admission_key(admission_no: str) -> str:
-    """What admission numbers are matched on: upper case, without spaces or dashes."""
-    return re.sub(r"[\s-]+", "", admission_no).upper()
 
 
 def text_value(text: str, column: str, max_length: int) -> str:

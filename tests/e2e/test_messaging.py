@@ -131,6 +131,18 @@ def test_sms_bal_for_a_parent_of_two_children(app, services, schools, at_sim):  
     assert "35,000" in sent["message"] and "48,000" in sent["message"]
 
 
+def test_a_typographic_apostrophe_in_a_name_is_sent_as_gsm7_in_one_part(app, services, schools, at_sim):  # noqa: F811
+    with schools() as session:
+        pupil = session.scalars(select(Student).where(Student.admission_no == "KJA-001")).one()
+        pupil.name = "Wanjiru Ng\u2019ang\u2019a"
+        received = Received(PaymentSource.CASH, "RCT-2", 1_000_00, dt.date.today())
+        record_payment(session, pupil.school_id, received, pupil, actor="bursar")
+        session.commit()
+    dispatch(services)
+    (sent,) = at_sim.messages()
+    assert "Wanjiru Ng'ang'a" in sent["message"] and sent["segments"] == 1, sent
+
+
 def test_a_forged_twilio_request_is_refused_and_changes_nothing(app, schools):
     fields = {"From": f"whatsapp:{PARENT}", "To": "whatsapp:+14155238886", "Body": "BAL", "MessageSid": "SMx"}
     assert app.post("/twilio/whatsapp", data=fields).status_code == 403  # unsigned

@@ -3,15 +3,17 @@ account number finds the child however it was typed; a receipt seen by STK and P
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from sqlalchemy import select, update
 
+from ledger.imports import import_csv
 from ledger.journal_tables import PaymentSource
 from ledger.outbox import Category
 from ledger.payment_requests import RequestStatus
-from ledger.records import School
+from ledger.records import School, Student
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.mpesa.harness import (  # noqa: F401  (fixtures)
@@ -71,6 +73,22 @@ def test_a_messy_account_number_reaches_the_child_with_a_receipt(http, daraja, s
     assert payment.account_text == "kja-001" and payment.student_id is not None
     (receipt,) = messages(schools, Category.RECEIPT)
     assert receipt.phone == PARENT and "KES 2,500" in receipt.body
+
+
+def test_a_slashed_admission_number_typed_plain_reaches_the_child_not_suspense(http, daraja, schools):  # noqa: F811
+    with schools() as session:
+        school = session.scalars(select(School).where(School.slug == "kilimani")).one()
+        csv = (
+            "admission_no,name,class,guardian_name,guardian_phone\n"
+            "KJA/2024/001,Wanjiru Ng'ang'a,Grade 6,Mama,0722000111\n"
+        )
+        import_csv(session, school, "students", csv, actor="test", today=dt.date.today())
+        session.commit()
+        stored = session.scalars(select(Student).where(Student.admission_no == "KJA/2024/001")).one().id
+    made = pay(daraja, "kja2024001")
+    assert made["validation"]["result_code"] == "0" and made["confirmations"] == [200]
+    (payment,) = payments(schools)
+    assert payment.student_id == stored and payment.account_text == "kja2024001"
 
 
 def test_an_unknown_account_is_refused_when_the_school_says_so(http, daraja, schools):  # noqa: F811

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from flows.gsm import sms_segments
 from ledger.records import Language, School
 from ledger.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
+from ledger.sms_parts import sms_segments
 
 LONG_NAME = "Wanjiku Nyambura Kamau-Otieno Achieng"  # 37 characters
 DUE = dt.date(2026, 1, 19)

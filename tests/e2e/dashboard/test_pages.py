@@ -78,6 +78,8 @@ def test_students_are_found_by_name_admission_number_or_phone(
     assert "Brian Kamau" in table(bursar, q="0722 000 002")  # a phone as a parent would say it
     assert "Brian Kamau" in table(bursar, q="+254722000002")
     assert "0 students" in table(bursar, q="Zawadi")
+    enrol(staffed, "KJA/2024/003", "Chebet Ruto", phone="+254722000003")
+    assert "Chebet Ruto" in table(bursar, q="kja 2024-003")  # punctuation as the bursar happens to type it
 
 
 def test_sql_and_like_metacharacters_in_a_search_are_just_text(
@@ -147,6 +149,8 @@ def test_a_students_page_shows_statement_guardians_messages_attendance_and_resul
         )
         record_attendance(session, pupil, term.starts_on + dt.timedelta(days=1), AttendanceStatus.PRESENT)
         record_attendance(session, pupil, term.starts_on + dt.timedelta(days=2), AttendanceStatus.ABSENT)
+        record_attendance(session, pupil, term.starts_on + dt.timedelta(days=3), AttendanceStatus.LATE)
+        record_attendance(session, pupil, term.starts_on + dt.timedelta(days=4), AttendanceStatus.EXCUSED)
         ensure_default_scales(session, school)
         b.scores(
             session,
@@ -162,7 +166,8 @@ def test_a_students_page_shows_statement_guardians_messages_attendance_and_resul
     assert "Mama Otieno" in page and "+254712000001" in page
     assert "Received KES 12,500" in page  # the receipt's text
     assert "The phone was off or out of coverage" in page  # its fate, in plain words
-    assert "Present 1 of 2 days" in page
+    # 2 present (1 of them late) + 1 absent + 1 excused = 4 days: every status named, the figures add up
+    assert "Present 2 of 4 days (50.0%), 1 of them late; absent 1, excused 1." in " ".join(page.split())
     assert "Opener" in page and "Maths 81" in page
 
 

@@ -52,7 +52,7 @@ def test_the_push_carries_daraja_fields_as_daraja_wants_them(client, daraja_sim,
     assert body["TransactionType"] == "CustomerPayBillOnline"
     assert body["Amount"] == 1500 and isinstance(body["Amount"], int)
     assert body["PartyA"] == body["PhoneNumber"] == PARENT and body["PartyB"] == "174379"
-    assert body["AccountReference"] == "adm2024017"
+    assert body["AccountReference"] == "ADM2024017"
     assert body["TransactionDesc"] == "Fees T1 2"
     assert body["CallBackURL"] == receiver.url + path
     assert accepted.checkout_request_id.startswith("ws_CO_") and accepted.merchant_request_id

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from flows.gsm import is_gsm7, sms_segments
 from ledger.invoicing import invoice_student
 from ledger.journal_tables import PaymentSource
 from ledger.notices import receipt_text
@@ -22,6 +21,7 @@ from ledger.outbox import (
 )
 from ledger.payments import Received, allocate_suspense, record_payment
 from ledger.records import Language
+from ledger.sms_parts import is_gsm7, sms_segments
 from tests import builders as b
 
 NOW = dt.datetime(2026, 2, 3, 9, 0, tzinfo=dt.UTC)

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from flows.gsm import is_gsm7, sms_segments
 from ledger.journal_tables import Payment, PaymentSource
 from ledger.notices import FailureReason, payment_failed_text, suspense_text
 from ledger.records import Language, School, Student
+from ledger.sms_parts import is_gsm7, sms_segments
 
 
 @pytest.fixture

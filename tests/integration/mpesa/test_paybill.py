@@ -6,13 +6,18 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from ledger.admission import candidate_keys
+from ledger.imports import import_csv
 from ledger.journal_tables import Payment
 from ledger.mpesa import Outcome
-from ledger.mpesa_paybill import PaybillPaid, Verdict, account_keys, settle_paybill, validate
+from ledger.mpesa_paybill import PaybillPaid, Verdict, match_account, settle_paybill, validate
 from ledger.outbox import Category, OutboxMessage
 from ledger.payment_requests import record_request
+from ledger.records import School, Student
 from tests import builders as b
 from tests.integration.mpesa.family import NOW, PARENT, TODAY
 
@@ -35,7 +40,7 @@ def test_a_school_prefix_may_be_typed_or_left_out(session, family):
     school, pupil = family
     school.admission_prefix = "KJA"
     other = b.student(session, pupil.school_class, "2101", "Baraka Mwangi")
-    assert account_keys("kja-2101", "KJA") == ["KJA2101", "2101"]
+    assert candidate_keys("kja-2101", "KJA") == ["KJA2101", "2101"]
     assert settle_paybill(session, confirmation("kja 2101", "TKP1"), now=NOW).payment.student_id == other.id
     assert settle_paybill(session, confirmation("001", "TKP2"), now=NOW).payment.student_id == pupil.id
 
@@ -96,3 +101,37 @@ def test_a_masked_payer_is_told_only_when_one_recent_request_fits_the_mask(sessi
 def test_a_plain_number_is_texted_even_when_it_is_nobody_we_know(session, family):
     settled = settle_paybill(session, confirmation("NOPE-9", msisdn="254733000111"), now=NOW)
     assert settled.texted == "+254733000111"
+
+
+SIMILAR = ["KJA/2024/001", "KJA/2024/010", "KJA/2024/100", "KJA/2024/0010", "KJA-2024-011", "KJA.2023.001"]
+
+
+@pytest.fixture
+def similar(session, family):
+    """A school holding several similar admission numbers, imported as a bursar would import them."""
+    school, _ = family
+    school.admission_prefix = "KJA"
+    rows = "".join(f"{adm},Pupil {i},Grade 6,Mama {i},07220001{i:02d}\n" for i, adm in enumerate(SIMILAR))
+    import_csv(session, school, "students", HEADER + rows, actor="test", today=TODAY)
+    session.commit()
+    return {
+        s.admission_no: s.id for s in session.scalars(select(Student).where(Student.school_id == school.id))
+    }
+
+
+HEADER = "admission_no,name,class,guardian_name,guardian_phone\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_however_a_parent_types_a_number_it_reaches_that_child_and_no_other(session, similar, data):
+    wanted = data.draw(st.sampled_from(SIMILAR))
+    pieces = "".join(c if c.isalnum() else " " for c in wanted).split()
+    if data.draw(st.booleans()):
+        pieces = pieces[1:]  # the school prefix left out
+    separator = data.draw(st.sampled_from(["", " ", "/", "-", ".", " - "]))
+    typed = "".join(c.lower() if data.draw(st.booleans()) else c for c in separator.join(pieces))
+    assert validate(session, "600100", typed, 100_00) == Verdict.ACCEPT
+    school = session.get(School, session.get(Student, similar[wanted]).school_id)
+    _, found = match_account(session, [school], typed)
+    assert found is not None and found.id == similar[wanted], (typed, found and found.admission_no)

@@ -118,7 +118,11 @@ ANSWERS = [
     ("SALIO", "Faith Chebet (1004)\nSalio la ziada KES 2,000"),
     ("  salio  ", "Salio la ziada KES 2,000"),
     ("STMT", "Faith Chebet (1004)\n5 Jan Fees 10,000\n6 Jan Payment -12,000\nCredit KES 2,000"),
-    ("ATT", "Term 1 2026: 97.4% present\nPresent 37 of 38 days\nDays absent: 1\nAbsent on 20 Jan"),
+    (
+        "ATT",
+        "Term 1 2026: 97.4% present\nPresent 37 of 38 days (2 of them late)\n"
+        "Days absent: 1\nAbsent on 20 Jan",
+    ),
     ("mahudhurio", "Muhula 1 2026: mahudhurio 97.4%"),
     ("RES", "Opener, Term 1 2026\nMean 66 (B)\nBest: Mathematics\nWeakest: Kiswahili\nMathematics 78 A-"),
     ("Matokeo!", "Opener, Muhula 1 2026\nWastani 66 (B)"),
@@ -178,7 +182,11 @@ def test_stmt_is_spelt_the_same_in_both_and_answers_in_the_stored_language(
     [
         ("BAL 1001", AMINA, "Balance KES 12,500\nDue by 19 Jan 2026\nTuition 8,000\nBoarding 3,000"),
         ("STMT 1001", AMINA, "30 Jan Bursary -1,000\n10 Feb Payment -1,500"),
-        ("ATT 1002", BRIAN, "Term 1 2026: 100% present\nPresent 40 of 40 days\nDays absent: 0"),
+        (
+            "ATT 1002",
+            BRIAN,
+            "Term 1 2026: 100% present\nPresent 40 of 40 days (2 of them late)\nDays absent: 0",
+        ),
         ("RES smg-2024-0457", WANJIRU, "County Joint Ev., Term 1 2026\nMean 100 (A)"),
     ],
 )

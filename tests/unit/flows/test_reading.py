@@ -54,13 +54,18 @@ ROWS = [
     ),
     (EMPTY, [*KEVIN, "3"], "en", "No entries yet."),
     # attendance: term percentage, days absent, recent absences
-    (MULTI, [*AMINA, "4"], "en", "Term 1 2026: 92.5% present\nPresent 37 of 40 days\nDays absent: 3"),
+    (
+        MULTI,
+        [*AMINA, "4"],
+        "en",
+        "Term 1 2026: 92.5% present\nPresent 37 of 40 days (2 of them late)\nDays absent: 3",
+    ),
     (MULTI, [*AMINA, "4"], "en", "Absent on 6 Mar, 20 Feb, 2 Feb\n0 Back"),
     (
         MULTI,
         [*AMINA, "4"],
         "sw",
-        "Muhula 1 2026: mahudhurio 92.5%\nAlikuwepo siku 37 kati ya 40\nSiku alizokosa: 3",
+        "Muhula 1 2026: mahudhurio 92.5%\nAlikuwepo siku 37 kati ya 40 (alichelewa 2)\nSiku alizokosa: 3",
     ),
     (MULTI, [*AMINA, "4"], "sw", "Alikosa 6 Mac, 20 Feb, 2 Feb"),
     (MULTI, [*BRIAN, "4"], "en", "Term 1 2026: 100% present"),
