@@ -89,11 +89,16 @@ def requiring(what: Can) -> Callable[[Staff], Staff]:
     """A dependency: the member, if their role may do ``what``; else 403."""
 
     def dependency(staff: StaffDep) -> Staff:
-        if not staff.can(what):
-            raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot do this.")
+        refuse_unless(staff, what)
         return staff
 
     return dependency
+
+
+def refuse_unless(staff: Staff, what: Can, doing: str = "do this") -> None:
+    """403 unless the member's role may do ``what``."""
+    if not staff.can(what):
+        raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot {doing}.")
 
 
 MoneyStaff = Annotated[Staff, Depends(requiring(Can.MONEY))]
