@@ -40,6 +40,8 @@ class StaffMember(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Carried in each dashboard session; bumping it ends every session signed in before (on every device).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LoginFailures(Base):
@@ -92,6 +94,23 @@ def find_staff(session: Session, email: str) -> StaffMember | None:
     """The account for ``email`` (active or not), if there is one."""
     query = select(StaffMember).where(func.lower(StaffMember.email) == normalise_email(email))
     return session.scalars(query).one_or_none()
+
+
+def end_sessions(member: StaffMember) -> None:
+    """Every session this member signed in before ends (signing out, a new password, a disabled account)."""
+    member.session_generation += 1
+
+
+def change_password(member: StaffMember, password_hash: str) -> None:
+    """A new password (already hashed); whoever held the old one is signed out everywhere."""
+    member.password_hash = password_hash
+    end_sessions(member)
+
+
+def disable_staff(member: StaffMember) -> None:
+    """The account can no longer sign in, and its open sessions end."""
+    member.active = False
+    end_sessions(member)
 
 
 def staff_in_school(session: Session, school_id: int, staff_id: int) -> StaffMember | None:

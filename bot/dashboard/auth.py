@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from bot.dashboard.access import signed_in_member
 from bot.dashboard.cookies import config_of, read_session, replace_session
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
@@ -15,6 +16,7 @@ from ledger.audit import audit
 from ledger.staff import (
     FREE_TRIES_ACCOUNT,
     FREE_TRIES_ADDRESS,
+    end_sessions,
     find_staff,
     forget_failures,
     normalise_email,
@@ -64,12 +66,16 @@ def login(
     member.last_login_at = now
     audit(session, school_id=member.school_id, staff_id=member.id, actor=member.email, action="login", at=now)
     session.commit()
-    replace_session(request, read_session(request).signed_in(member.id))
+    replace_session(request, read_session(request).signed_in(member.id, member.session_generation))
     return redirect(request, safe_next(next))
 
 
 @router.post("/dashboard/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    member = signed_in_member(request, session)
+    if member is not None:  # the cookie alone is not the session: a copy of it must stop working too
+        end_sessions(member)
+        session.commit()
     replace_session(request, read_session(request).signed_out())
     return redirect(request, "/dashboard/login")
 
