@@ -10,11 +10,13 @@ import datetime as dt
 import enum
 import math
 import re
+from collections.abc import Mapping
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, is_postgres
 from ledger.errors import LedgerError
 from ledger.records import _enum
 
@@ -40,6 +42,8 @@ class StaffMember(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Carried in each dashboard session; bumping it ends every session signed in before (on every device).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LoginFailures(Base):
@@ -94,6 +98,23 @@ def find_staff(session: Session, email: str) -> StaffMember | None:
     return session.scalars(query).one_or_none()
 
 
+def end_sessions(member: StaffMember) -> None:
+    """Every session this member signed in before ends (signing out, a new password, a disabled account)."""
+    member.session_generation += 1
+
+
+def change_password(member: StaffMember, password_hash: str) -> None:
+    """A new password (already hashed); whoever held the old one is signed out everywhere."""
+    member.password_hash = password_hash
+    end_sessions(member)
+
+
+def disable_staff(member: StaffMember) -> None:
+    """The account can no longer sign in, and its open sessions end."""
+    member.active = False
+    end_sessions(member)
+
+
 def staff_in_school(session: Session, school_id: int, staff_id: int) -> StaffMember | None:
     """An active account of this school; another school's (or a disabled) account is None."""
     member = session.get(StaffMember, staff_id)
@@ -126,19 +147,38 @@ def seconds_to_wait(session: Session, keys: list[str], now: dt.datetime) -> int:
     return max(0, math.ceil(max(waits, default=0.0)))
 
 
-def record_failure(session: Session, key: str, free_tries: int, now: dt.datetime) -> LoginFailures:
-    """One more wrong password for ``key``; the next try waits as ``wait_after`` says."""
-    row = session.scalars(select(LoginFailures).where(LoginFailures.key == key)).one_or_none()
-    if row is None:
-        row = LoginFailures(key=key, failures=0, last_failed_at=now, blocked_until=now)
-        session.add(row)
-    elif now - _aware(row.last_failed_at) > FORGET_AFTER:
-        row.failures = 0
-    row.failures += 1
-    row.last_failed_at = now
-    row.blocked_until = now + wait_after(row.failures, free_tries)
+def claim_try(session: Session, free_tries: Mapping[str, int], now: dt.datetime) -> int:
+    """Before a password is checked: whole seconds to wait if any key of ``free_tries`` (key: its free
+    tries) is throttled, and nothing is counted; else 0, and this try is already counted as a failure of
+    every key (a right password takes it back). The keys' rows stay locked until the caller commits, so
+    tries arriving at once are counted one after another: none is lost, and none slips past the wait."""
+    keys = sorted(free_tries)  # always locked in one order: two tries never wait on each other's locks
+    dialect = postgresql if is_postgres(session) else sqlite
+    fresh = [{"key": key, "failures": 0, "last_failed_at": now, "blocked_until": now} for key in keys]
+    session.execute(dialect.insert(LoginFailures).on_conflict_do_nothing(), fresh)
+    query = select(LoginFailures).where(LoginFailures.key.in_(keys)).order_by(LoginFailures.key)
+    rows = session.scalars(query.with_for_update()).all()  # SQLite: BEGIN IMMEDIATE already serialises
+    wait = seconds_to_wait(session, keys, now)
+    if wait:
+        return wait
+    for row in rows:
+        if now - _aware(row.last_failed_at) > FORGET_AFTER:
+            row.failures = 0
+        row.failures += 1
+        row.last_failed_at = now
+        row.blocked_until = now + wait_after(row.failures, free_tries[row.key])
     session.flush()
-    return row
+    return 0
+
+
+def take_back_try(session: Session, key: str, free_tries: int, now: dt.datetime) -> None:
+    """A right password: the try ``claim_try`` counted against ``key`` was no failure after all."""
+    query = select(LoginFailures).where(LoginFailures.key == key).with_for_update()
+    row = session.scalars(query).one_or_none()
+    if row is not None and row.failures > 0:
+        row.failures -= 1
+        row.blocked_until = min(_aware(row.blocked_until), now + wait_after(row.failures, free_tries))
+        session.flush()
 
 
 def forget_failures(session: Session, key: str) -> None:

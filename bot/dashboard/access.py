@@ -72,10 +72,18 @@ class Staff:
         )
 
 
-def current_staff(request: Request, session: SessionDep) -> Staff:
-    staff_id = read_session(request).staff_id
-    member = session.get(StaffMember, staff_id) if staff_id is not None else None
+def signed_in_member(request: Request, session: Session) -> StaffMember | None:
+    """The member this request's session is of, while that session has not been ended."""
+    cookie = read_session(request)
+    member = session.get(StaffMember, cookie.staff_id) if cookie.staff_id is not None else None
     if member is None or staff_in_school(session, member.school_id, member.id) is None:
+        return None
+    return member if member.session_generation == cookie.generation else None
+
+
+def current_staff(request: Request, session: SessionDep) -> Staff:
+    member = signed_in_member(request, session)
+    if member is None:
         raise SignInFirst(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     school = session.get(School, member.school_id)
     assert school is not None  # a foreign key
@@ -89,11 +97,16 @@ def requiring(what: Can) -> Callable[[Staff], Staff]:
     """A dependency: the member, if their role may do ``what``; else 403."""
 
     def dependency(staff: StaffDep) -> Staff:
-        if not staff.can(what):
-            raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot do this.")
+        refuse_unless(staff, what)
         return staff
 
     return dependency
+
+
+def refuse_unless(staff: Staff, what: Can, doing: str = "do this") -> None:
+    """403 unless the member's role may do ``what``."""
+    if not staff.can(what):
+        raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot {doing}.")
 
 
 MoneyStaff = Annotated[Staff, Depends(requiring(Can.MONEY))]

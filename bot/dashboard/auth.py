@@ -1,4 +1,5 @@
-"""Signing in and out. Wrong passwords slow the next try down, per account and per client address."""
+"""Signing in and out. Wrong passwords slow the next try down, per account and per client address; signing
+out ends the session on every copy of its cookie."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from bot.dashboard.access import signed_in_member
 from bot.dashboard.cookies import config_of, read_session, replace_session
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
@@ -15,11 +17,12 @@ from ledger.audit import audit
 from ledger.staff import (
     FREE_TRIES_ACCOUNT,
     FREE_TRIES_ADDRESS,
+    claim_try,
+    end_sessions,
     find_staff,
     forget_failures,
     normalise_email,
-    record_failure,
-    seconds_to_wait,
+    take_back_try,
 )
 
 router = APIRouter()
@@ -46,30 +49,34 @@ def login(
     email = normalise_email(email)
     keys = (f"account:{email}", f"address:{client_address(request)}")
     context = {"next": safe_next(next), "email": email}
-    wait = seconds_to_wait(session, list(keys), now)
+    # Counted before the password is even checked, and committed at once: guesses sent all together are
+    # counted one by one, and guessing gets no faster by trying harder.
+    wait = claim_try(session, {keys[0]: FREE_TRIES_ACCOUNT, keys[1]: FREE_TRIES_ADDRESS}, now)
+    session.commit()
     if wait:
-        # Refused before the password is even checked: guessing gets no faster by trying harder.
         message = f"Too many wrong passwords. Try again in {wait} seconds."
         return render(request, "login.html", {**context, "error": message}, status_code=429)
     member = find_staff(session, email)
     known = member is not None and member.active
     if not config.passwords.verify(member.password_hash if known and member else None, password):
-        record_failure(session, keys[0], FREE_TRIES_ACCOUNT, now)
-        record_failure(session, keys[1], FREE_TRIES_ADDRESS, now)
-        session.commit()
         return render(request, "login.html", {**context, "error": WRONG}, status_code=401)
     assert member is not None
     forget_failures(session, keys[0])
+    take_back_try(session, keys[1], FREE_TRIES_ADDRESS, now)
     member.password_hash = config.passwords.upgraded(member.password_hash, password) or member.password_hash
     member.last_login_at = now
     audit(session, school_id=member.school_id, staff_id=member.id, actor=member.email, action="login", at=now)
     session.commit()
-    replace_session(request, read_session(request).signed_in(member.id))
+    replace_session(request, read_session(request).signed_in(member.id, member.session_generation))
     return redirect(request, safe_next(next))
 
 
 @router.post("/dashboard/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    member = signed_in_member(request, session)
+    if member is not None:  # the cookie alone is not the session: a copy of it must stop working too
+        end_sessions(member)
+        session.commit()
     replace_session(request, read_session(request).signed_out())
     return redirect(request, "/dashboard/login")
 

@@ -1,4 +1,7 @@
-"""The dashboard's session: a signed cookie holding the member's id and the CSRF token of this session.
+"""The dashboard's session: a signed cookie holding the member's id, their session generation when they signed
+in, and the CSRF token of this session. A session is valid only while the member's generation is unchanged:
+signing out, a password change and disabling the account bump it (ledger.staff.end_sessions), so a copied
+cookie dies with the session it was copied from.
 
 Nothing secret is in it (it is signed, not encrypted); it is HttpOnly, SameSite=Lax, and Secure whenever the
 page was served over HTTPS. A fresh visitor gets a session without a member, so the login form has a CSRF
@@ -23,10 +26,11 @@ MAX_AGE_SECONDS = 12 * 60 * 60  # a working day; then sign in again
 class DashboardSession:
     csrf: str
     staff_id: int | None = None
+    generation: int | None = None  # the member's session generation when they signed in
     changed: bool = False  # the response must carry a new cookie
 
-    def signed_in(self, staff_id: int) -> DashboardSession:
-        return DashboardSession(csrf=new_token(), staff_id=staff_id, changed=True)
+    def signed_in(self, staff_id: int, generation: int) -> DashboardSession:
+        return DashboardSession(csrf=new_token(), staff_id=staff_id, generation=generation, changed=True)
 
     def signed_out(self) -> DashboardSession:
         return DashboardSession(csrf=new_token(), changed=True)
@@ -62,8 +66,12 @@ def _from_cookie(config: DashboardConfig, value: str | None) -> DashboardSession
         except BadSignature:  # also an expired one (SignatureExpired is a BadSignature)
             data = None
         if isinstance(data, dict) and isinstance(data.get("c"), str):
-            staff_id = data.get("s")
-            return DashboardSession(csrf=data["c"], staff_id=staff_id if isinstance(staff_id, int) else None)
+            staff_id, generation = data.get("s"), data.get("g")
+            return DashboardSession(
+                csrf=data["c"],
+                staff_id=staff_id if isinstance(staff_id, int) else None,
+                generation=generation if isinstance(generation, int) else None,
+            )
     return DashboardSession(csrf=new_token(), changed=True)
 
 
@@ -71,7 +79,9 @@ def write_cookie(request: Request, response: Response) -> Response:
     """Put the session on ``response`` when it is new or changed (else the browser keeps the one it has)."""
     session = read_session(request)
     if session.changed:
-        value = config_of(request).signer.dumps({"s": session.staff_id, "c": session.csrf})
+        value = config_of(request).signer.dumps(
+            {"s": session.staff_id, "g": session.generation, "c": session.csrf}
+        )
         response.set_cookie(
             COOKIE,
             value,

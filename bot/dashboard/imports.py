@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from bot.dashboard.access import RecordsStaff, Staff, StaffDep
+from bot.dashboard.access import Can, RecordsStaff, Staff, StaffDep, refuse_unless
 from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import render
@@ -17,6 +17,8 @@ from ledger.imports import KINDS, ImportRefused, ImportReport, decode_csv, impor
 router = APIRouter()
 
 MAX_BYTES = 5 * 1024 * 1024  # a school's whole register is well under this
+# Fee structures and opening balances change what families owe: the money role's, not a clerk's.
+MONEY_KINDS = frozenset({"fees", "balances"})
 FORMATS = {
     "students": "admission_no,name,class,guardian_name,guardian_phone"
     "[,guardian2_name,guardian2_phone][,language]",
@@ -25,6 +27,15 @@ FORMATS = {
     "attendance": "admission_no,date,status[,note]",
     "results": "admission_no,exam,subject,score[,grade]",
 }
+
+
+def needed_for(kind: str) -> Can:
+    return Can.MONEY if kind in MONEY_KINDS else Can.RECORDS
+
+
+def kinds_for(staff: Staff) -> tuple[str, ...]:
+    """The kinds of file this member may import, in the usual order."""
+    return tuple(kind for kind in KINDS if staff.can(needed_for(kind)))
 
 
 def _page(
@@ -40,8 +51,8 @@ def _page(
     context = {
         "staff": staff,
         "page": "imports",
-        "kinds": KINDS,
-        "formats": FORMATS,
+        "kinds": kinds_for(staff),
+        "formats": {kind: FORMATS[kind] for kind in kinds_for(staff)},
         "kind": kind,
         "report": report,
         "refused": refused,
@@ -63,6 +74,7 @@ async def upload(
     file: Annotated[UploadFile, File()],
     kind: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    refuse_unless(staff, needed_for(kind), f"import {kind}: fees and balances move money")
     name = (file.filename or "the file")[:120]
     data = await file.read(MAX_BYTES + 1)
     try:

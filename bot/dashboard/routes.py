@@ -30,6 +30,7 @@ from bot.dashboard import (
 from bot.dashboard.access import SignInFirst
 from bot.dashboard.config import DashboardConfig, dashboard_config
 from bot.dashboard.csrf import check_csrf
+from bot.dashboard.ids import check_ids
 from bot.dashboard.rendering import error_page, redirect
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -72,8 +73,8 @@ def dashboard_routers() -> list[APIRouter]:
 
 
 def dashboard_router() -> APIRouter:
-    """Every page and form; CSRF is checked for all of them here, so no route can leave it out."""
-    router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+    """Every page and form; ids and CSRF are checked for all of them here, so no route can leave it out."""
+    router = APIRouter(dependencies=[Depends(check_ids), Depends(check_csrf)], include_in_schema=False)
     for page_router in dashboard_routers():
         router.include_router(page_router)
     return router

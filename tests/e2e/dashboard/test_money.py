@@ -206,3 +206,16 @@ def test_the_audit_page_shows_who_changed_what_with_before_and_after(
     assert "payment.record" in page and "bursar@kilimani.ac.ke" in page
     assert "balance=3500000" in page and "balance=3400000" in page
     assert "login" in page
+
+
+def test_an_amount_beyond_any_fee_is_a_form_error_not_a_500(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    pupil = achieng_id(staffed)
+    for amount in ("90,000,000,000,000,000", "99999999999999999999", "10,000,000.01"):
+        answer = record(bursar, pupil, payment_form(bursar, pupil, amount=amount))
+        assert answer.status_code == 422 and "more than KES 10,000,000.00" in answer.text, amount
+        assert f'value="{amount}"' in answer.text  # kept for correcting
+    assert count(staffed, Payment) == 0
+    answer = record(bursar, pupil, payment_form(bursar, pupil, amount="10,000,000"))
+    assert answer.status_code == 303  # the ceiling itself is a payment (a school's endowment, say)

@@ -120,7 +120,9 @@ def test_students_filter_by_class_balance_and_aging(
     with staffed() as session:
         grade_id = kilimani(session)[2].id
     assert "2 students" in table(bursar, class_id=str(grade_id))
-    assert "2 students" in table(bursar, class_id="junk", balance="nonsense", aging="99")  # ignored
+    assert "2 students" in table(bursar, balance="nonsense", aging="99")  # ignored
+    # A class id no class can have is no such page, like every other id (tests/e2e/dashboard/test_ids.py).
+    assert bursar.get("/dashboard/students", params={"class_id": "junk"}).status_code == 404
 
 
 def test_the_students_list_is_paged(bursar: TestClient, staffed: sessionmaker[Session]) -> None:

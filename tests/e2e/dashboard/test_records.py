@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import httpx
 from fastapi.testclient import TestClient
@@ -12,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.audit import AuditEntry
+from ledger.balances import total_owed
 from ledger.db import transaction
 from ledger.journal_tables import PaymentSource
-from ledger.records import SchoolClass, Student, VoteHead
+from ledger.records import FeeItem, SchoolClass, Student, VoteHead
 from tests import builders as b
 from tests.e2e.dashboard.conftest import CLERK_A, HEAD_A, csrf_of, sign_in
 from tests.e2e.dashboard.test_pages import TODAY, enrol, kilimani, pay
@@ -81,6 +83,38 @@ def test_a_clerk_imports_records_and_a_head_teacher_cannot(
     sign_in(web, CLERK_A)
     assert upload(web, "students", GOOD).status_code == 200
     assert students(staffed) == before + 1
+
+
+MONEY_FILES = {
+    "balances": "admission_no,amount\nKJA-001,-20000\n",
+    "fees": "term,class,vote_head,amount\n2026-1,Grade 6,Tuition,1\n",
+}
+
+
+def owed_and_fee_rows(factory: sessionmaker[Session]) -> tuple[int, int]:
+    with factory() as session:
+        achieng = session.scalars(select(Student.id).where(Student.admission_no == "KJA-001")).one()
+        return total_owed(session, achieng), session.scalar(select(func.count()).select_from(FeeItem)) or 0
+
+
+def import_kinds_offered(client: TestClient) -> list[str]:
+    return re.findall(r'<option value="(\w+)"', client.get("/dashboard/imports").text)
+
+
+def test_a_clerk_cannot_import_money_and_is_only_offered_records(
+    web: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    before = owed_and_fee_rows(staffed)
+    sign_in(web, CLERK_A)
+    assert import_kinds_offered(web) == ["students", "attendance", "results"]
+    for kind, text in MONEY_FILES.items():
+        refused = upload(web, kind, text, name=f"{kind}.csv")
+        assert refused.status_code == 403 and "cannot" in refused.text, kind
+    assert owed_and_fee_rows(staffed) == before  # the opening balance of -20,000 moved nothing
+
+
+def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
+    assert import_kinds_offered(bursar) == ["students", "fees", "balances", "attendance", "results"]
 
 
 def rows_of(answer: httpx.Response) -> list[list[str]]:
