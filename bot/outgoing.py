@@ -57,8 +57,12 @@ def lookups_from(senders: Senders) -> dict[str, SentLookup]:
     and reports delivery, and ``fetch_messages`` reads only the inbox of incoming SMS, so an SMS
     interrupted mid-send there is left for review rather than risk sending it twice.
     """
+    lookups: dict[str, SentLookup] = {}
     pairs = ((senders.sms_provider, senders.sms), (senders.whatsapp_provider, senders.whatsapp))
-    return {provider: sender for provider, sender in pairs if isinstance(sender, SentLookup)}
+    for provider, sender in pairs:
+        if isinstance(sender, SentLookup):
+            lookups[provider] = sender
+    return lookups
 
 
 def limiter_for(services: Services, rates: dict[str, float] | None = None) -> RateLimiter:

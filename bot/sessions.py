@@ -164,7 +164,8 @@ class MemorySessionStore:
         item = self._data.get(key)
         if item is None or item[0] < self._now():
             return None
-        return json.loads(json.dumps(item[1]))
+        copy: dict[str, Any] = json.loads(json.dumps(item[1]))
+        return copy
 
     def save(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None:
         self._data[key] = (self._now() + ttl_seconds, json.loads(json.dumps(value)))

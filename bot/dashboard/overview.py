@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -30,6 +30,8 @@ router = APIRouter()
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MPESA = (PaymentSource.MPESA_STK, PaymentSource.MPESA_PAYBILL)
 AGING_LABELS = ("0-30 days", "31-60 days", "61-90 days", "over 90 days", "not yet due")
+
+Row = TypeVarTuple("Row")  # a query's column types, kept through the helpers that refine it
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def overview(session: Session, school_id: int, today: dt.date) -> Overview:
     )
 
 
-def _not_reversed(query: Select[Any]) -> Select[Any]:
+def _not_reversed(query: Select[*Row]) -> Select[*Row]:
     # A reversed payment was never money in: leave it out of what was collected.
     reversal = aliased(Entry)
     return query.outerjoin(reversal, reversal.reverses_id == Payment.entry_id).where(reversal.id.is_(None))

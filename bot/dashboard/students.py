@@ -7,7 +7,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVarTuple
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -28,6 +28,8 @@ router = APIRouter()
 
 PAGE_SIZE = 25
 BALANCES = {"owing": "Owing", "credit": "In credit", "clear": "Nothing owed"}
+
+Row = TypeVarTuple("Row")  # a query's column types, kept through the helpers that refine it
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def phone_digits(text: str) -> str | None:
     return "254" + digits[1:] if digits.startswith("0") else digits
 
 
-def _searched(query: Select[Any], school_id: int, text: str) -> Select[Any]:
+def _searched(query: Select[*Row], school_id: int, text: str) -> Select[*Row]:
     # Bound parameters with LIKE's own wildcards escaped: a search for "%" or "'; DROP" is just text.
     needle = text.strip().lower()
     matches = [

@@ -117,7 +117,9 @@ class AtSimulator(SimulatorState[AtConfig]):
         return Schedule(cfg.delay, cfg.duplicate, cfg.reorder, cfg.retries, cfg.retry_delay)
 
 
-def _record(answer: dict[str, Any], sender: str | None, message: str, accepted: bool, segments: int) -> dict:
+def _record(
+    answer: dict[str, Any], sender: str | None, message: str, accepted: bool, segments: int
+) -> dict[str, Any]:
     return {
         "id": answer["messageId"] if accepted else None,
         "to": answer["number"],
