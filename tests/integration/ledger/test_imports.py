@@ -337,7 +337,8 @@ def test_a_different_opening_balance_must_be_reversed_first(session, school):
     ("typed", "cents"),
     [
         ('"1,500.50"', 150_050),
-        ('"12,345,678.05"', 1_234_567_805),
+        ('"1,234,567.05"', 123_456_705),
+        ("10000000", 1_000_000_000),
         ("1500.5", 150_050),
         ("0.10", 10),
         ("KES 200", 20_000),
@@ -359,6 +360,23 @@ def test_amounts_that_are_not_kes_are_bad_rows(session, school, typed):
         session, school, "fees", f"term,class,vote_head,amount\n2026-1,Grade 7,Tuition,{typed}\n"
     )
     assert len(errors) == 1 and errors[0].startswith("line 2: amount")
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999", '"90,000,000,000,000,000"', "10000000.01"])
+def test_a_fee_above_the_ceiling_is_a_bad_row_and_nothing_lands(session, school, typed):
+    run(session, school, "students", STUDENTS)
+    fees = f"term,class,vote_head,amount\n2026-1,Grade 7,Tuition,{typed}\n2026-1,Grade 5,Tuition,12000\n"
+    errors = refusal(session, school, "fees", fees)
+    assert errors == ["line 2: amount is more than KES 10,000,000.00, the most one row may hold"]
+    assert count(session, FeeItem) == 0
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999", "-99999999999999999999", "-10000000.01"])
+def test_an_opening_balance_above_the_ceiling_either_way_is_a_bad_row(session, school, typed):
+    run(session, school, "students", STUDENTS)
+    errors = refusal(session, school, "balances", f"admission_no,amount\nA001,{typed}\nA002,500\n")
+    assert errors == ["line 2: amount is more than KES 10,000,000.00, the most one row may hold"]
+    assert count(session, Entry) == 0
 
 
 def test_vote_heads_take_the_files_order_and_existing_ones_keep_their_priority(session, school):
@@ -447,3 +465,12 @@ def test_results_land_in_an_exam_of_the_current_term(session, school):
     assert scores == {("Mathematics", 78, None), ("English", 64, "B"), ("Mathematics", 55, None)}
     report = run(session, school, "results", RESULTS.replace("55", "57"))
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "99999999999999999999", "-1", "101"])
+def test_a_score_of_any_length_outside_0_to_100_is_a_bad_row(session, school, typed):
+    run(session, school, "students", STUDENTS)
+    text = f"admission_no,exam,subject,score\nA001,Midterm,Maths,{typed}\n"
+    errors = refusal(session, school, "results", text)
+    assert len(errors) == 1 and errors[0].startswith("line 2: score") and "0..100" in errors[0]
+    assert count(session, Score) == 0
