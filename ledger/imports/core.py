@@ -97,6 +97,10 @@ class Importer(ABC, Generic[P]):
     @abstractmethod
     def apply(self, plan: P) -> Outcome: ...
 
+    def apply_all(self, plans: list[P]) -> list[Outcome]:
+        """Write every plan, in file order; an importer that can write in bulk does it here instead."""
+        return [self.apply(plan) for plan in plans]
+
 
 def header_name(text: str) -> str:
     """``" Admission No "`` -> ``admission_no``: headers are matched ignoring case and spacing."""
@@ -154,7 +158,7 @@ def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
         raise ImportRefused(ImportReport(kind, len(rows), errors=tuple(errors)))
     # A savepoint, so that a failure part-way leaves the caller's session as it was before the import.
     with importer.ctx.session.begin_nested():
-        outcomes = Counter(importer.apply(plan) for plan in plans)
+        outcomes = Counter(importer.apply_all(plans))
     return ImportReport(
         kind,
         len(rows),

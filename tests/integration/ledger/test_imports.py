@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ledger.accounts import student_accounts
 from ledger.attendance import AttendanceRecord, AttendanceStatus
@@ -474,3 +474,33 @@ def test_a_score_of_any_length_outside_0_to_100_is_a_bad_row(session, school, ty
     errors = refusal(session, school, "results", text)
     assert len(errors) == 1 and errors[0].startswith("line 2: score") and "0..100" in errors[0]
     assert count(session, Score) == 0
+
+
+def register_of(families, start=0):
+    """A students file of ``families`` families of two children, the second with a second guardian too."""
+    lines = ["admission_no,name,class,guardian_name,guardian_phone,guardian2_name,guardian2_phone"]
+    for n in range(start, start + families):
+        mother, father, grade = f"07{n:08d}", f"011{n:07d}", f"Grade {n % 9 + 1}"
+        lines.append(f"R{2 * n},Child {2 * n},{grade},Mother {n},{mother},,")
+        lines.append(f"R{2 * n + 1},Child {2 * n + 1},{grade},Mother {n},{mother},Father {n},{father}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_longer_register_takes_no_more_statements_to_import(engine, session, school):
+    """400 rows cost what 20 do: rows are checked in memory and written in bulk, not one at a time."""
+    sent = []
+
+    def remember(_conn, _cursor, statement, *_):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        counts = []
+        for families, start in ((10, 0), (200, 1000)):
+            sent.clear()
+            assert run(session, school, "students", register_of(families, start)).created == 2 * families
+            counts.append(len(sent))
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert counts[1] <= counts[0], counts
+    assert count(session, Student) == 420 and count(session, Guardian) == 420
