@@ -170,6 +170,7 @@ class RegisterWriter:
 
     def _write_students(self) -> None:
         self._insert(Student.__table__, self.new_students)
+        self.new_students.clear()
         if self.changed_students:
             self.session.execute(update(Student), self.changed_students)
 

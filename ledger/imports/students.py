@@ -12,13 +12,13 @@ from ledger.imports.register import RegisterWriter
 from ledger.records import Language
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GuardianPlan:
     phone: str  # E.164
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StudentPlan:
     admission_no: str
     key: str
@@ -84,4 +84,6 @@ class StudentsImport(Importer[StudentPlan]):
 
     def apply_all(self, plans: list[StudentPlan]) -> list[Outcome]:
         # The register is read only now: a refused file never needed it.
+        self.lines_by_key.clear()
+        self.names_by_phone.clear()  # what checking needed, freed before writing needs its own
         return RegisterWriter(self.ctx.session, self.ctx.school).write(plans)
