@@ -18,7 +18,8 @@ from ledger.phones import normalise_phone
 
 _KENYA = phonenumbers.PhoneMetadata.metadata_for_region("KE")
 _TYPED = re.compile(r"(?:\+254|254|0)?([17][0-9]{8})")
-_SPACING = re.compile(r"[\s\-().]")
+# Only what phonenumbers also ignores: a tab inside a number, say, is its to refuse.
+_SPACING = re.compile(r"[ \-().]")
 # 9-digit national numbers starting 1 or 7 match no premium, toll-free or fixed-line pattern in Kenya,
 # so matching the mobile pattern is exactly "valid and mobile".
 _PATTERN = _KENYA.mobile.national_number_pattern if _KENYA and _KENYA.mobile else None

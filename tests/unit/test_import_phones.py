@@ -9,7 +9,7 @@ from ledger.imports.phones import register_phone
 from ledger.phones import normalise_phone
 
 PREFIXES = st.sampled_from(["", "0", "+254", "254", "+2540", "00254", "+1", "+255", "07", "(0", "+ 254 "])
-DIGITS = st.text(alphabet="0123456789 -().", max_size=14)
+DIGITS = st.text(alphabet="0123456789 -().\t\u00a0/", max_size=14)
 
 
 def read(reader, text):  # type: ignore[no-untyped-def]
@@ -26,6 +26,7 @@ def read(reader, text):  # type: ignore[no-untyped-def]
 @example(prefix="+254", rest="200123456")  # a Nairobi landline: not a mobile
 @example(prefix="0", rest="900123456")
 @example(prefix="254", rest="7123456789")
+@example(prefix="0", rest="712\t345678")
 def test_a_register_phone_reads_as_normalise_phone_does(prefix, rest):  # type: ignore[no-untyped-def]
     text = prefix + rest
     assert read(register_phone, text) == read(normalise_phone, text)
