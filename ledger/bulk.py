@@ -8,6 +8,7 @@ driver without COPY) one executemany of ``INSERT ... ON CONFLICT DO NOTHING``.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -47,6 +48,14 @@ def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> boo
     as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
     with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+            copy.write_row([_copied(row[c], c in as_json) for c in columns])
     cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
     return True
+
+
+def _copied(value: Any, as_json: bool) -> Any:
+    """A value as COPY must send it: JSON as text, and an enum member as the value its column stores
+    (Karo's enum columns store values, which psycopg would otherwise send as the member's name)."""
+    if as_json:
+        return json.dumps(value)
+    return value.value if isinstance(value, enum.Enum) else value

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 # language, as they show Karo's discounts (entry kinds late_fee, sibling_discount, early_discount).
 LATE_FEE_HEAD = "Late fee"
 
+# The most one amount a person types may hold (a fee row, an opening balance, a payment keyed in): KES 10
+# million, above a year at Kenya's dearest schools (about KES 4 million) and far inside a BIGINT, so a slip
+# of the finger is refused in words instead of landing or overflowing a column.
+MAX_AMOUNT_CENTS = 10_000_000 * 100
+
 
 @dataclass(frozen=True)
 class SchoolRef:

@@ -9,6 +9,7 @@ import io
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -97,26 +98,33 @@ class Importer(ABC, Generic[P]):
     @abstractmethod
     def apply(self, plan: P) -> Outcome: ...
 
+    def apply_all(self, plans: list[P]) -> list[Outcome]:
+        """Write every plan, in file order; an importer that can write in bulk does it here instead."""
+        return [self.apply(plan) for plan in plans]
+
 
 def header_name(text: str) -> str:
     """``" Admission No "`` -> ``admission_no``: headers are matched ignoring case and spacing."""
     return re.sub(r"[\s\-]+", "_", text.strip().lower().rstrip(".")).strip("_")
 
 
-def read_rows(kind: str, text: str, required: tuple[str, ...], optional: tuple[str, ...]) -> list[Row]:
-    """The file's data rows keyed by column name, or ImportRefused for a header that will not do."""
+def read_rows(kind: str, text: str, required: tuple[str, ...], optional: tuple[str, ...]) -> Iterator[Row]:
+    """The file's data rows keyed by column name, one at a time (a school's register need not all be held
+    as rows at once), or ImportRefused, at once, for a header that will not do."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header = [header_name(cell) for cell in next(reader, [])]
     while header and not header[-1]:
         header.pop()  # spreadsheets often save trailing empty columns
     _check_header(kind, header, required, optional)
-    rows = []
+    return _data_rows(reader, header)
+
+
+def _data_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[Row]:
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines (often trailing) are not rows
         overflow = any(cell.strip() for cell in cells[len(header) :])
-        rows.append(Row(reader.line_num, dict(zip(header, cells, strict=False)), overflow))
-    return rows
+        yield Row(reader.line_num, dict(zip(header, cells, strict=False)), overflow)  # type: ignore[attr-defined]
 
 
 def _check_header(kind: str, header: list[str], required: tuple[str, ...], optional: tuple[str, ...]) -> None:
@@ -143,7 +151,8 @@ def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
     rows = read_rows(kind, text, importer.required, importer.optional)
     plans: list[P] = []
     errors: list[RowError] = []
-    for row in rows:
+    read = 0
+    for read, row in enumerate(rows, start=1):  # noqa: B007 (read is the count after the loop)
         try:
             if row.overflow:
                 raise BadRow("has more values than the header has columns")
@@ -151,13 +160,13 @@ def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
         except BadRow as bad:
             errors.append(RowError(row.line, str(bad)))
     if errors:
-        raise ImportRefused(ImportReport(kind, len(rows), errors=tuple(errors)))
+        raise ImportRefused(ImportReport(kind, read, errors=tuple(errors)))
     # A savepoint, so that a failure part-way leaves the caller's session as it was before the import.
     with importer.ctx.session.begin_nested():
-        outcomes = Counter(importer.apply(plan) for plan in plans)
+        outcomes = Counter(importer.apply_all(plans))
     return ImportReport(
         kind,
-        len(rows),
+        read,
         created=outcomes[Outcome.CREATED],
         updated=outcomes[Outcome.UPDATED],
         unchanged=outcomes[Outcome.UNCHANGED],

@@ -12,6 +12,7 @@ from decimal import Decimal
 from ledger.admission import admission_key as admission_key  # the one normaliser, re-exported
 from ledger.imports.core import BadRow
 from ledger.records import Language
+from ledger.types import MAX_AMOUNT_CENTS
 
 # Commas only as thousands separators, so "1,50" (a European decimal comma) is refused, not read as 150.
 _AMOUNT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?")
@@ -29,13 +30,17 @@ _LANGUAGES = {
 
 
 def amount_cents(text: str, column: str = "amount") -> int:
-    """KES with up to 2 decimals ("1,500.50", "KES 200", "-300") as integer cents, through Decimal."""
+    """KES with up to 2 decimals ("1,500.50", "KES 200", "-300") as integer cents, through Decimal;
+    either way at most MAX_AMOUNT_CENTS."""
     cleaned = _CURRENCY.sub("", text.strip()).replace(" ", "")
     if not cleaned:
         raise BadRow(f"{column} is empty")
     if not _AMOUNT.fullmatch(cleaned):
         raise BadRow(f"{column} {text.strip()!r} is not an amount in KES (like 1500 or 1,500.50)")
-    return int(Decimal(cleaned.replace(",", "")) * 100)
+    cents = int(Decimal(cleaned.replace(",", "")) * 100)
+    if abs(cents) > MAX_AMOUNT_CENTS:
+        raise BadRow(f"{column} is more than {kes(MAX_AMOUNT_CENTS)}, the most one row may hold")
+    return cents
 
 
 def date_value(text: str, column: str = "date") -> dt.date:

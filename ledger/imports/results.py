@@ -78,9 +78,11 @@ class ResultsImport(Importer[ScorePlan]):
 def _score(text: str) -> int:
     if not text:
         raise BadRow("score is empty")
-    if not re.fullmatch(r"[+-]?\d+", text):
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
         raise BadRow(f"score {text!r} is not a whole number from 0 to 100")
-    score = int(text)
-    if not 0 <= score <= 100:
-        raise BadRow(f"score {score} is outside 0..100")
+    # Leading zeros aside, more than three digits cannot be a score; int() of thousands of digits raises.
+    digits = text.lstrip("+-").lstrip("0")
+    score = int(text) if len(digits) <= 3 else None
+    if score is None or not 0 <= score <= 100:
+        raise BadRow(f"score {text if len(text) <= 12 else text[:12] + '...'} is outside 0..100")
     return score

@@ -168,3 +168,19 @@ def test_a_malformed_setting_stops_the_console_script_in_one_line(tmp_path: Path
     result = subprocess.run([karo, "db", "upgrade"], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode != 0
     assert result.stderr == "KARO_DATABASE_URL: must be a sqlite:// or postgresql:// URL\n"
+
+
+@pytest.mark.parametrize(("kind", "header", "row"), [
+    ("fees", "term,class,vote_head,amount", "2026-1,Grade 4,Tuition,99999999999999999999"),
+    ("balances", "admission_no,amount", "2101,99999999999999999999"),
+])  # fmt: skip
+def test_a_huge_amount_is_a_bad_line_not_a_traceback(
+    kilimani: Karo, tmp_path: Path, kind: str, header: str, row: str
+) -> None:
+    kilimani("import", "students", write(tmp_path, "s.csv", STUDENTS), "--school", "kilimani")
+    huge = write(tmp_path, "huge.csv", f"{header}\n{row}\n")
+    result = kilimani("import", kind, huge, "--school", "kilimani")
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("line 2: amount is more than KES 10,000,000.00"), result.stderr
+    assert "Traceback" not in result.output and "nothing imported" in lines[-1]

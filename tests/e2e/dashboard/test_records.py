@@ -68,6 +68,14 @@ def test_a_bad_csv_imports_nothing_and_lists_every_bad_row(
     assert students(staffed) == before  # not even the good row
 
 
+def test_a_huge_fee_is_a_row_to_fix_not_a_server_error(bursar: TestClient) -> None:
+    assert upload(bursar, "students", GOOD).status_code == 200
+    fees = "term,class,vote_head,amount\n2026-1,Grade 6,Tuition,99999999999999999999\n"
+    answer = upload(bursar, "fees", fees, name="fees.csv")
+    assert answer.status_code == 422 and "Nothing was imported from fees.csv" in answer.text
+    assert "<td>2</td>" in answer.text and "more than KES 10,000,000.00" in answer.text
+
+
 def test_a_file_that_is_not_utf8_is_refused_in_words(bursar: TestClient) -> None:
     answer = upload(bursar, "students", GOOD.replace("Neema", "Né").encode("latin-1"))
     assert answer.status_code == 422 and "not UTF-8" in answer.text and "CSV UTF-8" in answer.text

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ledger.accounts import student_accounts
 from ledger.attendance import AttendanceRecord, AttendanceStatus
@@ -337,7 +337,8 @@ def test_a_different_opening_balance_must_be_reversed_first(session, school):
     ("typed", "cents"),
     [
         ('"1,500.50"', 150_050),
-        ('"12,345,678.05"', 1_234_567_805),
+        ('"1,234,567.05"', 123_456_705),
+        ("10000000", 1_000_000_000),
         ("1500.5", 150_050),
         ("0.10", 10),
         ("KES 200", 20_000),
@@ -359,6 +360,23 @@ def test_amounts_that_are_not_kes_are_bad_rows(session, school, typed):
         session, school, "fees", f"term,class,vote_head,amount\n2026-1,Grade 7,Tuition,{typed}\n"
     )
     assert len(errors) == 1 and errors[0].startswith("line 2: amount")
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999", '"90,000,000,000,000,000"', "10000000.01"])
+def test_a_fee_above_the_ceiling_is_a_bad_row_and_nothing_lands(session, school, typed):
+    run(session, school, "students", STUDENTS)
+    fees = f"term,class,vote_head,amount\n2026-1,Grade 7,Tuition,{typed}\n2026-1,Grade 5,Tuition,12000\n"
+    errors = refusal(session, school, "fees", fees)
+    assert errors == ["line 2: amount is more than KES 10,000,000.00, the most one row may hold"]
+    assert count(session, FeeItem) == 0
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999", "-99999999999999999999", "-10000000.01"])
+def test_an_opening_balance_above_the_ceiling_either_way_is_a_bad_row(session, school, typed):
+    run(session, school, "students", STUDENTS)
+    errors = refusal(session, school, "balances", f"admission_no,amount\nA001,{typed}\nA002,500\n")
+    assert errors == ["line 2: amount is more than KES 10,000,000.00, the most one row may hold"]
+    assert count(session, Entry) == 0
 
 
 def test_vote_heads_take_the_files_order_and_existing_ones_keep_their_priority(session, school):
@@ -447,3 +465,42 @@ def test_results_land_in_an_exam_of_the_current_term(session, school):
     assert scores == {("Mathematics", 78, None), ("English", 64, "B"), ("Mathematics", 55, None)}
     report = run(session, school, "results", RESULTS.replace("55", "57"))
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "99999999999999999999", "-1", "101"])
+def test_a_score_of_any_length_outside_0_to_100_is_a_bad_row(session, school, typed):
+    run(session, school, "students", STUDENTS)
+    text = f"admission_no,exam,subject,score\nA001,Midterm,Maths,{typed}\n"
+    errors = refusal(session, school, "results", text)
+    assert len(errors) == 1 and errors[0].startswith("line 2: score") and "0..100" in errors[0]
+    assert count(session, Score) == 0
+
+
+def register_of(families, start=0):
+    """A students file of ``families`` families of two children, the second with a second guardian too."""
+    lines = ["admission_no,name,class,guardian_name,guardian_phone,guardian2_name,guardian2_phone"]
+    for n in range(start, start + families):
+        mother, father, grade = f"07{n:08d}", f"011{n:07d}", f"Grade {n % 9 + 1}"
+        lines.append(f"R{2 * n},Child {2 * n},{grade},Mother {n},{mother},,")
+        lines.append(f"R{2 * n + 1},Child {2 * n + 1},{grade},Mother {n},{mother},Father {n},{father}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_longer_register_takes_no_more_statements_to_import(engine, session, school):
+    """400 rows cost what 20 do: rows are checked in memory and written in bulk, not one at a time."""
+    sent = []
+
+    def remember(_conn, _cursor, statement, *_):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        counts = []
+        for families, start in ((10, 0), (200, 1000)):
+            sent.clear()
+            assert run(session, school, "students", register_of(families, start)).created == 2 * families
+            counts.append(len(sent))
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert counts[1] <= counts[0], counts
+    assert count(session, Student) == 420 and count(session, Guardian) == 420
