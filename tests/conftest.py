@@ -3,7 +3,8 @@
 Which database ``engine`` is: the tests under ``BOTH_DATABASES`` (the ledger's, the CSV imports' among
 them) run twice, on PostgreSQL and on the embedded SQLite default; every other test runs on PostgreSQL
 only. Tests of the embedded default itself (the demo, ``karo serve`` without Redis) open their own SQLite
-file. Each test's id says its database: ``test_x[pg]``, ``test_x[sqlite]``."""
+file. A test may name its own, ``@pytest.mark.parametrize("engine", ["pg", "sqlite"], indirect=True)``.
+Each test's id says its database: ``test_x[pg]``, ``test_x[sqlite]``."""
 
 from __future__ import annotations
 
@@ -97,7 +98,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def engine(request: pytest.FixtureRequest) -> Engine:
     """The database(s) this test runs on, each starting empty: PostgreSQL, and under ``BOTH_DATABASES``
     the embedded SQLite default too."""
-    engine: Engine = request.getfixturevalue(f"{request.param}_engine")
+    database = getattr(request, "param", "pg")  # "pg" when asked for by name, not as an argument
+    engine: Engine = request.getfixturevalue(f"{database}_engine")
     empty_tables(engine)
     return engine
 
