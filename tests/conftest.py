@@ -9,10 +9,12 @@ Each test's id says its database: ``test_x[pg]``, ``test_x[sqlite]``."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +24,9 @@ from ledger.db import Base, make_engine, make_session_factory
 PG_URL = os.environ.get("KARO_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/karo_test")
 REDIS_URL = os.environ.get("KARO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TESTS = Path(__file__).resolve().parent
+# Hypothesis keeps its examples and constants out of the repository (a test run writes only to tmp), in a
+# folder that outlives the run so a failing example is tried first next time.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "karo-hypothesis")
 BOTH_DATABASES = (TESTS / "integration" / "ledger",)
 # Tests that flush a whole Redis database of their own (a worker killed mid-batch, the shared rate limit).
 SPARE_REDIS_URL = os.environ.get("KARO_TEST_SPARE_REDIS_URL", "redis://127.0.0.1:6379/13")
