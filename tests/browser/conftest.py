@@ -1,5 +1,6 @@
 """Pages in a real browser: Debian's chromium driven by Playwright, against the app served by uvicorn.
 
+One browser and one server per module (``stage``); a fresh app and fresh data per test.
 The browser is the system's (``scripts/browser-deps`` installs it); without it these tests fail, never
 skip, so a machine that cannot run them is noticed.
 """
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
@@ -156,8 +158,27 @@ def free_socket() -> socket.socket:
     return sock
 
 
+class Stage:
+    """An ASGI app that hands each request to the app a test puts on it: one server (thread, socket) per
+    module, a fresh app per test, since an app keeps USSD sessions and M-Pesa timers in memory."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp = FastAPI()  # until a test puts its own
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def stage() -> Iterator[tuple[Stage, str]]:
+    """A server for the module's tests and its base URL; each test puts its app on the stage."""
+    on_stage = Stage()
+    with serving(on_stage) as base:
+        yield on_stage, base
+
+
 @contextmanager
-def serving(app: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
+def serving(app: ASGIApp, sock: socket.socket | None = None) -> Iterator[str]:
     """``app`` served by uvicorn on ``sock`` (else a free 127.0.0.1 port) in a background thread; yields
     its base URL."""
     sock = sock if sock is not None else free_socket()
@@ -179,9 +200,10 @@ def serving(app: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
 
 
 @pytest.fixture
-def sandbox_url(engine: Engine, families: sessionmaker[Session]) -> Iterator[str]:
-    with serving(sandbox_app(engine)) as base:
-        yield f"{base}/sandbox"
+def sandbox_url(stage: tuple[Stage, str], engine: Engine, families: sessionmaker[Session]) -> str:
+    on_stage, base = stage
+    on_stage.app = sandbox_app(engine)
+    return f"{base}/sandbox"
 
 
 @dataclass(frozen=True)

@@ -8,38 +8,30 @@ Nairobi, so the page does not depend on today's date or on quiet hours.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dashboard.passwords import Passwords
 from ledger.db import transaction
-from ledger.records import School
 from ledger.reminder_policy import NAIROBI
-from ledger.staff import Role, create_staff
-from tests.browser.conftest import TODAY, sandbox_app, serving
-from tests.browser.test_dashboard import BURSAR, PASSWORD, sign_in
+from tests.browser.conftest import TODAY, Stage, sandbox_app
+from tests.browser.test_dashboard import add_bursar, sign_in
 
 # The term's fees fall due in 10 days: the policy's first reminder day is in 3, so "now" is the day after.
 NOW = dt.datetime.combine(TODAY + dt.timedelta(days=4), dt.time(10), NAIROBI)
 
 
 @pytest.fixture
-def reminders_dashboard(engine: Engine, families: sessionmaker[Session]) -> Iterator[str]:
+def reminders_dashboard(stage: tuple[Stage, str], engine: Engine, families: sessionmaker[Session]) -> str:
     """Kilimani's three families and a bursar, served with the dashboard's clock at NOW."""
     with transaction(families) as session:
-        kilimani = session.scalars(select(School).where(School.slug == "kilimani")).one()
-        create_staff(
-            session, kilimani.id, BURSAR, Role.BURSAR, Passwords().hash(PASSWORD), now=dt.datetime.now(dt.UTC)
-        )
-    app = sandbox_app(engine)
+        add_bursar(session)
+    on_stage, base = stage
+    on_stage.app = app = sandbox_app(engine)
     app.state.dashboard.clock = lambda: NOW.astimezone(dt.UTC)
-    with serving(app) as base:
-        yield base
+    return base
 
 
 def test_run_now_queues_the_reminders_and_they_are_in_the_message_log(
