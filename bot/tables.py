@@ -37,7 +37,9 @@ class InboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))
-    provider_id: Mapped[str] = mapped_column(String(80))  # AT's id, Twilio's MessageSid: redeliveries share it
+    provider_id: Mapped[str] = mapped_column(
+        String(80)
+    )  # AT's id, Twilio's MessageSid: redeliveries share it
     channel: Mapped[str] = mapped_column(String(12))
     phone: Mapped[str] = mapped_column(String(16))
     to: Mapped[str] = mapped_column(String(40))

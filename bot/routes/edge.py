@@ -61,7 +61,9 @@ class Rules:
     integers: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def check(self, name: str, value: object) -> None:
-        text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, int | float) else ""
+        text = (
+            value if isinstance(value, str) else json.dumps(value) if isinstance(value, int | float) else ""
+        )
         _check_text(name)
         _check_text(text)
         if len(text) > self.lengths.get(name, MAX_TEXT):
@@ -183,7 +185,11 @@ def keep(services: Services, route: str, body: bytes | str, reason: str) -> None
     try:
         with services.sessions.begin() as session:
             keep_failure(
-                session, route=route, payload=kept_text(body), reason=kept_text(reason), now=dt.datetime.now(dt.UTC)
+                session,
+                route=route,
+                payload=kept_text(body),
+                reason=kept_text(reason),
+                now=dt.datetime.now(dt.UTC),
             )
     except Exception:
         log.exception("could not keep a %s webhook body (%s): %r", route, reason, body[:MAX_BODY_BYTES])
@@ -196,7 +202,9 @@ async def refuse(request: Request, services: Services, route: str, reason: str) 
     return HTTPException(status_code=400, detail=f"unusable body: {reason}")
 
 
-async def usable_form(request: Request, services: Services, route: str, rules: Rules) -> dict[str, str] | None:
+async def usable_form(
+    request: Request, services: Services, route: str, rules: Rules
+) -> dict[str, str] | None:
     """The request's form if Karo can use it; else None, the body kept."""
     body = await read_body(request)
     try:

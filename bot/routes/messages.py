@@ -59,7 +59,11 @@ async def _twilio_form(request: Request, services: ServicesDep, route: str, rule
 
 
 async def _parsed(
-    request: Request, services: ServicesDep, route: str, form: dict[str, str], parse: Callable[[dict[str, str]], T]
+    request: Request,
+    services: ServicesDep,
+    route: str,
+    form: dict[str, str],
+    parse: Callable[[dict[str, str]], T],
 ) -> T:
     """The provider's reading of the form; a malformed one is kept and refused with 400."""
     try:

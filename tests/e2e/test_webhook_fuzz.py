@@ -89,7 +89,10 @@ UNUSABLE_FORMS = [
     ("/at/sms-status", {"id": "B" * 1000, "status": "Success"}),
     ("/at/opt-out", {"senderId": "KARO", "phoneNumber": "+2547\x0012"}),
     ("/at/ussd-end", {"sessionId": "S" * 81, "phoneNumber": PARENT, "status": "Success"}),
-    ("/at/ussd-end", {"sessionId": "ATUid_1", "phoneNumber": PARENT, "status": "Success", "hopsCount": "9" * 23}),
+    (
+        "/at/ussd-end",
+        {"sessionId": "ATUid_1", "phoneNumber": PARENT, "status": "Success", "hopsCount": "9" * 23},
+    ),
     ("/twilio/sms", {"MessageSid": "SM" + "1" * 1000, "From": PARENT, "Body": "BAL", "To": "+15005550006"}),
     ("/twilio/whatsapp", {"MessageSid": "SM1", "From": f"whatsapp:{PARENT}", "Body": "hi\x00", "To": "x"}),
     ("/twilio/status", {"MessageSid": "SM1\x00", "MessageStatus": "delivered"}),
@@ -150,9 +153,30 @@ texts = st.one_of(
 form_fields = st.dictionaries(
     st.one_of(
         st.sampled_from(
-            ["sessionId", "phoneNumber", "serviceCode", "text", "status", "hopsCount", "durationInMillis",
-             "from", "to", "id", "date", "linkId", "senderId", "MessageSid", "From", "To", "Body",
-             "MessageStatus", "ErrorCode", "ButtonPayload", "cost", "input"]  # fmt: skip
+            [
+                "sessionId",
+                "phoneNumber",
+                "serviceCode",
+                "text",
+                "status",
+                "hopsCount",
+                "durationInMillis",
+                "from",
+                "to",
+                "id",
+                "date",
+                "linkId",
+                "senderId",
+                "MessageSid",
+                "From",
+                "To",
+                "Body",
+                "MessageStatus",
+                "ErrorCode",
+                "ButtonPayload",
+                "cost",
+                "input",
+            ]  # fmt: skip
         ),
         st.text(max_size=8),
     ),
@@ -161,23 +185,40 @@ form_fields = st.dictionaries(
 )
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), texts),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 daraja_bodies = st.one_of(
-    st.builds(lambda extra: json.dumps(c2b() | extra), st.dictionaries(st.sampled_from(list(c2b())), json_values)),
+    st.builds(
+        lambda extra: json.dumps(c2b() | extra), st.dictionaries(st.sampled_from(list(c2b())), json_values)
+    ),
     st.builds(lambda v: json.dumps(stk(amount=v)), json_values),
     st.builds(lambda v: json.dumps(stk(receipt=v, checkout=v)), texts),
     json_values.map(json.dumps),
     st.binary(max_size=60).map(lambda raw: raw.decode("latin-1")),
     st.integers(1, 6000).map(lambda depth: "[" * depth + "]" * depth),
 )
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.mark.parametrize("route", AT_FORMS + TWILIO_FORMS)
-@FUZZ
-@given(fields=form_fields)
+def fuzzed(routes):
+    """About 40 examples a route; one app (on PostgreSQL) for them all, so setting up is paid once."""
+    return settings(
+        max_examples=40 * len(routes),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+ON_POSTGRESQL = pytest.mark.parametrize(
+    "engine", ["pg"], indirect=True
+)  # edge checks: one database is enough
+
+
+@ON_POSTGRESQL
+@fuzzed(AT_FORMS + TWILIO_FORMS)
+@given(route=st.sampled_from(AT_FORMS + TWILIO_FORMS), fields=form_fields)
 def test_arbitrary_forms_never_get_a_5xx(app, route, fields):
     response = post_form(app, route, fields)
     assert response.status_code < 500, response.text
@@ -185,20 +226,29 @@ def test_arbitrary_forms_never_get_a_5xx(app, route, fields):
         assert response.status_code == 200 and response.text.startswith(("CON ", "END "))
 
 
-@pytest.mark.parametrize("route", AT_FORMS + TWILIO_FORMS + DARAJA)
-@FUZZ
-@given(raw=st.binary(max_size=200), content_type=st.sampled_from(
-    ["application/x-www-form-urlencoded", "application/json", "multipart/form-data; boundary=x", "text/plain"]
-))  # fmt: skip
+@ON_POSTGRESQL
+@fuzzed(AT_FORMS + TWILIO_FORMS + DARAJA)
+@given(
+    route=st.sampled_from(AT_FORMS + TWILIO_FORMS + DARAJA),
+    raw=st.binary(max_size=200),
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "application/json",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+        ]
+    ),
+)
 def test_arbitrary_bytes_never_get_a_5xx(app, route, raw, content_type):
     path = route if route.startswith("/twilio/") else f"{route}/{TOKEN}"
     response = app.post(path, content=raw, headers={"content-type": content_type})
     assert response.status_code < 500, response.text
 
 
-@pytest.mark.parametrize("route", DARAJA)
-@FUZZ
-@given(body=daraja_bodies)
+@ON_POSTGRESQL
+@fuzzed(DARAJA)
+@given(route=st.sampled_from(DARAJA), body=daraja_bodies)
 def test_arbitrary_json_never_gets_a_5xx(app, route, body):
     response = app.post(f"{route}/{TOKEN}", content=body, headers={"content-type": "application/json"})
     assert response.status_code < 500, response.text
