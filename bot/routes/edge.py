@@ -141,9 +141,9 @@ def json_object(body: bytes, rules: Rules) -> dict[str, Any]:
     try:
         parsed = json.loads(text, parse_int=_integer, parse_constant=_no_constant)
     except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
-        raise Unusable(f"not JSON: {error}") from error
+        raise Unusable(f"malformed: not JSON: {error}") from error
     if not isinstance(parsed, dict):
-        raise Unusable("the body is not a JSON object")
+        raise Unusable("malformed: the body is not a JSON object")
     _check_tree(parsed, rules)
     return parsed
 
