@@ -1,11 +1,11 @@
 """Webhook bodies we could not act on, kept word for word for review: the one store for every webhook.
 
-A body no webhook can use (``bot.routes.edge``: NULs, over-long values, JSON too deep), a malformed body,
-an STK callback for a CheckoutRequestID we do not know (yet), a Paybill confirmation for
-a shortcode no school owns, an M-Pesa amount outside Daraja's limits, a receipt repeated with other
-details: nothing is posted from these, but the payload is never lost. Those that belong to a school name it
-(``school_id``), so its bursar sees them. An STK callback
-that raced ahead of the push being recorded is kept here too, and applied when the push is recorded.
+A body no webhook can use (``bot.routes.edge``: NULs, over-long values, JSON too deep), a malformed body, an
+STK callback for a CheckoutRequestID we do not know (yet), a Paybill confirmation for a shortcode no school
+owns, an M-Pesa amount outside Daraja's limits, a receipt repeated with another amount or account: nothing
+is posted from these, but the payload is never lost. Those that belong to a school name it (``school_id``),
+so its bursar sees them. An STK callback that raced ahead of the push being recorded is kept here too, and
+applied when the push is recorded.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ MAX_DEPTH = 16  # Daraja's STK callback is five deep
 MAX_DIGITS = 18  # a JSON integer longer than this fits no BIGINT column
 INT32 = (0, 2**31 - 1)
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_WHOLE = re.compile(r"[0-9]+")
 _DEPTH = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -70,7 +71,7 @@ class Rules:
             raise Unusable(f"{name[:40]!r} is longer than {self.lengths.get(name, MAX_TEXT)} characters")
         if name in self.integers and text.strip():
             low, high = self.integers[name]
-            if not text.strip().isdigit() or not low <= int(text) <= high:
+            if not _WHOLE.fullmatch(text.strip()) or not low <= int(text) <= high:
                 raise Unusable(f"{name!r} is not a whole number in {low}..{high}")
 
 

@@ -93,6 +93,7 @@ UNUSABLE_FORMS = [
         "/at/ussd-end",
         {"sessionId": "ATUid_1", "phoneNumber": PARENT, "status": "Success", "hopsCount": "9" * 23},
     ),
+    ("/at/ussd-end", {"sessionId": "ATUid_2", "phoneNumber": PARENT, "status": "Success", "hopsCount": "²"}),
     ("/twilio/sms", {"MessageSid": "SM" + "1" * 1000, "From": PARENT, "Body": "BAL", "To": "+15005550006"}),
     ("/twilio/whatsapp", {"MessageSid": "SM1", "From": f"whatsapp:{PARENT}", "Body": "hi\x00", "To": "x"}),
     ("/twilio/status", {"MessageSid": "SM1\x00", "MessageStatus": "delivered"}),
@@ -148,7 +149,20 @@ def test_an_unusable_daraja_body_gets_400_and_is_kept(app, schools, route, body)
 # Arbitrary input to every webhook: the answer is never a 5xx (and a USSD hop is always CON/END).
 texts = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "\x00", "9" * 23, "1e20", "-1", PARENT, "+2547120000011234", "Success", "A" * 1000]),
+    st.sampled_from(
+        [
+            "",
+            "\x00",
+            "9" * 23,
+            "1e20",
+            "-1",
+            "²",
+            PARENT,
+            "+2547120000011234",
+            "Success",
+            "A" * 1000,
+        ]
+    ),
 )
 form_fields = st.dictionaries(
     st.one_of(
@@ -184,7 +198,9 @@ form_fields = st.dictionaries(
     max_size=8,
 )
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), texts),
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(), texts, st.just("\ud800")
+    ),  # a lone surrogate
     lambda inner: st.one_of(
         st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),
