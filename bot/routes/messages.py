@@ -24,6 +24,7 @@ from bot.routes.webhook_fields import (
     AT_OPT_OUT,
     AT_SMS,
     PHONE,
+    RECIPIENT,
     TWILIO_MESSAGE,
     TWILIO_STATUS,
 )
@@ -76,6 +77,8 @@ async def _receive(request: Request, services: ServicesDep, route: str, message:
     """Keep the message, then answer what can be answered (not while Redis is away: later, never lost)."""
     if len(message.phone) > PHONE:
         raise await refuse(request, services, route, f"sender {message.phone[:40]!r} is no phone number")
+    if len(message.to) > RECIPIENT:
+        raise await refuse(request, services, route, f"recipient {message.to[:60]!r} is too long")
     await run_in_threadpool(request.app.state.inbound.receive, message)
 
 

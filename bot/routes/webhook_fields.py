@@ -12,6 +12,7 @@ from ledger.outbox import OutboxMessage
 from ledger.payment_requests import PaymentRequestRecord
 
 PHONE = length(OutboxMessage.phone)  # E.164 is at most 16 characters with its "+"
+RECIPIENT = length(InboundMessage.to)  # our shortcode or number
 WHATSAPP_PREFIX = len("whatsapp:")
 SMS_TEXT = 1600  # Twilio's limit on a message body; Africa's Talking's concatenated SMS are shorter
 
@@ -36,7 +37,7 @@ AT_SMS = Rules(
     lengths={
         "id": length(InboundMessage.provider_id),
         "from": length(InboundMessage.phone),
-        "to": length(InboundMessage.to),
+        "to": RECIPIENT,
         "linkId": length(InboundMessage.link_id),
         "text": SMS_TEXT,
     }
@@ -47,7 +48,7 @@ TWILIO_MESSAGE = Rules(
     lengths={
         "MessageSid": length(InboundMessage.provider_id),
         "From": WHATSAPP_PREFIX + length(InboundMessage.phone),
-        "To": WHATSAPP_PREFIX + length(InboundMessage.to),
+        "To": WHATSAPP_PREFIX + RECIPIENT,
         "Body": SMS_TEXT,
         "ButtonPayload": length(InboundMessage.button_payload),
     }

@@ -95,6 +95,7 @@ UNUSABLE_FORMS = [
     ),
     ("/at/ussd-end", {"sessionId": "ATUid_2", "phoneNumber": PARENT, "status": "Success", "hopsCount": "²"}),
     ("/twilio/sms", {"MessageSid": "SM" + "1" * 1000, "From": PARENT, "Body": "BAL", "To": "+15005550006"}),
+    ("/twilio/sms", {"MessageSid": "SM2", "From": PARENT, "Body": "BAL", "To": "+1" * 22}),  # no prefix
     ("/twilio/whatsapp", {"MessageSid": "SM1", "From": f"whatsapp:{PARENT}", "Body": "hi\x00", "To": "x"}),
     ("/twilio/status", {"MessageSid": "SM1\x00", "MessageStatus": "delivered"}),
 ]
