@@ -67,7 +67,12 @@ class InboundHandler:
                 .limit(limit)
             ).all()
         for message_id in waiting:
-            self._answer(message_id)
+            try:
+                self._answer(message_id)
+            except (RedisError, SessionBusy):
+                raise  # the store is away: every later message waits too
+            except Exception:  # one message the flow fails on must not hold up everyone else's answers
+                log.exception("inbound message %s not answered; it waits for the next try", message_id)
         return len(waiting)
 
     def _keep(self, message: IncomingMessage) -> None:
