@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import asdict
 
 from bot.bootstrap import bootstrap
+from bot.channels import compose_channels
 from bot.outgoing import RATES, build_dispatcher, lookups_from
 from bot.sessions import RedisSessionStore
 from bot.settings import get_settings
@@ -22,7 +23,9 @@ def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> d
         if services.redis is None:
             raise RuntimeError("dispatch_outbox runs under an RQ worker, which needs KARO_REDIS_URL")
         rates = None if rate_per_second is None else dict.fromkeys(RATES, rate_per_second)
-        dispatcher = build_dispatcher(services, RedisSessionStore(services.redis), rates)
+        store = RedisSessionStore(services.redis)
+        compose_channels(services, store).inbound.answer_waiting()  # messages kept while Redis was away
+        dispatcher = build_dispatcher(services, store, rates)
         requeued, found, review = dispatcher.recover(lookups_from(dispatcher.senders))
         recovered = {"requeued": requeued, "found_sent": found, "left_for_review": review}
         return recovered | asdict(dispatcher.run(batch=batch))

@@ -28,7 +28,7 @@ from ledger.journal_tables import Payment, PaymentSource
 from ledger.mpesa import Outcome, complete_provisional, payment_by_reference, post_once
 from ledger.notices import write_suspense_notice
 from ledger.parents import find_guardian
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus
+from ledger.payment_requests import MAX_AMOUNT, PaymentRequestRecord, RequestStatus
 from ledger.payments import Received
 from ledger.records import Guardian, School, Student
 
@@ -38,6 +38,8 @@ PROVISIONAL_WINDOW = dt.timedelta(days=2)
 MASK_WINDOW = dt.timedelta(minutes=15)
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
 _PLAIN = re.compile(r"\+?254[17]\d{8}")
+# What one M-Pesa transaction carries (Daraja: KES 1 to 250,000): any other amount is no real payment.
+LIMITS = (1_00, MAX_AMOUNT)
 
 
 class Verdict(enum.StrEnum):
@@ -59,6 +61,20 @@ class PaybillPaid:
     msisdn: str  # masked, hashed, or (rarely) plain
     payer_name: str
     paid_on: dt.date
+
+
+def within_limits(amount: int) -> bool:
+    """Whether ``amount`` (cents) is one M-Pesa transaction can carry."""
+    return LIMITS[0] <= amount <= LIMITS[1]
+
+
+@dataclass(frozen=True)
+class ForReview:
+    """A confirmation not posted, for the school's bursar to look at: an amount outside M-Pesa's limits,
+    or a receipt already posted with another amount or account (a conflicting repeat)."""
+
+    school: School
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,7 @@ def validate(session: Session, shortcode: str, bill_ref: str, amount: int) -> Ve
     schools = schools_for_shortcode(session, shortcode)
     if not schools:
         return Verdict.UNKNOWN_SHORTCODE
-    if amount <= 0:
+    if not within_limits(amount):
         return Verdict.BAD_AMOUNT
     school, student = match_account(session, schools, bill_ref)
     if student is not None:
@@ -111,21 +127,24 @@ def validate(session: Session, shortcode: str, bill_ref: str, amount: int) -> Ve
     return Verdict.SUSPENSE if school.accept_unknown_accounts else Verdict.UNKNOWN_ACCOUNT
 
 
-def settle_paybill(session: Session, paid: PaybillPaid, *, now: dt.datetime) -> Settled | None:
+def settle_paybill(session: Session, paid: PaybillPaid, *, now: dt.datetime) -> Settled | ForReview | None:
     """Post a confirmation once per receipt (to the child, or to suspense); None for an unknown shortcode.
 
     A receipt already posted (its STK callback came first) is not posted again; a provisional STK payment
-    for this child and amount gets this receipt instead of a second posting.
+    for this child and amount gets this receipt instead of a second posting. An amount outside M-Pesa's
+    limits, or a receipt posted before with another amount or account, is not posted: it is for review.
     """
     schools = schools_for_shortcode(session, paid.shortcode)
     if not schools:
         return None
     school, student = match_account(session, schools, paid.bill_ref)
+    if not within_limits(paid.amount):
+        return ForReview(school, f"KES {paid.amount / 100:,.2f} is outside M-Pesa's limits: not posted")
     if student is not None:
         lock_student(session, student.id)
     existing = payment_by_reference(session, school.id, paid.trans_id)
     if existing is not None:
-        return Settled(Outcome.ALREADY, existing, school)
+        return _repeated(existing, paid, student, school)
     if student is not None and (request := _provisional_request(session, school.id, student.id, paid, now)):
         complete_provisional(session, request, paid.trans_id, None, now)
         payment = session.get(Payment, request.payment_id)
@@ -133,9 +152,27 @@ def settle_paybill(session: Session, paid: PaybillPaid, *, now: dt.datetime) -> 
         return Settled(Outcome.COMPLETED, payment, school)
     payment, created = post_once(session, school.id, _received(paid), student, now=now)
     if not created:
-        return Settled(Outcome.ALREADY, payment, school)
+        return _repeated(payment, paid, student, school)
     texted = _tell_about_suspense(session, school, payment, paid, now) if student is None else None
     return Settled(Outcome.POSTED, payment, school, texted)
+
+
+def _repeated(
+    existing: Payment, paid: PaybillPaid, student: Student | None, school: School
+) -> Settled | ForReview:
+    """A receipt seen before: the same payment again (nothing to do), or a conflicting repeat."""
+    differences = []
+    if existing.amount != paid.amount:
+        differences.append(f"KES {paid.amount / 100:,.2f}, posted as KES {existing.amount / 100:,.2f}")
+    typed = _received(paid).account_text
+    if existing.source == PaymentSource.MPESA_PAYBILL and existing.account_text != typed:
+        differences.append(f"account {typed!r}, posted with {existing.account_text!r}")
+    elif student is not None and existing.student_id not in (None, student.id):
+        differences.append(f"account {typed!r} names another child than the one posted")
+    if differences:
+        reason = f"conflicting repeat of {existing.reference}: " + "; ".join(differences) + ": not posted"
+        return ForReview(school, reason)
+    return Settled(Outcome.ALREADY, existing, school)
 
 
 def _received(paid: PaybillPaid) -> Received:

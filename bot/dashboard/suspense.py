@@ -1,5 +1,6 @@
 """Money waiting for a person: Paybill payments that matched no student (allocated here to the right one),
-and M-Pesa prompts whose outcome needs the bursar's eye."""
+M-Pesa prompts whose outcome needs the bursar's eye, and M-Pesa payments kept unposted for review (an amount
+outside M-Pesa's limits, a receipt repeated with another amount or account): read-only, this school's own."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.routes.deps import SessionDep
 from ledger.admission import admission_key
 from ledger.errors import LedgerError
 from ledger.journal_tables import Entry, Payment
+from ledger.mpesa_callbacks import CallbackFailure
 from ledger.payment_requests import PaymentRequestRecord, RequestStatus
 from ledger.payments import allocate_suspense
 from ledger.records import Student
@@ -59,12 +61,24 @@ def for_review(session: Session, school_id: int) -> list[tuple[PaymentRequestRec
     return [(request, student) for request, student in session.execute(query)]
 
 
+def kept_for_review(session: Session, school_id: int) -> list[CallbackFailure]:
+    """M-Pesa bodies kept unposted that name this school and are not resolved; newest first."""
+    query = (
+        select(CallbackFailure)
+        .where(CallbackFailure.school_id == school_id, CallbackFailure.resolved.is_(False))
+        .order_by(CallbackFailure.id.desc())
+        .limit(SHOWN)
+    )
+    return list(session.scalars(query))
+
+
 def _suspense_page(request: Request, staff: Staff, session: Session, error: str | None = None) -> Response:
     context = {
         "staff": staff,
         "page": "suspense",
         "unmatched": unmatched(session, staff.school_id),
         "review": for_review(session, staff.school_id),
+        "kept": kept_for_review(session, staff.school_id),
         "error": error,
         "allocated": request.query_params.get("allocated"),
     }

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa import inbound, push, queries, recovery
 from bot.mpesa.scheduling import Scheduler, Task, Timings
-from ledger.mpesa_paybill import Settled, Verdict
+from ledger.mpesa_paybill import ForReview, Settled, Verdict
 from ledger.records import School
 from providers.daraja_types import C2BPayment, MpesaGateway, Shortcode, StkCallback
 
@@ -62,5 +62,5 @@ class MpesaDesk:
     def on_c2b_validation(self, payment: C2BPayment) -> Verdict:
         return inbound.on_c2b_validation(self, payment)
 
-    def on_c2b_confirmation(self, payment: C2BPayment, payload: str) -> Settled | None:
+    def on_c2b_confirmation(self, payment: C2BPayment, payload: str) -> Settled | ForReview | None:
         return inbound.on_c2b_confirmation(self, payment, payload)

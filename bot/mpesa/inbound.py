@@ -15,8 +15,16 @@ from typing import TYPE_CHECKING
 from ledger.errors import InvalidPhone
 from ledger.mpesa import StkPaid, settle_stk_failure, settle_stk_success
 from ledger.mpesa_callbacks import CallbackFailure, keep_failure
-from ledger.mpesa_paybill import PaybillPaid, Settled, Verdict, settle_paybill, validate
-from ledger.payment_requests import by_checkout_id
+from ledger.mpesa_paybill import (
+    ForReview,
+    PaybillPaid,
+    Settled,
+    Verdict,
+    settle_paybill,
+    validate,
+    within_limits,
+)
+from ledger.payment_requests import by_checkout_id, flag
 from ledger.phones import normalise_phone
 from providers.daraja import parse_stk_callback
 from providers.daraja_types import C2BPayment, StkCallback
@@ -46,9 +54,20 @@ def on_stk_callback(desk: MpesaDesk, callback: StkCallback, payload: str) -> str
         if callback.result_code.strip() != "0":
             code, desc = callback.result_code, callback.result_desc
             return settle_stk_failure(session, request.id, code, desc, now=desk.clock()).value
-        return settle_stk_success(
-            session, request.id, stk_paid(callback, desk.today()), now=desk.clock()
-        ).value
+        paid = stk_paid(callback, desk.today())
+        if not within_limits(paid.amount):
+            reason = f"paid KES {paid.amount / 100:,.2f}, outside M-Pesa's limits: not posted"
+            flag(request, reason)
+            keep_failure(
+                session,
+                route="stk",
+                payload=payload,
+                reason=reason,
+                now=desk.clock(),
+                school_id=request.school_id,
+            )
+            return "kept for review"
+        return settle_stk_success(session, request.id, paid, now=desk.clock()).value
 
 
 def stk_paid(callback: StkCallback, today: dt.date) -> StkPaid:
@@ -85,8 +104,9 @@ def on_c2b_validation(desk: MpesaDesk, payment: C2BPayment) -> Verdict:
         return validate(session, payment.shortcode, payment.bill_ref, payment.amount_cents)
 
 
-def on_c2b_confirmation(desk: MpesaDesk, payment: C2BPayment, payload: str) -> Settled | None:
-    """Post the confirmation once per TransID; a shortcode no school owns is kept for the bursar."""
+def on_c2b_confirmation(desk: MpesaDesk, payment: C2BPayment, payload: str) -> Settled | ForReview | None:
+    """Post the confirmation once per TransID; a shortcode no school owns, an amount outside M-Pesa's
+    limits or a conflicting repeat of a receipt is kept for the bursar."""
     paid = PaybillPaid(
         trans_id=payment.trans_id,
         amount=payment.amount_cents,
@@ -101,6 +121,15 @@ def on_c2b_confirmation(desk: MpesaDesk, payment: C2BPayment, payload: str) -> S
         if settled is None:
             reason = f"no school is paid through shortcode {payment.shortcode}: nothing posted"
             keep_failure(session, route="c2b-confirm", payload=payload, reason=reason, now=desk.clock())
+        elif isinstance(settled, ForReview):
+            keep_failure(
+                session,
+                route="c2b-confirm",
+                payload=payload,
+                reason=settled.reason,
+                now=desk.clock(),
+                school_id=settled.school.id,
+            )
         return settled
 
 

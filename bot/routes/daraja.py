@@ -2,13 +2,12 @@
 
 Daraja signs nothing, so the deployment's secret token in the path is the check (wrong token: 403, nothing
 changes). Each body is settled in one short transaction before the answer, since Safaricom does not retry;
-a body we cannot read gets 400 and is kept word for word for the bursar (``callback_failures``).
+a body we cannot use (``bot.routes.edge``) or read gets 400 and is kept word for word for the bursar
+(``callback_failures``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from bot.bootstrap import Services
 from bot.mpesa.desk import MpesaDesk
 from bot.routes.deps import ServicesDep, check_webhook_token
-from ledger.mpesa_callbacks import keep_failure
+from bot.routes.edge import checked_json, keep, refuse
+from bot.routes.webhook_fields import DARAJA
 from ledger.mpesa_paybill import Verdict
 from providers.daraja import parse_c2b, parse_stk_callback
 from providers.inbound import MalformedCallback
@@ -42,10 +42,10 @@ VALIDATION = {
 @router.post("/daraja/stk/{token}")
 async def stk_callback(token: str, request: Request, services: ServicesDep) -> JSONResponse:
     check_webhook_token(services, token)
-    payload = await _text(request)
-    callback = await _parse(services, "stk", payload, parse_stk_callback)
+    body, payload = await checked_json(request, services, "stk", DARAJA)
+    callback = await _parse(request, services, "stk", body, parse_stk_callback)
     if callback.result_code.strip() == "0" and (callback.receipt is None or callback.amount is None):
-        await _refuse(services, "stk", payload, "a success without a receipt number or amount")
+        raise await refuse(request, services, "stk", "a success without a receipt number or amount")
     outcome = await _settle(
         services, "stk", payload, lambda: _desk(request).on_stk_callback(callback, payload)
     )
@@ -56,8 +56,8 @@ async def stk_callback(token: str, request: Request, services: ServicesDep) -> J
 @router.post("/daraja/c2b/validate/{token}")
 async def c2b_validate(token: str, request: Request, services: ServicesDep) -> JSONResponse:
     check_webhook_token(services, token)
-    payload = await _text(request)
-    payment = await _parse(services, "c2b-validate", payload, parse_c2b)
+    body, payload = await checked_json(request, services, "c2b-validate", DARAJA)
+    payment = await _parse(request, services, "c2b-validate", body, parse_c2b)
     verdict = await _settle(
         services, "c2b-validate", payload, lambda: _desk(request).on_c2b_validation(payment)
     )
@@ -68,12 +68,12 @@ async def c2b_validate(token: str, request: Request, services: ServicesDep) -> J
 @router.post("/daraja/c2b/confirm/{token}")
 async def c2b_confirm(token: str, request: Request, services: ServicesDep) -> JSONResponse:
     check_webhook_token(services, token)
-    payload = await _text(request)
-    payment = await _parse(services, "c2b-confirm", payload, parse_c2b)
+    body, payload = await checked_json(request, services, "c2b-confirm", DARAJA)
+    payment = await _parse(request, services, "c2b-confirm", body, parse_c2b)
     settled = await _settle(
         services, "c2b-confirm", payload, lambda: _desk(request).on_c2b_confirmation(payment, payload)
     )
-    log.info("Paybill %s: %s", payment.trans_id, settled.outcome if settled else "no school for shortcode")
+    log.info("Paybill %s: %s", payment.trans_id, getattr(settled, "outcome", None) or "kept for review")
     return JSONResponse({"ResultCode": 0, "ResultDesc": "Success"})
 
 
@@ -82,25 +82,14 @@ def _desk(request: Request) -> MpesaDesk:
     return desk
 
 
-async def _text(request: Request) -> str:
-    return (await request.body()).decode("utf-8", errors="replace")
-
-
-async def _parse(services: Services, route: str, payload: str, parse: Callable[[Any], T]) -> T:
+async def _parse(
+    request: Request, services: Services, route: str, body: dict[str, Any], parse: Callable[[Any], T]
+) -> T:
     """The provider's reading of the body; a body it cannot read is kept and answered with 400."""
     try:
-        body = json.loads(payload)
-        if not isinstance(body, dict):
-            raise MalformedCallback("the body is not a JSON object")
         return parse(body)
-    except (ValueError, MalformedCallback) as error:  # json's JSONDecodeError is a ValueError
-        await _refuse(services, route, payload, f"malformed: {error}")
-        raise AssertionError("unreachable") from error
-
-
-async def _refuse(services: Services, route: str, payload: str, reason: str) -> None:
-    await run_in_threadpool(_keep, services, route, payload, reason)
-    raise HTTPException(status_code=400, detail=reason)
+    except MalformedCallback as error:
+        raise await refuse(request, services, route, f"malformed: {error}") from error
 
 
 async def _settle(services: Services, route: str, payload: str, work: Callable[[], T]) -> T:
@@ -110,14 +99,6 @@ async def _settle(services: Services, route: str, payload: str, work: Callable[[
     except Exception as error:
         log.exception("Daraja %s callback failed; keeping its body", route)
         await run_in_threadpool(
-            _keep, services, route, payload, f"not settled: {type(error).__name__}: {error}"
+            keep, services, route, payload, f"not settled: {type(error).__name__}: {error}"
         )
         raise HTTPException(status_code=500, detail="not settled; kept for review") from error
-
-
-def _keep(services: Services, route: str, payload: str, reason: str) -> None:
-    try:
-        with services.sessions.begin() as session:
-            keep_failure(session, route=route, payload=payload, reason=reason, now=dt.datetime.now(dt.UTC))
-    except Exception:  # the database is down too: the log is the last place the body can go
-        log.exception("could not keep a Daraja %s body (%s): %s", route, reason, payload)

@@ -3,9 +3,10 @@
 A hop always gets HTTP 200 with ``CON``/``END`` text: an error page would make the gateway show the
 parent a generic network failure.
 
-The hop route is async and reads the form itself (``bot.ussd.wire``), then runs the handler (Redis and
-the database, blocking) on a few threads of its own: FastAPI's ``Form`` fields and its default pool of
-40 threads cost several times what the hop's own work does under load (bench/README.md, USSD).
+The hop route is async and reads the form itself (``bot.routes.edge``, with ``urllib.parse``), then runs
+the handler (Redis and the database, blocking) on a few threads of its own: FastAPI's ``Form`` fields and
+its default pool of 40 threads cost several times what the hop's own work does under load (bench/README.md,
+USSD). A body Karo cannot use is kept for review: the hop answers an END screen, the end report 400.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import datetime as dt
 import logging
 
 import anyio
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import State
 
 from bot.bootstrap import Services
-from bot.routes.deps import ServicesDep, SessionDep, check_webhook_token
+from bot.routes.deps import ServicesDep, check_webhook_token
+from bot.routes.edge import checked_form, usable_form
+from bot.routes.webhook_fields import USSD_END, USSD_HOP
 from bot.sessions import SessionBusy
 from bot.tables import UssdSessionReport
-from bot.ussd.wire import BadForm, read_form
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -41,10 +44,8 @@ async def ussd_hop(request: Request) -> PlainTextResponse:
     """A Starlette endpoint: FastAPI's parameter handling would cost more than the parsing it saves."""
     services: Services = request.app.state.services
     check_webhook_token(services, request.path_params["token"])
-    try:
-        form = await read_form(request)
-    except BadForm as error:
-        log.warning("USSD hop with an unreadable body: %s", error)
+    form = await usable_form(request, services, "at-ussd", USSD_HOP)
+    if form is None:
         return PlainTextResponse(FAILED)
     return PlainTextResponse(await _answer(request.app.state, form))
 
@@ -79,46 +80,44 @@ def _threads(state: State) -> anyio.CapacityLimiter:
 
 
 @router.post("/at/ussd-end/{token}", response_class=PlainTextResponse)
-def ussd_session_ended(
-    token: str,
-    services: ServicesDep,
-    session: SessionDep,
-    sessionId: str = Form(""),  # noqa: N803
-    serviceCode: str = Form(""),  # noqa: N803
-    phoneNumber: str = Form(""),  # noqa: N803
-    status: str = Form(""),
-    hopsCount: str = Form(""),  # noqa: N803
-    durationInMillis: str = Form(""),  # noqa: N803
-    errorMessage: str = Form(""),  # noqa: N803
-    input: str = Form(""),  # noqa: A002
-    cost: str = Form(""),
-) -> str:
+async def ussd_session_ended(token: str, request: Request, services: ServicesDep) -> str:
     """Keep how the session ended (once per session: the gateway may retry the notification)."""
     check_webhook_token(services, token)
-    if not sessionId:
+    form = await checked_form(request, services, "at-ussd-end", USSD_END)
+    if not form.get("sessionId"):
         return "missing sessionId"
-    exists = session.scalar(select(UssdSessionReport.id).where(UssdSessionReport.session_id == sessionId))
-    if exists is None:
-        session.add(
-            UssdSessionReport(
-                session_id=sessionId[:80],
-                phone=phoneNumber[:20],
-                service_code=serviceCode[:30],
-                status=status[:20],
-                hops=_int_or_none(hopsCount),
-                duration_ms=_int_or_none(durationInMillis),
-                error_message=errorMessage or None,
-                last_input=input or None,
-                cost=cost[:30] or None,
-                received_at=dt.datetime.now(dt.UTC),
-            )
-        )
-        session.commit()
+    await anyio.to_thread.run_sync(_keep_report, services, form)
     return "OK"
 
 
-def _int_or_none(value: str) -> int | None:
+def _keep_report(services: Services, form: dict[str, str]) -> None:
     try:
-        return int(value)
-    except ValueError:
-        return None
+        _add_report(services, form)
+    except IntegrityError:  # the same report, redelivered at the same moment, was kept first
+        log.info("USSD end report for %s kept already", form["sessionId"])
+
+
+def _add_report(services: Services, form: dict[str, str]) -> None:
+    with services.sessions.begin() as session:
+        exists = session.scalar(
+            select(UssdSessionReport.id).where(UssdSessionReport.session_id == form["sessionId"])
+        )
+        if exists is None:
+            session.add(
+                UssdSessionReport(
+                    session_id=form["sessionId"],
+                    phone=form.get("phoneNumber", ""),
+                    service_code=form.get("serviceCode", ""),
+                    status=form.get("status", ""),
+                    hops=_int_or_none(form.get("hopsCount", "")),
+                    duration_ms=_int_or_none(form.get("durationInMillis", "")),
+                    error_message=form.get("errorMessage") or None,
+                    last_input=form.get("input") or None,
+                    cost=form.get("cost") or None,
+                    received_at=dt.datetime.now(dt.UTC),
+                )
+            )
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.strip() else None  # bot.routes.edge checked it is a whole number in range
