@@ -28,7 +28,8 @@ from bench import ledger_reads as reads
 from bench.databases import fresh_postgres, fresh_sqlite, machine_note, server_version
 from bench.report import Row, record, render
 from bench.timing import captured_sql, rate
-from ledger.db import make_session_factory, transaction
+from ledger.bus import session_factory
+from ledger.db import transaction
 from ledger.journal_tables import Entry
 
 README = Path(__file__).with_name("README.md")
@@ -67,7 +68,7 @@ class Result:
 
 def run_backend(engine: Engine, sizes: Sizes, explain: bool) -> Result:
     result = Result(server_version(engine))
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     started = time.perf_counter()
     seeded = data.seed_school(factory, sizes.students + 2)
     say(f"  seeded {sizes.students + 2} invoiced students in {time.perf_counter() - started:.1f}s")

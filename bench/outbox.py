@@ -29,7 +29,7 @@ from bench.databases import fresh_postgres, machine_note, server_version
 from bench.outbox_procs import Watch, at_simulator, karo_workers, worker_env
 from bench.outbox_run import Dispatched, dispatch, fill
 from bench.report import Row, record, render
-from ledger.db import make_session_factory
+from ledger.bus import session_factory
 from ledger.outbox import MessageStatus, OutboxMessage
 
 README = Path(__file__).with_name("README.md")
@@ -64,7 +64,7 @@ class Result:
 
 def run(sizes: Sizes, workers: int, batch: int, log_dir: Path) -> Result:
     engine = fresh_postgres(DATABASE_URL)
-    sessions = make_session_factory(engine)
+    sessions = session_factory(engine)
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     result = Result(f"{server_version(engine)}, {workers} workers")

@@ -23,7 +23,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from bench.databases import fresh_postgres
 from bot.demo.seed import seed
-from ledger.db import make_engine, make_session_factory
+from ledger.bus import session_factory
+from ledger.db import make_engine
 from ledger.records import Guardian, School
 
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/karo_bench_ussd"
@@ -67,7 +68,7 @@ def ensure_template(today: dt.date) -> float | None:
     started = time.perf_counter()
     engine = fresh_postgres(TEMPLATE_URL)
     try:
-        seed(make_session_factory(engine), today)
+        seed(session_factory(engine), today)
         with engine.connect() as conn:
             # A live database has planner statistics (autovacuum); this server runs with it off.
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))

@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from ledger.db import make_engine, make_session_factory
+from ledger.bus import session_factory
+from ledger.db import make_engine
 
 # A Redis that does not answer must fail fast (readiness, "busy, try again"), not hang a request.
 REDIS_TIMEOUT_SECONDS = 2.0
@@ -46,6 +47,6 @@ def bootstrap(settings: Settings, *, engine: Engine | None = None, redis: Redis 
     return Services(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=session_factory(engine),
         redis=redis,
     )

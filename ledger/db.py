@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from ledger.errors import LedgerError
+from ledger.events import PENDING, drop_rolled_back
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -53,8 +57,23 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, *, on_commit: Callable[[Session], None] | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``on_commit`` handles their domain events before each commit (the message
+    bus: ``ledger.bus.session_factory``). Events left unhandled refuse the commit, so no receipt
+    is ever dropped by a session made without the bus."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_soft_rollback", drop_rolled_back)
+    event.listen(factory, "before_commit", partial(_before_commit, on_commit))
+    return factory
+
+
+def _before_commit(on_commit: Callable[[Session], None] | None, session: Session) -> None:
+    if on_commit is not None:
+        on_commit(session)
+    if session.info.get(PENDING):
+        raise LedgerError("domain events were raised in a session made without the message bus")
 
 
 @contextmanager

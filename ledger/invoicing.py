@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ledger.accounts import get_account, receivable_account
 from ledger.allocation import lock_student, settle
 from ledger.early_discount import grant_early_discounts, last_money_day
-from ledger.family_notices import write_invoice_notices
+from ledger.events import ClassInvoiced, raise_event
 from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind
 from ledger.records import FeeItem, SchoolClass, Student, Term, VoteHead
@@ -25,7 +25,6 @@ class InvoiceRun:
     invoiced: int  # students invoiced by this run
     already: int  # students invoiced before, left as they were
     total: int  # cents invoiced by this run
-    notices: int = 0  # families told of the term's fees by this run
 
 
 def fee_items(session: Session, term_id: int, class_id: int) -> list[tuple[FeeItem, VoteHead]]:
@@ -113,7 +112,6 @@ def invoice_class(
             total += sum(line.debit for line in entry.lines if line.account.kind == AccountKind.RECEIVABLE)
         else:
             already += 1
-    notices = 0
     if notify and invoiced:
-        notices = len(write_invoice_notices(session, school_class, term, now=now or dt.datetime.now(dt.UTC)))
-    return InvoiceRun(term.code, school_class.name, invoiced, already, total, notices)
+        raise_event(session, ClassInvoiced(school_class.id, term.id, now or dt.datetime.now(dt.UTC)))
+    return InvoiceRun(term.code, school_class.name, invoiced, already, total)

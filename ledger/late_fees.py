@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ledger.accounts import get_account, receivable_account
 from ledger.allocation import lock_student, receivables, settle
-from ledger.family_notices import write_late_fee_notices
+from ledger.events import LateFeesCharged, raise_event
 from ledger.fee_rules import LATE_FEE_PRIORITY, FeeRules, percent_of, percent_text, rules_for
 from ledger.journal import Leg, find_by_key, once, post_entry
 from ledger.journal_tables import Account, AccountKind, Entry, EntryKind
@@ -59,7 +59,9 @@ def apply_late_fees(
             entry, created = charge_late_fee(session, student, term, today, actor=actor, rules=rules)
             if entry is not None and created:
                 fees[student.id] = _charged(entry)
-        write_late_fee_notices(session, term, fees, now=now or dt.datetime.now(dt.UTC))
+        if fees:
+            at = now or dt.datetime.now(dt.UTC)
+            raise_event(session, LateFeesCharged(term.id, tuple(fees.items()), at))
         charged += len(fees)
         total += sum(fees.values())
     return LateFeeRun(charged, total, tuple(term.code for term in terms))

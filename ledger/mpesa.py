@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from ledger.allocation import lock_student
 from ledger.errors import IdempotencyConflict
+from ledger.events import FailureReason, PaymentRequestFailed, raise_event
 from ledger.journal_tables import Payment, PaymentSource
-from ledger.notices import FailureReason, write_payment_failed
 from ledger.payment_requests import PaymentRequestRecord, RequestStatus, close, flag, lock_request
 from ledger.payments import Received, allocate_suspense, record_payment
 from ledger.records import Student
@@ -179,7 +179,7 @@ def settle_stk_failure(
     close(request, RequestStatus.FAILED, now=now, code=code, desc=desc)
     if code.strip() in OUR_FAULT:
         flag(request, f"M-Pesa result {code}: {desc}")
-    write_payment_failed(session, request, reason_for(code), now)
+    raise_event(session, PaymentRequestFailed(request.id, reason_for(code), now))
     return Outcome.FAILED
 
 
@@ -193,7 +193,7 @@ def fail_unsent(
     close(request, RequestStatus.FAILED, now=now, desc=detail)
     if review:
         flag(request, detail)
-    write_payment_failed(session, request, reason, now)
+    raise_event(session, PaymentRequestFailed(request.id, reason, now))
     return Outcome.FAILED
 
 

@@ -24,10 +24,9 @@ from sqlalchemy.orm import Session
 
 from ledger.admission import candidate_keys
 from ledger.allocation import lock_student
+from ledger.events import SuspensePaymentReceived, raise_event
 from ledger.journal_tables import Payment, PaymentSource
 from ledger.mpesa import Outcome, complete_provisional, payment_by_reference, post_once
-from ledger.notices import write_suspense_notice
-from ledger.parents import find_guardian
 from ledger.payment_requests import MAX_AMOUNT, PaymentRequestRecord, RequestStatus
 from ledger.payments import Received
 from ledger.records import Guardian, School, Student
@@ -208,7 +207,7 @@ def _tell_about_suspense(
     phone = payer_phone(session, school, paid, now)
     if phone is None:
         return None
-    write_suspense_notice(session, payment, phone, find_guardian(session, phone, school.id), now)
+    raise_event(session, SuspensePaymentReceived(payment.id, phone, now))
     return phone
 
 

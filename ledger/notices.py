@@ -8,12 +8,12 @@ accents dropped only when a UCS-2 name would cost a third (a test renders each).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.balances import total_owed
+from ledger.events import FailureReason
 from ledger.journal_tables import Payment, PaymentSource
 from ledger.outbox import Category, OutboxMessage, enqueue
 from ledger.parents import find_guardian
@@ -110,21 +110,6 @@ def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list
 
     return written + write_family_thanks(session, payment, now)
 
-
-class FailureReason(enum.StrEnum):
-    """Why an M-Pesa prompt ended without money, in the words a parent needs (``ledger.mpesa`` maps codes)."""
-
-    CANCELLED = "cancelled"  # 1032
-    UNREACHABLE = "unreachable"  # 1037
-    FUNDS = "funds"  # 1
-    WRONG_PIN = "wrong_pin"  # 2001
-    BUSY = "busy"  # 1001, or "unable to lock subscriber" when pushing
-    EXPIRED = "expired"  # 1019
-    LIMITS = "limits"  # 2, 3, 4
-    SAME_AMOUNT = "same_amount"  # 17
-    PIN_LOCKED = "pin_locked"  # 8006
-    NOT_SENT = "not_sent"  # the prompt could not be sent (Daraja down, refused our request...)
-    OTHER = "other"
 
 
 FAILED_HEAD = {

@@ -12,9 +12,9 @@ from ledger.accounts import CLEARING_FOR_SOURCE, get_account
 from ledger.allocation import allocation_legs, lock_student
 from ledger.early_discount import grant_early_discounts
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
+from ledger.events import PaymentReachedStudent, raise_event
 from ledger.journal import Leg, live_key, once, post_entry
 from ledger.journal_tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
-from ledger.notices import write_receipts
 from ledger.records import Student
 
 
@@ -94,8 +94,7 @@ def record_payment(
         session.flush()
         if student is not None:
             grant_early_discounts(session, student, received.received_on, actor=actor)
-        if notify:
-            write_receipts(session, payment, now or dt.datetime.now(dt.UTC))
+            raise_event(session, PaymentReachedStudent(payment.id, now or dt.datetime.now(dt.UTC), notify))
         return entry
 
     entry, created = once(session, school_id, key, body, post)
@@ -144,8 +143,7 @@ def allocate_suspense(
         payment.allocation_entry_id = entry.id
         # The family paid when the money arrived, not when the bursar matched it.
         grant_early_discounts(session, student, payment.received_on, actor=actor)
-        if notify:
-            write_receipts(session, payment, now or dt.datetime.now(dt.UTC))
+        raise_event(session, PaymentReachedStudent(payment.id, now or dt.datetime.now(dt.UTC), notify))
         return entry
 
     return once(session, payment.school_id, key, body, post)

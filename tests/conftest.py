@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import Base, make_engine, make_session_factory
+from ledger.bus import session_factory
+from ledger.db import Base, make_engine
 
 PG_URL = os.environ.get("KARO_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/karo_test")
 REDIS_URL = os.environ.get("KARO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -118,7 +119,7 @@ def pg(pg_engine: Engine) -> Engine:
 
 @pytest.fixture
 def factory(engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+    return session_factory(engine)
 
 
 @pytest.fixture

@@ -192,34 +192,49 @@ def read_csv_text(file: Path) -> str:
 @click.option("--class", "class_name", help="One class only (default: every class).")
 def invoice(slug: str, code: str, class_name: str | None) -> None:
     """Invoice every student of the school (or one class) for a term; running it again adds nothing."""
+    with open_services() as services:
+        with transaction(services.sessions) as session:
+            told_before = invoice_notices(session, slug)
+            total = _invoice(session, slug, code, class_name)
+        with transaction(services.sessions) as session:
+            told = invoice_notices(session, slug) - told_before
+    click.echo(f"Term {code} total invoiced now: {kes(total)}; {told} family notice(s) queued")
+
+
+def _invoice(session: Session, slug: str, code: str, class_name: str | None) -> int:
     from ledger.invoicing import invoice_class
     from ledger.terms import find_term, parse_term_code
 
-    with open_services() as services, transaction(services.sessions) as session:
-        found = find_school(session, slug)
-        chosen = find_term(session, found.id, *parse_term_code(code))
-        if chosen is None:
-            raise Refused(
-                f"{found.slug} has no term {code} yet: import its fees first (karo import fees ...)"
-            )
-        total = 0
-        for school_class in classes_named(session, found, class_name):
-            run = invoice_class(session, school_class, chosen, actor=cli_actor())
-            total += run.total
-            if run.invoiced:
-                after = {
-                    "class": run.class_name,
-                    "term": chosen.code,
-                    "students": run.invoiced,
-                    "total": run.total,
-                }
-                target = f"class:{school_class.id}:term:{chosen.id}"
-                audit_cli(session, found.id, "invoice.class", target=target, after=after)
-            click.echo(
-                f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)};"
-                f" {run.notices} family notice(s) queued"
-            )
-        click.echo(f"Term {chosen.code} total invoiced now: {kes(total)}")
+    found = find_school(session, slug)
+    chosen = find_term(session, found.id, *parse_term_code(code))
+    if chosen is None:
+        raise Refused(f"{found.slug} has no term {code} yet: import its fees first (karo import fees ...)")
+    total = 0
+    for school_class in classes_named(session, found, class_name):
+        run = invoice_class(session, school_class, chosen, actor=cli_actor())
+        total += run.total
+        if run.invoiced:
+            after = {
+                "class": run.class_name,
+                "term": chosen.code,
+                "students": run.invoiced,
+                "total": run.total,
+            }
+            target = f"class:{school_class.id}:term:{chosen.id}"
+            audit_cli(session, found.id, "invoice.class", target=target, after=after)
+        click.echo(f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)}")
+    return total
+
+
+def invoice_notices(session: Session, slug: str) -> int:
+    """How many invoice notices the school's outbox holds (they are written as the invoicing commits)."""
+    from ledger.outbox import Category, OutboxMessage
+
+    school = find_school(session, slug)
+    query = select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.school_id == school.id, OutboxMessage.category == Category.INVOICE_NOTICE
+    )
+    return session.scalar(query) or 0
 
 
 def classes_named(session: Session, school: School, name: str | None) -> list[SchoolClass]:

@@ -16,9 +16,9 @@ from bot.mpesa.inbound import replay_kept_callback
 from bot.mpesa.scheduling import Task
 from ledger import admission
 from ledger.errors import InvalidPhone
+from ledger.events import FailureReason
 from ledger.mpesa import fail_unsent
 from ledger.mpesa_callbacks import early_callbacks
-from ledger.notices import FailureReason
 from ledger.payment_requests import back_to_pending, claim_for_push, mark_sent
 from ledger.phones import msisdn
 from ledger.records import School, Student

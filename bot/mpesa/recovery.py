@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from ledger.events import FailureReason
 from ledger.mpesa import fail_unsent, mark_for_review
-from ledger.notices import FailureReason
 from ledger.payment_requests import PaymentRequestRecord, RequestStatus
 
 if TYPE_CHECKING:

@@ -33,7 +33,8 @@ from bot.outgoing import InProcessSender, build_dispatcher
 from bot.settings import Settings
 from bot.simulated import Simulators, start_simulators
 from bot.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
-from ledger.db import make_session_factory, transaction
+from ledger.bus import session_factory
+from ledger.db import transaction
 from ledger.invoicing import invoice_student
 from ledger.journal_tables import PaymentSource
 from ledger.payments import Received, record_payment
@@ -110,7 +111,7 @@ class Books:
 @pytest.fixture
 def families(engine: Engine) -> sessionmaker[Session]:
     """Kilimani (``*384*25#``) and Mwangaza (``*384*26#``) with the three families above, invoiced."""
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     with transaction(factory) as session:
         kilimani = open_books(session, "kilimani", "Kilimani Junior Academy", "*384*25#", 35_000_00)
         mwangaza = open_books(session, "mwangaza", "Mwangaza Secondary", "*384*26#", 48_000_00)
@@ -229,7 +230,7 @@ def simulated_karo(
     with ExitStack() as running:
         running.callback(sock.close)
         base = Settings(sandbox=True, webhook_token=TOKEN)
-        shortcodes = school_shortcodes(make_session_factory(engine), base)
+        shortcodes = school_shortcodes(session_factory(engine), base)
         settings, stop = start_simulators(base, public_url, shortcodes, prompt_timeout)
         running.callback(stop)
         services = bootstrap(settings, engine=engine)

@@ -11,7 +11,7 @@ from redis import Redis
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.settings import Settings
-from ledger.db import make_session_factory
+from ledger.bus import session_factory
 from ledger.invoicing import invoice_student
 from tests import builders as b
 from tests.conftest import REDIS_URL
@@ -32,7 +32,7 @@ def redis():
 
 @pytest.fixture
 def schools(engine):
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     with factory() as session:
         made = {}
         for slug, name, code, adm, child, fee in (

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.settings import Settings
-from ledger.db import make_session_factory, transaction
+from ledger.bus import session_factory
+from ledger.db import transaction
 from tests import builders
 from tests.conftest import REDIS_URL
 
@@ -74,7 +75,7 @@ async def test_readyz_names_an_unreachable_database(monkeypatch: pytest.MonkeyPa
 async def test_home_names_each_school_with_its_codes_and_students(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with transaction(make_session_factory(engine)) as session:
+    with transaction(session_factory(engine)) as session:
         school = builders.school(session, "kilimani", paybill="522533", ussd_code="*384*25#")
         school.name = "Kilimani Junior Academy"
         grade_4 = builders.school_class(session, school, "Grade 4")

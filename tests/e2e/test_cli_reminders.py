@@ -26,7 +26,8 @@ def invoiced(kilimani: Karo, tmp_path: Path) -> Karo:  # noqa: F811
     assert dates.exit_code == 0, dates.output
     billed = kilimani("invoice", "--school", "kilimani", "--term", "2027-1")
     assert billed.exit_code == 0, billed.output
-    assert "Grade 4: invoiced 2, already 0, KES 53,000.00; 2 family notice(s) queued" in billed.output
+    assert "Grade 4: invoiced 2, already 0, KES 53,000.00" in billed.output
+    assert "total invoiced now: KES 53,000.00; 2 family notice(s) queued" in billed.output
     return kilimani
 
 

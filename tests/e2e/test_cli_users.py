@@ -7,7 +7,8 @@ from sqlalchemy import select
 from bot.dashboard.passwords import Passwords
 from bot.settings import get_settings
 from ledger.audit import AuditEntry
-from ledger.db import make_engine, make_session_factory
+from ledger.bus import session_factory
+from ledger.db import make_engine
 from ledger.staff import Role, StaffMember
 from tests.e2e import test_cli
 from tests.e2e.test_cli import Karo, one_line_refusal
@@ -20,7 +21,7 @@ CREATE = ("user", "create", "--school", "kilimani", "--email", "Bursar@Kilimani.
 
 def stored_staff() -> list[StaffMember]:
     engine = make_engine(get_settings().database_url)
-    with make_session_factory(engine)() as session:
+    with session_factory(engine)() as session:
         found = list(session.scalars(select(StaffMember)))
         audited = list(session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("staff.%"))))
     engine.dispose()

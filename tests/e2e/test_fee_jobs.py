@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.fee_jobs import apply_fee_rules, nairobi_today, run_fee_rules
 from bot.settings import get_settings
 from ledger.balances import total_owed
-from ledger.db import make_session_factory
+from ledger.bus import session_factory
 from ledger.fee_rules import RuleChanges, set_rules
 from ledger.invoicing import invoice_class
 from ledger.journal_tables import Entry, EntryKind
@@ -27,7 +27,7 @@ FEES = 20_000_00
 @pytest.fixture
 def schools(engine):
     """Two schools, each with a pupil owing a term that fell due ten days ago; one charges late fees."""
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     today = nairobi_today()
     pupils = {}
     with factory() as session:

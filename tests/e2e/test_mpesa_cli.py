@@ -12,7 +12,8 @@ from sqlalchemy import select
 from bot.cli import cli
 from bot.crypto import SecretBox
 from bot.settings import get_settings
-from ledger.db import make_engine, make_session_factory
+from ledger.bus import session_factory
+from ledger.db import make_engine
 from ledger.records import School
 from providers.simulators import daraja as daraja_simulator
 from providers.simulators.serve import start_in_thread
@@ -44,7 +45,7 @@ def karo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Karo]:
 def school(tmp_path: Path) -> School:
     engine = make_engine(f"sqlite:///{tmp_path / 'karo.db'}")
     try:
-        with make_session_factory(engine)() as session:
+        with session_factory(engine)() as session:
             return session.scalars(select(School)).one()
     finally:
         engine.dispose()

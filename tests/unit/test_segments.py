@@ -9,8 +9,9 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.events import FailureReason
 from ledger.journal_tables import Payment, PaymentSource
-from ledger.notices import FailureReason, payment_failed_text, receipt_text, suspense_text
+from ledger.notices import payment_failed_text, receipt_text, suspense_text
 from ledger.records import Language, School, Student
 from ledger.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
 from ledger.sms_parts import gsm_friendly, sms_segments

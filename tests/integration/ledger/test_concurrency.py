@@ -9,8 +9,9 @@ from threading import Barrier
 from sqlalchemy import func, select
 
 from ledger.balances import student_balance, total_owed
+from ledger.bus import session_factory
 from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.db import make_engine, make_session_factory
+from ledger.db import make_engine
 from ledger.invoicing import invoice_student
 from ledger.journal_tables import Entry, Payment, PaymentSource
 from ledger.payments import Received, record_payment
@@ -52,7 +53,7 @@ def post_from_threads(factory, school_id, student_id, references, amount):
 
 def threaded_factory(pg):
     # One connection per thread: the threads wait for each other, so a smaller pool would deadlock.
-    return make_session_factory(
+    return session_factory(
         make_engine(pg.url.render_as_string(hide_password=False), pool_size=THREADS + 2)
     )
 

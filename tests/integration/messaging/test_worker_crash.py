@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from bot.dispatch import LEASE
 from bot.jobs import dispatch_outbox
-from ledger.db import make_session_factory
+from ledger.bus import session_factory
 from ledger.outbox import Category, MessageStatus, OutboxMessage, enqueue
 from providers.simulators import twilio as twilio_simulator
 from providers.simulators.serve import start_in_thread
@@ -88,7 +88,7 @@ def redis() -> Iterator[Redis]:
 
 @pytest.fixture
 def sessions(pg):
-    return make_session_factory(pg)
+    return session_factory(pg)
 
 
 def worker_env(sim_url: str) -> dict[str, str]:
