@@ -14,13 +14,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.migrate import upgrade_url
 from ledger.db import make_engine, make_session_factory
 from ledger.invoicing import invoice_student
+from ledger.payment_requests import PaymentRequestRecord, RequestStatus, record_request
 from providers.simulators import africastalking as at_simulator
 from providers.simulators.serve import start_in_thread
 from tests import builders as b
@@ -33,7 +36,8 @@ TODAY = dt.date.today()
 
 
 def seed(url: str) -> None:
-    """One school on Paybill 522533, one child owing fees, her mother's phone."""
+    """One school on Paybill 522533, one child owing fees, her mother's phone; and an STK request of hers
+    recorded ten minutes ago whose push was never sent (its timer died with an earlier process)."""
     upgrade_url(url)
     engine = make_engine(url)
     with make_session_factory(engine).begin() as session:
@@ -45,6 +49,16 @@ def seed(url: str) -> None:
         pupil = b.student(session, grade, ADMISSION, "Achieng Otieno")
         b.guardian(session, school, PARENT, pupil, name="Mama Otieno")
         invoice_student(session, pupil, term, actor="test")
+        stranded = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+        record_request(
+            session,
+            school_id=school.id,
+            student_id=pupil.id,
+            phone=PARENT,
+            amount=1_000_00,
+            channel="ussd",
+            now=stranded,
+        )
     engine.dispose()
 
 
@@ -122,6 +136,18 @@ def test_karo_serve_without_redis_texts_the_paybill_receipt_within_seconds(karo_
     paid = confirmation("TKE2ESERV1", "5000.00")
     answer = httpx.post(f"{karo_serve}/daraja/c2b/confirm/{TOKEN}", json=paid)
     assert answer.status_code == 200 and answer.json()["ResultCode"] == 0
-    (receipt,) = wait_for(lambda: [m for m in sim.messages() if m["accepted"]], 10, "the receipt SMS at AT")
-    assert receipt["to"] == PARENT
-    assert "KES 5,000" in receipt["message"] and "TKE2ESERV1" in receipt["message"]
+    (receipt,) = wait_for(lambda: texts(sim, "TKE2ESERV1"), 10, "the receipt SMS at AT")
+    assert receipt["to"] == PARENT and "KES 5,000" in receipt["message"]
+
+
+def test_karo_serve_without_redis_settles_an_stk_request_whose_timer_was_lost(karo_serve, at, tmp_path):
+    (notice,) = wait_for(lambda: texts(sim=at[0], word="prompt"), 15, "the failure notice SMS at AT")
+    assert notice["to"] == PARENT and "could not send the prompt" in notice["message"]
+    engine = make_engine(f"sqlite:///{tmp_path / 'karo.db'}")
+    with make_session_factory(engine)() as session:
+        assert session.scalars(select(PaymentRequestRecord.status)).all() == [RequestStatus.FAILED]
+    engine.dispose()
+
+
+def texts(sim: at_simulator.AtSimulator, word: str) -> list[dict[str, Any]]:
+    return [m for m in sim.messages() if m["accepted"] and word in m["message"]]
