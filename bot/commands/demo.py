@@ -91,11 +91,12 @@ def _background(settings: Settings, simulated: bool) -> Background:
     """What the app runs beside the demo, as ``karo serve`` would; plus sending from the outbox whenever
     the simulators stand in for the providers, since only this process knows where they are."""
     background = Background.without_redis(settings)
+    background = dataclasses.replace(background, send_every_seconds=SEND_EVERY_SECONDS)
     if not simulated:
-        return dataclasses.replace(background, send_every_seconds=SEND_EVERY_SECONDS)
+        return background
     # The simulators take any rate; unthrottled, the seed's 200-odd receipts leave in a second, not ten,
     # and the sandbox's first reply does not wait behind them.
-    return dataclasses.replace(background, send=True, send_every_seconds=SEND_EVERY_SECONDS, rates={})
+    return dataclasses.replace(background, send=True, rates={})
 
 
 def _with_simulators(services: Services, public_url: str, running: ExitStack) -> Services:
