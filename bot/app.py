@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI
 
+from bot.background import Background, running
 from bot.bootstrap import Services, bootstrap
 from bot.channels import compose_channels
 from bot.dashboard.routes import install_dashboard
@@ -11,10 +15,16 @@ from bot.mpesa.compose import install_mpesa
 from bot.routes import daraja, health, home, messages, sandbox, ussd
 from bot.settings import get_settings
 
+_Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
-def create_app(services: Services) -> FastAPI:
-    """The web app over ``services``; routes find them on ``app.state.services``."""
-    app = FastAPI(title="Karo", docs_url=None, redoc_url=None)
+
+def create_app(services: Services, background: Background | None = None) -> FastAPI:
+    """The web app over ``services``; routes find them on ``app.state.services``.
+
+    ``background`` is the work its lifespan runs while a server (or a ``TestClient`` block) serves it:
+    ``karo serve`` and ``karo demo`` pass one; without it the app only answers requests.
+    """
+    app = FastAPI(title="Karo", docs_url=None, redoc_url=None, lifespan=_lifespan(background))
     app.state.services = services
     channels = compose_channels(services)
     app.state.ussd, app.state.inbound = channels.ussd, channels.inbound
@@ -30,6 +40,20 @@ def create_app(services: Services) -> FastAPI:
     return app
 
 
+def _lifespan(background: Background | None) -> _Lifespan | None:
+    if background is None:
+        return None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with running(background, app.state.services, app.state.inbound.store, app.state.mpesa):
+            yield
+
+    return lifespan
+
+
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory bot.app:app_from_env`` (what ``karo serve`` runs)."""
-    return create_app(bootstrap(get_settings()))
+    """Factory for ``uvicorn --factory bot.app:app_from_env`` (what ``karo serve`` runs): without Redis it
+    sends from the outbox and runs the schedule itself."""
+    settings = get_settings()
+    return create_app(bootstrap(settings), Background.without_redis(settings))

@@ -31,7 +31,12 @@ log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)  # wait after the 1st, 2nd ... failed attempt
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
-LEASE = dt.timedelta(minutes=5)  # a claim older than this belongs to a worker that died
+# Seconds each provider's client may wait to connect, and again for the answer (``outgoing.senders_from``):
+# a send takes at most twice this.
+SEND_TIMEOUT = 9.05
+# A claim untouched this long belongs to a worker that died: a little longer than the longest send, counted
+# from the claim or, once a message is handed to its provider, from that moment (``_start`` renews it).
+LEASE = dt.timedelta(seconds=2 * SEND_TIMEOUT + 7)
 
 
 @runtime_checkable
@@ -182,6 +187,7 @@ class Dispatcher:
                 report.refused += 1
             return None
         outbox.mark_in_flight(row, provider=provider, channel=channel, now=now)
+        row.claimed_at = now  # the lease runs from the send, however long the batch waited before it
         return row
 
     def _route(self, item: Outgoing) -> tuple[str, str, Callable[[], SendResult]]:

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
-from bot.dispatch import Dispatcher, Senders, SentLookup
+from bot.dispatch import SEND_TIMEOUT, Dispatcher, Senders, SentLookup
 from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
 from bot.sessions import SessionStore
 from bot.settings import Settings
@@ -40,10 +40,13 @@ def senders_from(settings: Settings) -> Senders:
             settings.twilio_api_url,
             sms_from=settings.twilio_sms_from,
             whatsapp_from=settings.twilio_whatsapp_from,
+            timeout=SEND_TIMEOUT,
             callback_base_url=settings.public_url,
         )
     if settings.at_username and settings.at_api_key:
-        sms = AfricasTalkingSms(settings.at_username, settings.at_api_key, settings.at_api_url)
+        sms = AfricasTalkingSms(
+            settings.at_username, settings.at_api_key, settings.at_api_url, timeout=(3.05, SEND_TIMEOUT)
+        )
         return Senders(sms=sms, sms_provider="africastalking", whatsapp=twilio)
     if twilio is not None and settings.twilio_sms_from:
         return Senders(sms=twilio, sms_provider="twilio", whatsapp=twilio)

@@ -1,8 +1,10 @@
-"""The scheduler's periodic work in a process without Redis (the embedded default, as ``karo demo`` runs).
+"""The scheduler's periodic work in a process without Redis (the embedded default: ``karo serve`` and
+``karo demo`` run it in the web process, see ``bot.background``).
 
-With Redis, ``karo scheduler`` enqueues the same work for ``karo worker``: late fees each morning and a
-reminder campaign every half hour. Both are idempotent (a late fee once per term and child, a reminder once
-per family and reminder day), so running late fees on every round here, before the reminders, is safe.
+With Redis, ``karo scheduler`` enqueues the same work for ``karo worker``: late fees each morning, a
+reminder campaign every half hour and the STK request sweep every minute. Late fees and reminders are
+idempotent (a late fee once per term and child, a reminder once per family and reminder day), so running
+late fees on every round here, before the reminders, is safe.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 # interval, and a run that fell in quiet hours is made up soon after they end.
 REMINDERS_SECONDS = 30 * 60
 FEE_RULES_CRON = "0 3 * * *"  # 06:00 in Nairobi: late fees are posted before the day's first reminders
+STK_SWEEP_SECONDS = 60  # settles STK requests whose timer or job was lost (a restart, a dead worker)
 
 
 def _utc_now() -> dt.datetime:
@@ -31,9 +35,14 @@ def _utc_now() -> dt.datetime:
 
 @dataclass
 class InProcessSchedule:
+    """Fee rules and reminders every ``every_seconds``; ``sweep_stk`` (the M-Pesa desk's sweep), when
+    given, every ``sweep_every_seconds``. Each runs first when the schedule starts."""
+
     services: Services
     every_seconds: float = REMINDERS_SECONDS
     clock: Callable[[], dt.datetime] = _utc_now
+    sweep_stk: Callable[[], object] | None = None
+    sweep_every_seconds: float = STK_SWEEP_SECONDS
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
@@ -53,10 +62,23 @@ class InProcessSchedule:
         report = run_reminders(self.services, now=now)
         log.info("reminders queued: %s", report.written)
 
+    def _jobs(self) -> list[tuple[Callable[[], object], float, str]]:
+        jobs: list[tuple[Callable[[], object], float, str]] = [
+            (self.run_once, self.every_seconds, "the scheduled fee rules and reminders")
+        ]
+        if self.sweep_stk is not None:
+            jobs.append((self.sweep_stk, self.sweep_every_seconds, "the STK request sweep"))
+        return jobs
+
     def _loop(self) -> None:
+        jobs = self._jobs()
+        due = [time.monotonic()] * len(jobs)
         while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # try again next round; what failed is in the log
-                log.exception("the scheduled fee rules and reminders failed")
-            self._stop.wait(self.every_seconds)
+            for n, (job, every, what) in enumerate(jobs):
+                if time.monotonic() >= due[n] and not self._stop.is_set():
+                    try:
+                        job()
+                    except Exception:  # try again next round; what failed is in the log
+                        log.exception("%s failed", what)
+                    due[n] = time.monotonic() + every
+            self._stop.wait(max(min(due) - time.monotonic(), 0.0))

@@ -2,9 +2,10 @@
 
 With no SMS or WhatsApp provider configured (the usual case) it also runs the Africa's Talking, Twilio and
 Daraja simulators, and sends from the outbox in-process, so the sandbox's WhatsApp chat and SMS inbox show
-what Karo sends. Without Redis the M-Pesa work (the STK push a few seconds after the USSD session, the
-queries) runs on timers in this process, and each prompt waits on the sandbox's phone for a PIN or Cancel;
-so do late fees and fee reminders (``bot.schedule``), every half hour.
+what Karo sends. Without Redis it runs what ``karo serve`` runs beside the app (``bot.background``): the
+outbox sender, late fees and fee reminders every half hour, and the M-Pesa work (the STK push a few seconds
+after the USSD session, the queries) on timers, each prompt waiting on the sandbox's phone for a PIN or
+Cancel.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import click
 import uvicorn
 from fastapi import FastAPI
 
+from bot.background import Background
 from bot.bootstrap import Services
 from bot.commands.support import Refused, open_services, parse_date
-from bot.settings import load_settings_or_exit
+from bot.settings import Settings, load_settings_or_exit
 
 SEND_EVERY_SECONDS = 0.5  # the sandbox's chat should answer about as fast as a phone would
 # Requests the sandbox's chat and PIN prompt make every few seconds, and its questions to the simulators:
@@ -72,7 +74,7 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool, today_text: str | 
 
 
 def serve(services: Services, host: str, port: int) -> None:
-    """Serve the demo until Ctrl+C, with the simulators and the outbox sender when they are wanted."""
+    """Serve the demo until Ctrl+C, with the simulators when no provider is configured."""
     from bot.app import create_app
     from bot.simulated import providers_configured
 
@@ -80,18 +82,21 @@ def serve(services: Services, host: str, port: int) -> None:
         simulated = not providers_configured(services.settings)
         if simulated:
             services = _with_simulators(services, f"http://{_loopback(host)}:{port}", running)
-        app = create_app(services)
-        # Only this process knows the simulators; configured providers are left to `karo worker` when
-        # there is a Redis to queue the job on.
-        if simulated or services.settings.redis_url is None:
-            _send_from_outbox(services, app, running, simulated)
-        if services.settings.redis_url is None:  # else `karo scheduler` and `karo worker` do it
-            from bot.schedule import InProcessSchedule
-
-            running.callback(InProcessSchedule(services).start().stop)
         click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C stops)")
         click.echo(f"Sandbox phone: http://{host}:{port}/sandbox")
-        _run(app, host, port)
+        _run(create_app(services, _background(services.settings, simulated)), host, port)
+
+
+def _background(settings: Settings, simulated: bool) -> Background:
+    """What the app runs beside the demo, as ``karo serve`` would; plus sending from the outbox whenever
+    the simulators stand in for the providers, since only this process knows where they are."""
+    background = Background.without_redis(settings)
+    background = dataclasses.replace(background, send_every_seconds=SEND_EVERY_SECONDS)
+    if not simulated:
+        return background
+    # The simulators take any rate; unthrottled, the seed's 200-odd receipts leave in a second, not ten,
+    # and the sandbox's first reply does not wait behind them.
+    return dataclasses.replace(background, send=True, rates={})
 
 
 def _with_simulators(services: Services, public_url: str, running: ExitStack) -> Services:
@@ -108,21 +113,6 @@ def _with_simulators(services: Services, public_url: str, running: ExitStack) ->
     if services.settings.daraja_api_url is None:
         click.echo(f"Daraja simulator: {settings.daraja_api_url}/_sim/stk (each prompt waits for a PIN)")
     return dataclasses.replace(services, settings=settings)
-
-
-def _send_from_outbox(services: Services, app: FastAPI, running: ExitStack, simulated: bool) -> None:
-    """An ``InProcessSender`` for as long as ``running`` lasts (unless no provider can send)."""
-    from bot.outgoing import InProcessSender, ProvidersNotConfigured, build_dispatcher
-
-    # The simulators take any rate; unthrottled, the seed's 200-odd receipts leave in a second, not ten,
-    # and the sandbox's first reply does not wait behind them.
-    rates: dict[str, float] | None = {} if simulated else None
-    try:
-        dispatcher = build_dispatcher(services, app.state.inbound.store, rates)
-    except ProvidersNotConfigured as error:
-        click.echo(f"Not sending from the outbox: {error}")
-        return
-    running.callback(InProcessSender(dispatcher, SEND_EVERY_SECONDS).start().stop)
 
 
 def _run(app: FastAPI, host: str, port: int) -> None:

@@ -151,8 +151,8 @@ def wait_for(condition: Any, timeout: float, what: str) -> Any:
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
-def fill_outbox(sessions) -> set[str]:
-    """MESSAGES queued receipts, each with its own body; returns the bodies."""
+def fill_outbox(sessions, count: int = MESSAGES) -> set[str]:
+    """``count`` queued receipts, each with its own body; returns the bodies."""
     with sessions.begin() as session:
         return {
             enqueue(
@@ -164,7 +164,7 @@ def fill_outbox(sessions) -> set[str]:
                 now=dt.datetime.now(dt.UTC),
                 channel="sms",
             )[0].body
-            for n in range(MESSAGES)
+            for n in range(count)
         }
 
 
