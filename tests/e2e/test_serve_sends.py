@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.migrate import upgrade_url
-from ledger.db import make_engine, make_session_factory
+from ledger.bus import session_factory
+from ledger.db import make_engine
 from ledger.invoicing import invoice_student
 from ledger.payment_requests import PaymentRequestRecord, RequestStatus, record_request
 from providers.simulators import africastalking as at_simulator
@@ -40,7 +41,7 @@ def seed(url: str) -> None:
     recorded ten minutes ago whose push was never sent (its timer died with an earlier process)."""
     upgrade_url(url)
     engine = make_engine(url)
-    with make_session_factory(engine).begin() as session:
+    with session_factory(engine).begin() as session:
         school = b.school(session, slug="kilimani", name="Kilimani Junior Academy", paybill=PAYBILL)
         term = b.term(session, school, f"{TODAY.year}-{(TODAY.month - 1) // 4 + 1}")
         term.starts_on, term.ends_on = TODAY - dt.timedelta(days=20), TODAY + dt.timedelta(days=60)
@@ -144,7 +145,7 @@ def test_karo_serve_without_redis_settles_an_stk_request_whose_timer_was_lost(ka
     (notice,) = wait_for(lambda: texts(sim=at[0], word="prompt"), 15, "the failure notice SMS at AT")
     assert notice["to"] == PARENT and "could not send the prompt" in notice["message"]
     engine = make_engine(f"sqlite:///{tmp_path / 'karo.db'}")
-    with make_session_factory(engine)() as session:
+    with session_factory(engine)() as session:
         assert session.scalars(select(PaymentRequestRecord.status)).all() == [RequestStatus.FAILED]
     engine.dispose()
 
