@@ -8,6 +8,7 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+import ledger.models  # noqa: F401  (every table on the metadata, whichever door runs: foreign keys resolve)
 from bot.settings import Settings
 from ledger.bus import session_factory
 from ledger.db import make_engine

@@ -27,7 +27,7 @@ def invoiced(kilimani: Karo, tmp_path: Path) -> Karo:  # noqa: F811
     billed = kilimani("invoice", "--school", "kilimani", "--term", "2027-1")
     assert billed.exit_code == 0, billed.output
     assert "Grade 4: invoiced 2, already 0, KES 53,000.00" in billed.output
-    assert "total invoiced now: KES 53,000.00; 2 family notice(s) queued" in billed.output
+    assert "Term 2027-1 total invoiced now: KES 74,500.00; 3 family notice(s) queued" in billed.output
     return kilimani
 
 

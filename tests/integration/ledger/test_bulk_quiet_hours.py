@@ -65,6 +65,7 @@ def test_invoice_notices_written_at_night_wait_for_the_morning(session, factory,
     run = invoice_class(session, evening_school["grade"], evening_school["term"], actor="t", now=EVENING)
     session.commit()
     assert run.invoiced == 2 and len(by_category(session, Category.INVOICE_NOTICE)) == 2
+    session.commit()  # SQLite: let the dispatcher take the write lock
     assert send_all(factory, at(d(1, 5), 21, 31)) == []
     assert send_all(factory, at(d(1, 6), 6, 59)) == []
     waiting = by_category(session, Category.INVOICE_NOTICE)

@@ -94,7 +94,7 @@ def siblings(session):
 
 def sms_reply(factory, phone: str, text: str) -> str:
     clock = NairobiClock()
-    ports = Ports(LedgerDirectory(factory, clock), RecordingPayments(factory, clock, "sms"), clock)
+    ports = Ports(LedgerDirectory(factory, clock), RecordingPayments(factory, clock, "sms", None), clock)
     return converse(None, phone, text, ports)[1].text
 
 

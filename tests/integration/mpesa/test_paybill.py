@@ -76,6 +76,7 @@ def test_masked_payer_of_unknown_account_lands_in_suspense_without_a_text(sessio
 def test_a_hashed_payer_who_is_a_guardian_is_told_the_money_awaits_allocation(session, family):
     digest = hashlib.sha256(PARENT.lstrip("+").encode()).hexdigest()
     settled = settle_paybill(session, confirmation("NOPE-9", msisdn=digest), now=NOW)
+    session.commit()  # the notice is written with the commit, by the message bus
     assert settled.texted == PARENT
     (notice,) = session.scalars(select(OutboxMessage)).all()
     assert notice.category == Category.SUSPENSE_NOTICE and "The bursar will allocate it" in notice.body
