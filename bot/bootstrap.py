@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from ledger.bus import session_factory
 from ledger.db import make_engine
+from ledger.messaging.bus import session_factory
 
 # A Redis that does not answer must fail fast (readiness, "busy, try again"), not hang a request.
 REDIS_TIMEOUT_SECONDS = 2.0

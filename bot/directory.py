@@ -1,6 +1,7 @@
 """The flows' ports, backed by the ledger: what a parent's phone may read, and the choices it records.
 
-Every read about a student goes through ``ledger.parents.child_of`` first (``own_child``), so a phone only
+Every read about a student goes through ``ledger.records.parents.child_of`` first (``own_child``), so a phone
+only
 ever reaches its own children. Each call is one short transaction with indexed reads, or a part of the
 hop's one session (``one_session``): nothing here calls another service.
 """
@@ -20,16 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.mpesa.credentials import can_prompt
 from bot.mpesa.scheduling import push_hook
 from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
-from ledger import parents
-from ledger.attendance import attendance_summary
-from ledger.balances import student_balance
+from ledger.billing.promises import promise_to_pay
+from ledger.books.balances import student_balance
+from ledger.books.statements import statement
 from ledger.errors import NotFound
-from ledger.payment_requests import RequestStatus, close, lock_request, pending_request, record_request
-from ledger.promises import promise_to_pay
-from ledger.records import School, Student
-from ledger.results import exam_summary, latest_exams
-from ledger.statements import statement
-from ledger.terms import current_term
+from ledger.payments.stk_requests import RequestStatus, close, lock_request, pending_request, record_request
+from ledger.records import parents
+from ledger.records.attendance import attendance_summary
+from ledger.records.results import exam_summary, latest_exams
+from ledger.records.tables import School, Student
+from ledger.records.terms import current_term
 from ledger.types import (
     AttendanceSummary,
     Balance,

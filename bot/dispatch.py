@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ratelimit import RateLimiter
-from ledger import outbox
-from ledger.campaigns import hold_for
-from ledger.outbox import MessageStatus, OutboxMessage
-from ledger.parents import refuses
-from ledger.records import Guardian
+from ledger.messaging import outbox
+from ledger.messaging.campaigns import hold_for
+from ledger.messaging.outbox import MessageStatus, OutboxMessage
+from ledger.records.parents import refuses
+from ledger.records.tables import Guardian
 from ledger.sms_parts import gsm_friendly
 from providers.messaging import SendResult, SmsSender, TransientSendError, WhatsAppSender
 
@@ -158,7 +158,7 @@ class Dispatcher:
         """Lock the row and mark it in flight, unless recovery took it back or the parent opted out.
 
         The opt-out is read at this last moment, so a STOP that arrived after the message was written
-        still counts; so is a bulk message's reason to wait (``ledger.campaigns.hold_for``).
+        still counts; so is a bulk message's reason to wait (``ledger.messaging.campaigns.hold_for``).
         """
         query = (
             select(OutboxMessage, Guardian.opted_out)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.bootstrap import bootstrap
 from bot.settings import get_settings
+from ledger.billing.fee_rules import FeeRules
+from ledger.billing.late_fees import apply_late_fees
 from ledger.db import transaction
-from ledger.fee_rules import FeeRules
-from ledger.late_fees import apply_late_fees
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 ACTOR = "schedule"

@@ -23,7 +23,7 @@ from bot.sessions import SessionBusy, SessionStore
 from bot.tables import InboundMessage
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
-from ledger.outbox import Category, enqueue
+from ledger.messaging.outbox import Category, enqueue
 from ledger.phones import normalise_phone
 from providers.inbound import IncomingMessage
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bot.bootstrap import Services
-from ledger.campaigns import write_campaign
 from ledger.db import transaction
-from ledger.records import School
-from ledger.reminders import Campaign, plan_campaign
+from ledger.messaging.campaigns import write_campaign
+from ledger.messaging.reminder_plans import Campaign, plan_campaign
+from ledger.records.tables import School
 
 log = logging.getLogger(__name__)
 

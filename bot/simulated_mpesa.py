@@ -20,7 +20,7 @@ from bot.crypto import CannotOpen, SecretKeyMissing
 from bot.mpesa.compose import credentials_opener
 from bot.mpesa.credentials import NoCredentials
 from bot.settings import Settings
-from ledger.records import School
+from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 from providers.simulators.daraja import DarajaConfig
 

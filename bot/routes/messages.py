@@ -28,8 +28,8 @@ from bot.routes.webhook_fields import (
     TWILIO_MESSAGE,
     TWILIO_STATUS,
 )
-from ledger import parents
-from ledger.outbox import MessageStatus, apply_delivery_update
+from ledger.messaging.outbox import MessageStatus, apply_delivery_update
+from ledger.records import parents
 from providers import africastalking, twilio
 from providers.inbound import IncomingMessage, MalformedCallback
 from providers.messaging import DeliveryUpdate

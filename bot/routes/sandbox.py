@@ -29,7 +29,7 @@ from bot.routes.deps import ServicesDep, SessionDep
 from bot.simulated import ChatLine, SimulatorError, Simulators
 from ledger.errors import InvalidPhone
 from ledger.phones import normalise_phone
-from ledger.records import Guardian, School, StudentGuardian
+from ledger.records.tables import Guardian, School, StudentGuardian
 
 BOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=BOT / "templates")

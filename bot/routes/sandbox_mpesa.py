@@ -32,9 +32,9 @@ from bot.simulated_mpesa import (
 )
 from flows.formatting import money
 from ledger.errors import InvalidPhone
-from ledger.payment_requests import by_checkout_id
+from ledger.payments.stk_requests import by_checkout_id
 from ledger.phones import msisdn
-from ledger.records import School
+from ledger.records.tables import School
 
 SCRIPT = Path(__file__).resolve().parent.parent / "static" / "sandbox-mpesa.js"
 CHECKOUT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what Daraja's CheckoutRequestIDs look like

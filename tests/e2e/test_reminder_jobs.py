@@ -16,8 +16,8 @@ from bot.commands.processes import register_cron_jobs
 from bot.jobs import send_reminders
 from bot.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, InProcessSchedule
 from bot.settings import get_settings
-from ledger.invoicing import invoice_class
-from ledger.outbox import Category, OutboxMessage
+from ledger.billing.invoicing import invoice_class
+from ledger.messaging.outbox import Category, OutboxMessage
 from tests import builders as b
 from tests.conftest import PG_URL, REDIS_URL
 
@@ -75,7 +75,7 @@ def test_a_worker_runs_the_reminder_job_for_every_school(pg: Engine, monkeypatch
 def test_without_redis_one_round_of_the_schedule_posts_late_fees_then_reminds(engine: Engine) -> None:
     from bot.bootstrap import bootstrap
     from bot.settings import Settings
-    from ledger.fee_rules import RuleChanges, set_rules
+    from ledger.billing.fee_rules import RuleChanges, set_rules
 
     with Session(engine) as session:
         school = b.school(session, slug="embedded", paybill="522522")

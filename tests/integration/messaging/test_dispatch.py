@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.dispatch import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher, Senders
 from bot.ratelimit import LocalRateLimiter, Unlimited
-from ledger.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
 from providers.messaging import SendResult, TransientSendError
 
 

@@ -29,8 +29,8 @@ from sqlalchemy import select, update
 
 from bot.dispatch import LEASE
 from bot.jobs import dispatch_outbox
-from ledger.bus import session_factory
-from ledger.outbox import Category, MessageStatus, OutboxMessage, enqueue
+from ledger.messaging.bus import session_factory
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, enqueue
 from providers.simulators import twilio as twilio_simulator
 from providers.simulators.serve import start_in_thread
 from tests.conftest import PG_URL, SPARE_REDIS_URL
