@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.outbox_procs import Watch
-from bot.jobs import dispatch_outbox
+from bot.jobs.periodic import dispatch_outbox
 from ledger.db import transaction
 from ledger.messaging.outbox import Category, enqueue
 from ledger.records.tables import Guardian, School

@@ -87,7 +87,7 @@ def rules(
 @click.option("--at", "at", help="Charge as if it were this day, YYYY-MM-DD (default: today in Nairobi).")
 def late(slug: str, at: str | None) -> None:
     """Charge the late fees due (what the daily schedule does); running it again charges nothing twice."""
-    from bot.fee_jobs import nairobi_today
+    from bot.jobs.fees import nairobi_today
     from ledger.billing.late_fees import apply_late_fees
 
     day = parse_date(at, "--at") if at is not None else nairobi_today()

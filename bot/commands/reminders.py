@@ -39,7 +39,7 @@ def reminders() -> None:
 )
 def run(slug: str, dry_run: bool, at: str | None, batch: int) -> None:
     """Plan today's reminders for a school and queue them (each family at most once per reminder day)."""
-    from bot.reminders import run_reminders
+    from bot.jobs.campaigns import run_reminders
 
     now = parse_moment(at) if at else dt.datetime.now(dt.UTC)
     with open_services() as services:

@@ -3,7 +3,7 @@
 Africa's Talking's callbacks carry the deployment's token in their path; Twilio's are signed
 (X-Twilio-Signature over KARO_PUBLIC_URL + path). A forged request changes nothing; a body Karo cannot use
 is kept for review and answered 400 (``bot.routes.edge``). An incoming message is kept in the database
-before anything else (``bot.inbound``), so Africa's Talking gets its 200 even while Redis is away.
+before anything else (``bot.channels.chat``), so Africa's Talking gets its 200 even while Redis is away.
 """
 
 from __future__ import annotations

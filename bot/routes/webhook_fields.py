@@ -5,8 +5,8 @@ A field no rule names may still be at most ``edge.MAX_TEXT`` characters, and no 
 
 from __future__ import annotations
 
+from bot.channels.tables import InboundMessage, UssdSessionReport
 from bot.routes.edge import INT32, Rules, length
-from bot.tables import InboundMessage, UssdSessionReport
 from ledger.books.tables import Payment
 from ledger.messaging.outbox import OutboxMessage
 from ledger.payments.stk_requests import PaymentRequestRecord

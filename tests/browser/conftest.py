@@ -26,13 +26,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
-from bot.dispatch import Dispatcher
+from bot.demo.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
+from bot.demo.simulators import Simulators, start_simulators
 from bot.mpesa.compose import install_mpesa
 from bot.mpesa.scheduling import ThreadScheduler, Timings
-from bot.outgoing import InProcessSender, build_dispatcher
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.senders import InProcessSender, build_dispatcher
 from bot.settings import Settings
-from bot.simulated import Simulators, start_simulators
-from bot.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
 from ledger.billing.invoicing import invoice_student
 from ledger.books.tables import PaymentSource
 from ledger.db import transaction

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.cli import cli
 from bot.commands import demo as demo_command
+from bot.demo.simulators import PROVIDER_SETTINGS, ChatLine, Simulators
 from bot.settings import get_settings
-from bot.simulated import PROVIDER_SETTINGS, ChatLine, Simulators
 from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
 from ledger.books.tables import Account, AccountKind, Line, Payment
 from ledger.db import Base, make_engine

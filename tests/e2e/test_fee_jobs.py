@@ -10,7 +10,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from bot.fee_jobs import apply_fee_rules, nairobi_today, run_fee_rules
+from bot.jobs.fees import apply_fee_rules, nairobi_today, run_fee_rules
 from bot.settings import get_settings
 from ledger.billing.fee_rules import RuleChanges, set_rules
 from ledger.billing.invoicing import invoice_class

@@ -13,8 +13,8 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
-from bot.outgoing import build_dispatcher
-from bot.sessions import RedisSessionStore
+from bot.channels.conversations import RedisSessionStore
+from bot.outbox.senders import build_dispatcher
 from bot.settings import Settings
 from ledger.books.tables import PaymentSource
 from ledger.messaging.outbox import MessageStatus, OutboxMessage

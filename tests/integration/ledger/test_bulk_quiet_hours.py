@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.dispatch import Dispatcher, Senders
-from bot.ratelimit import Unlimited
+from bot.outbox.dispatcher import Dispatcher, Senders
+from bot.outbox.ratelimit import Unlimited
 from ledger.billing.invoicing import invoice_class
 from ledger.books.tables import PaymentSource
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.directory import LedgerDirectory, NairobiClock, RecordingPayments
+from bot.channels.directory import LedgerDirectory, NairobiClock, RecordingPayments
 from flows.gsm import sms_segments
 from flows.keywords import converse
 from flows.ports import Ports

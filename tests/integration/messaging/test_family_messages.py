@@ -8,8 +8,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.dispatch import Dispatcher, Senders
-from bot.ratelimit import Unlimited
+from bot.outbox.dispatcher import Dispatcher, Senders
+from bot.outbox.ratelimit import Unlimited
 from ledger.billing.invoicing import invoice_class
 from ledger.billing.promises import promise_to_pay
 from ledger.messaging.campaigns import effectiveness, write_campaign

@@ -19,7 +19,7 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy import select
 
-from bot.jobs import dispatch_outbox
+from bot.jobs.periodic import dispatch_outbox
 from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from tests.integration.messaging.test_worker_crash import (  # noqa: F401  (fixtures)
     DONE,

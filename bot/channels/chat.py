@@ -1,9 +1,11 @@
 """A message a parent sent by SMS or WhatsApp: kept first, then answered once, in order per phone, through
 the outbox.
 
-The message is a row (``bot.tables.InboundMessage``) before anything else is done with it: while Redis (the
+The message is a row (``bot.channels.tables.InboundMessage``) before anything else is done with it: while
+Redis (the
 conversation store) cannot be reached it waits there, and the provider still gets its 200. Waiting messages
-are answered, oldest first, at the next inbound message and by the worker's sweep (``bot.jobs``). The row is
+are answered, oldest first, at the next inbound message and by the worker's sweep (``bot.jobs.periodic``).
+The row is
 also how a redelivered webhook is recognised; its reply's outbox key makes the answer go out once.
 """
 
@@ -19,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 import flows
-from bot.sessions import SessionBusy, SessionStore
-from bot.tables import InboundMessage
+from bot.channels.conversations import SessionBusy, SessionStore
+from bot.channels.tables import InboundMessage
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
 from ledger.messaging.outbox import Category, enqueue

@@ -4,7 +4,7 @@ a WhatsApp chat and an SMS inbox that go through the vendor simulators.
 The phone posts exactly what Africa's Talking posts to ``/at/ussd/{token}``; the chat and the inbox ask the
 simulators (server-side, so the browser talks to this origin only) to send Karo the webhooks a parent's
 message makes, and show what the simulators recorded Karo sending back; the M-Pesa PIN prompt
-(``bot.routes.sandbox_mpesa``) answers the Daraja simulator's prompts. The page carries the webhook token:
+(``bot.demo.sandbox_mpesa``) answers the Daraja simulator's prompts. The page carries the webhook token:
 the app mounts this router only when ``KARO_SANDBOX`` is on.
 """
 
@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services
-from bot.routes import sandbox_mpesa
+from bot.demo import sandbox_mpesa
+from bot.demo.simulators import ChatLine, SimulatorError, Simulators
 from bot.routes.deps import ServicesDep, SessionDep
-from bot.simulated import ChatLine, SimulatorError, Simulators
 from ledger.errors import InvalidPhone
 from ledger.phones import normalise_phone
 from ledger.records.tables import Guardian, School, StudentGuardian

@@ -7,8 +7,8 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import flows
-from bot.sessions import Held, SessionStore
-from bot.ussd.hops import new_inputs
+from bot.channels.conversations import Held, SessionStore
+from bot.channels.ussd.hops import new_inputs
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
 from ledger.phones import normalise_phone

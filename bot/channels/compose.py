@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
-from bot.directory import LedgerDirectory, NairobiClock, RecordingPayments
-from bot.inbound import InboundHandler
-from bot.sessions import MemorySessionStore, RedisSessionStore, SessionStore
-from bot.ussd.handler import UssdHandler
+from bot.channels.chat import InboundHandler
+from bot.channels.conversations import MemorySessionStore, RedisSessionStore, SessionStore
+from bot.channels.directory import LedgerDirectory, NairobiClock, RecordingPayments
+from bot.channels.ussd.handler import UssdHandler
 from flows.ports import Ports
 
 

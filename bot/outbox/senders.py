@@ -12,9 +12,9 @@ import threading
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
-from bot.dispatch import SEND_TIMEOUT, Dispatcher, Senders, SentLookup
-from bot.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
-from bot.sessions import SessionStore
+from bot.channels.conversations import SessionStore
+from bot.outbox.dispatcher import SEND_TIMEOUT, Dispatcher, Senders, SentLookup
+from bot.outbox.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
 from bot.settings import Settings
 from providers.africastalking import AfricasTalkingSms
 from providers.twilio import TwilioMessaging

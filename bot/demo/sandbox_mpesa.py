@@ -19,9 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services
-from bot.routes.deps import ServicesDep, SessionDep
-from bot.simulated import Simulators
-from bot.simulated_mpesa import (
+from bot.demo.simulated_mpesa import (
     CANCELLED,
     PAID,
     WRONG_PIN,
@@ -30,6 +28,8 @@ from bot.simulated_mpesa import (
     SimulatorUnreachable,
     pin_result,
 )
+from bot.demo.simulators import Simulators
+from bot.routes.deps import ServicesDep, SessionDep
 from flows.formatting import money
 from ledger.errors import InvalidPhone
 from ledger.payments.stk_requests import by_checkout_id

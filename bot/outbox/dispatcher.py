@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ratelimit import RateLimiter
+from bot.outbox.ratelimit import RateLimiter
 from ledger.messaging import outbox
 from ledger.messaging.campaigns import hold_for
 from ledger.messaging.outbox import MessageStatus, OutboxMessage

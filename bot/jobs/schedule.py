@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
-from bot.fee_jobs import nairobi_today, run_fee_rules
-from bot.reminders import run_reminders
+from bot.jobs.campaigns import run_reminders
+from bot.jobs.fees import nairobi_today, run_fee_rules
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from bot.demo.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, MpesaPhone, daraja_config, is_loopback
 from bot.settings import Settings
-from bot.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, MpesaPhone, daraja_config, is_loopback
 from providers.daraja_types import Shortcode
 from providers.simulators import africastalking as at_simulator
 from providers.simulators import daraja as daraja_simulator

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import asdict
 
 from bot.bootstrap import bootstrap
-from bot.channels import compose_channels
-from bot.outgoing import RATES, build_dispatcher, lookups_from
-from bot.sessions import RedisSessionStore
+from bot.channels.compose import compose_channels
+from bot.channels.conversations import RedisSessionStore
+from bot.outbox.senders import RATES, build_dispatcher, lookups_from
 from bot.settings import get_settings
 
 
@@ -38,7 +38,7 @@ def send_reminders(at: str | None = None) -> dict[str, int]:
 
     ``at`` (ISO 8601) plans as if it were then. Returns reminders newly written, per school slug.
     """
-    from bot.reminders import run_reminders
+    from bot.jobs.campaigns import run_reminders
 
     services = bootstrap(get_settings())
     try:
