@@ -28,9 +28,9 @@ from bench import ledger_reads as reads
 from bench.databases import fresh_postgres, fresh_sqlite, machine_note, server_version
 from bench.report import Row, record, render
 from bench.timing import captured_sql, rate
-from ledger.bus import session_factory
+from ledger.books.tables import Entry
 from ledger.db import transaction
-from ledger.journal_tables import Entry
+from ledger.messaging.bus import session_factory
 
 README = Path(__file__).with_name("README.md")
 BARE = Table(

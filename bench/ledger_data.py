@@ -12,16 +12,16 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.accounts import get_account
-from ledger.allocation import outstanding
-from ledger.balances import total_owed
+from ledger.billing.invoicing import invoice_class
+from ledger.books.accounts import get_account
+from ledger.books.allocation import outstanding
+from ledger.books.balances import total_owed
+from ledger.books.journal import body_hash
+from ledger.books.tables import Account, AccountKind, Entry, EntryKind, Line, Payment, PaymentSource
 from ledger.db import transaction
-from ledger.invoicing import invoice_class
-from ledger.journal import body_hash
-from ledger.journal_tables import Account, AccountKind, Entry, EntryKind, Line, Payment, PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import FeeItem, School, SchoolClass, Student, VoteHead
-from ledger.terms import set_term_dates
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import FeeItem, School, SchoolClass, Student, VoteHead
+from ledger.records.terms import set_term_dates
 
 TERM_STARTS = dt.date(2026, 1, 5)
 FEES = (("Tuition", 1, 20_000_00), ("Boarding", 2, 12_000_00), ("Activity", 3, 3_000_00))

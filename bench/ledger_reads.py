@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import ledger_data as data
 from bench.timing import Median, captured_sql, median, plan, statement_ms
-from ledger.balances import student_balance, total_owed
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.billing.invoicing import invoice_student
+from ledger.books.balances import student_balance, total_owed
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.statements import statement
+from ledger.books.tables import Entry
 from ledger.db import transaction
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import Entry
-from ledger.records import Student, Term
-from ledger.statements import statement
+from ledger.records.tables import Student, Term
 
 SHORT = 10  # entries in the short history
 Read = Callable[[Session, Student], object]
@@ -61,7 +61,7 @@ def build_histories(
             if found != expected:
                 raise RuntimeError(f"student {pupil} has {found} entries, not {expected}")
         if unbalanced_entries(session) or cached_balance_mismatches(session):
-            raise RuntimeError("the bulk history broke the books: see ledger.checks")
+            raise RuntimeError("the bulk history broke the books: see ledger.books.checks")
 
 
 def late_invoice(factory: sessionmaker[Session], seeded: data.Seeded, count: int, prefix: str) -> Median:

@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.outbox [--messages 50000] [--workers 2] [--batch 100] [--quick] [--record]
 
 In one run, on a fresh PostgreSQL database ``karo_bench_outbox`` and Redis database 12 (flushed): enqueue
-``--messages`` reminders with ``ledger.outbox.enqueue`` (timed); send them all to the Africa's Talking
+``--messages`` reminders with ``ledger.messaging.outbox.enqueue`` (timed); send them all to the Africa's
+Talking
 simulator (its own uvicorn process) with the rate limit lifted, by ``--workers`` ``karo worker`` processes
 each running one ``dispatch_outbox`` job; then send a smaller set under a rate limit and compare the time
 taken with what the limit alone imposes. For comparison, measured in the same run: empty RQ jobs through
@@ -29,8 +30,8 @@ from bench.databases import fresh_postgres, machine_note, server_version
 from bench.outbox_procs import Watch, at_simulator, karo_workers, worker_env
 from bench.outbox_run import Dispatched, dispatch, fill
 from bench.report import Row, record, render
-from ledger.bus import session_factory
-from ledger.outbox import MessageStatus, OutboxMessage
+from ledger.messaging.bus import session_factory
+from ledger.messaging.outbox import MessageStatus, OutboxMessage
 
 README = Path(__file__).with_name("README.md")
 BACKENDS = text(
@@ -102,7 +103,7 @@ def enqueue_messages(sessions: sessionmaker[Session], count: int, tag: str, resu
     seconds = time.perf_counter() - started
     say(f"  enqueued {count:,} in {seconds:.1f}s")
     result.rows.append(
-        Row("enqueue (ledger.outbox.enqueue, 1,000 per transaction)", f"{count / seconds:,.0f}/s")
+        Row("enqueue (ledger.messaging.outbox.enqueue, 1,000 per transaction)", f"{count / seconds:,.0f}/s")
     )
     return count / seconds
 

@@ -16,10 +16,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.outbox_procs import Watch
-from bot.jobs import dispatch_outbox
+from bot.jobs.periodic import dispatch_outbox
 from ledger.db import transaction
-from ledger.outbox import Category, enqueue
-from ledger.records import Guardian, School
+from ledger.messaging.outbox import Category, enqueue
+from ledger.records.tables import Guardian, School
 
 FAMILIES = 1_000  # guardians the reminders go to, in turn (each is read for its opt-outs before a send)
 PER_TRANSACTION = 1_000

@@ -4,7 +4,8 @@
 
 Seeds a fresh PostgreSQL database ``karo_bench_reminders`` (bench.reminders_data: 50 schools of 1,000
 families, about 60,000 children, in bulk), then in a child process (so its peak memory is the campaign's
-alone) runs ``bot.reminders.run_reminders`` for every school as the scheduler's job does: plan each school,
+alone) runs ``bot.jobs.campaigns.run_reminders`` for every school as the scheduler's job does: plan each
+school,
 write its reminders and outbox messages. Measured in the same run: the same run again (nothing new to
 write), and a bare bulk INSERT of as many outbox-sized rows (the ceiling for writing them at all).
 Target: planning and queueing the whole campaign in at most 10 s on this machine.
@@ -54,7 +55,7 @@ class Measured:
 def campaign_in_child() -> None:
     """Run in a child process: the campaign for every school; prints timings and peak memory as JSON."""
     from bot.bootstrap import bootstrap
-    from bot.reminders import run_reminders
+    from bot.jobs.campaigns import run_reminders
     from bot.settings import Settings
 
     services = bootstrap(Settings(database_url=URL))

@@ -3,7 +3,7 @@
 Per school: a term (due 19 Jan 2026), one vote head, families of one child (four in five) or two; every
 child invoiced by a balanced entry (receivable debit, income credit, the receivable's cached balance);
 three families in ten paid in full by a payment entry; one in twenty stopped reminders, one in twenty
-promised to pay. ``ledger.checks`` holds on the result (the benchmark checks it on a sample).
+promised to pay. ``ledger.books.checks`` holds on the result (the benchmark checks it on a sample).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection, Engine
 
-from ledger.accounts import account_key
-from ledger.journal import body_hash
-from ledger.journal_tables import Account, AccountKind, Entry, EntryKind, Line, Payment, PaymentSource
-from ledger.promises import PromiseToPay
-from ledger.records import Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
+from ledger.billing.promises import PromiseToPay
+from ledger.books.accounts import account_key
+from ledger.books.journal import body_hash
+from ledger.books.tables import Account, AccountKind, Entry, EntryKind, Line, Payment, PaymentSource
+from ledger.records.tables import Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
 
 STARTS, DUE, ENDS = dt.date(2026, 1, 5), dt.date(2026, 1, 19), dt.date(2026, 4, 2)
 FEE = 18_500_00

@@ -23,9 +23,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from bench.databases import fresh_postgres
 from bot.demo.seed import seed
-from ledger.bus import session_factory
 from ledger.db import make_engine
-from ledger.records import Guardian, School
+from ledger.messaging.bus import session_factory
+from ledger.records.tables import Guardian, School
 
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/karo_bench_ussd"
 TEMPLATE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/karo_bench_ussd_seed"

@@ -1,7 +1,7 @@
 """Where a hop's time goes: the USSD handler alone, in this process, one hop at a time, instrumented.
 
 Replays the load's session shapes through ``UssdHandler.hop`` (no HTTP, no threads, no other load) on the
-same database and Redis, and times every Redis command, every port call into ``bot.directory``, every
+same database and Redis, and times every Redis command, every port call into ``bot.channels.directory``, every
 SQL statement, pool pre-ping and rollback, in wall-clock and in this thread's CPU time. What is left of a
 hop after Redis and the directory is the flows (``transitions``), JSON and the handler's own code.
 """
@@ -22,8 +22,8 @@ from bench.ussd_data import REDIS_URL, URL, Caller
 from bench.ussd_sessions import LostTheWay, pick_shape, script
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
+from bot.channels.ussd.handler import UssdHandler
 from bot.settings import Settings
-from bot.ussd.handler import UssdHandler
 
 DIRECTORY_CALLS = (
     "schools_for", "guardian", "children", "balance", "statement", "attendance", "exams", "current_term",

@@ -22,9 +22,9 @@ from bench.ussd_data import REDIS_URL, URL, Caller, flush_redis
 from bench.ussd_profile import Meters, replay
 from bot.app import create_app
 from bot.bootstrap import bootstrap
-from bot.sessions import Held, RedisSessionStore
+from bot.channels.conversations import Held, RedisSessionStore
+from bot.channels.ussd.handler import UssdHandler
 from bot.settings import Settings
-from bot.ussd.handler import UssdHandler
 from flows.conversation import Conversation
 
 CHILD, SESSION, REDIS = "kept child", "one session", "Redis hold"

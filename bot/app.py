@@ -9,10 +9,11 @@ from fastapi import FastAPI
 
 from bot.background import Background, running
 from bot.bootstrap import Services, bootstrap
-from bot.channels import compose_channels
+from bot.channels.compose import compose_channels
 from bot.dashboard.routes import install_dashboard
+from bot.demo import sandbox
 from bot.mpesa.compose import install_mpesa
-from bot.routes import daraja, health, home, messages, sandbox, ussd
+from bot.routes import daraja, health, home, messages, ussd
 from bot.settings import get_settings
 
 _Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]

@@ -14,9 +14,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
+from bot.channels.conversations import SessionStore
 from bot.mpesa.desk import MpesaDesk
 from bot.mpesa.scheduling import ThreadScheduler
-from bot.sessions import SessionStore
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ def running(
     background: Background, services: Services, store: SessionStore, desk: MpesaDesk
 ) -> Iterator[None]:
     """The background work for as long as the block lasts; the M-Pesa timers are stopped after it."""
-    from bot.outgoing import InProcessSender, ProvidersNotConfigured, build_dispatcher
-    from bot.schedule import InProcessSchedule
+    from bot.jobs.schedule import InProcessSchedule
+    from bot.outbox.senders import InProcessSender, ProvidersNotConfigured, build_dispatcher
 
     with ExitStack() as stack:
         if isinstance(desk.scheduler, ThreadScheduler):

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import ledger.models  # noqa: F401  (every table on the metadata, whichever door runs: foreign keys resolve)
 from bot.settings import Settings
-from ledger.bus import session_factory
 from ledger.db import make_engine
+from ledger.messaging.bus import session_factory
 
 # A Redis that does not answer must fail fast (readiness, "busy, try again"), not hang a request.
 REDIS_TIMEOUT_SECONDS = 2.0

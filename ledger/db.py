@@ -61,7 +61,7 @@ def make_session_factory(
     engine: Engine, *, on_commit: Callable[[Session], None] | None = None
 ) -> sessionmaker[Session]:
     """Sessions on ``engine``; ``on_commit`` handles their domain events before each commit (the message
-    bus: ``ledger.bus.session_factory``). Events left unhandled refuse the commit, so no receipt
+    bus: ``ledger.messaging.bus.session_factory``). Events left unhandled refuse the commit, so no receipt
     is ever dropped by a session made without the bus."""
     factory = sessionmaker(engine, expire_on_commit=False)
     event.listen(factory, "after_soft_rollback", drop_rolled_back)

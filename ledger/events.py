@@ -1,7 +1,7 @@
 """Domain events: what the books say happened, for the parts above them (messaging) to act on.
 
 A money operation raises an event on its session instead of importing what the event causes; the message
-bus (``ledger.bus``), wired onto the session factory by ``bot.bootstrap`` (and the tests), handles
+bus (``ledger.messaging.bus``), wired onto the session factory by ``bot.bootstrap`` (and the tests), handles
 the events just before the commit, so a receipt's outbox row commits in the same transaction as its payment.
 An event raised inside a savepoint that is then rolled back (a concurrent duplicate in ``journal.once``) is
 dropped with it, as the rows it describes are.
@@ -41,7 +41,7 @@ class SuspensePaymentReceived(Event):
 
 
 class FailureReason(enum.StrEnum):
-    """Why an M-Pesa prompt ended without money, in the words a parent needs (``ledger.mpesa`` maps codes)."""
+    """Why an M-Pesa prompt ended without money, in a parent's words (``ledger.payments.stk`` maps codes)."""
 
     CANCELLED = "cancelled"  # 1032
     UNREACHABLE = "unreachable"  # 1037

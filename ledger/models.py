@@ -1,19 +1,28 @@
 """Every table of the ledger, imported in one place so the metadata is complete."""
 
-from ledger.attendance import AttendanceRecord
-from ledger.audit import AuditEntry
-from ledger.fee_rules import FeeRules
-from ledger.grading import GradeBand, GradingScale
-from ledger.journal_tables import Account, Entry, Line, Payment
-from ledger.mpesa_callbacks import CallbackFailure
-from ledger.outbox import OutboxMessage
-from ledger.payment_plans import PaymentPlan, PlanInstalment
-from ledger.payment_requests import PaymentRequestRecord
-from ledger.promises import PromiseToPay
-from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
-from ledger.reminders import Reminder
-from ledger.results import Exam, Score
-from ledger.staff import LoginFailures, StaffMember
+from ledger.billing.fee_rules import FeeRules
+from ledger.billing.payment_plans import PaymentPlan, PlanInstalment
+from ledger.billing.promises import PromiseToPay
+from ledger.books.tables import Account, Entry, Line, Payment
+from ledger.messaging.outbox import OutboxMessage
+from ledger.messaging.reminder_plans import Reminder
+from ledger.payments.callbacks import CallbackFailure
+from ledger.payments.stk_requests import PaymentRequestRecord
+from ledger.records.attendance import AttendanceRecord
+from ledger.records.grading import GradeBand, GradingScale
+from ledger.records.results import Exam, Score
+from ledger.records.tables import (
+    FeeItem,
+    Guardian,
+    School,
+    SchoolClass,
+    Student,
+    StudentGuardian,
+    Term,
+    VoteHead,
+)
+from ledger.staff.audit import AuditEntry
+from ledger.staff.members import LoginFailures, StaffMember
 
 __all__ = [
     "Account",

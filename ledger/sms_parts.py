@@ -4,7 +4,8 @@ The one counter for the ledger's notices and reminders and the flows' replies (t
 it imports only the standard library). GSM 03.38 7-bit: 160 septets alone, 153 a part, the extension
 characters (``^{}\\[~]|€`` and form feed) taking two. One character outside it makes the whole message UCS-2:
 70 alone, 67 a part. Typographic punctuation pasted from a word processor (’ “ – … no-break space) has a GSM-7
-equivalent, so it is replaced before counting and before sending (bot.dispatch), never paid for as UCS-2.
+equivalent, so it is replaced before counting and before sending (bot.outbox.dispatcher), never paid for as
+UCS-2.
 """
 
 from __future__ import annotations

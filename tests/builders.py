@@ -8,8 +8,17 @@ import itertools
 from sqlalchemy.orm import Session
 
 from ledger.admission import admission_key
-from ledger.records import FeeItem, Guardian, School, SchoolClass, Student, StudentGuardian, Term, VoteHead
-from ledger.results import Exam, record_score
+from ledger.records.results import Exam, record_score
+from ledger.records.tables import (
+    FeeItem,
+    Guardian,
+    School,
+    SchoolClass,
+    Student,
+    StudentGuardian,
+    Term,
+    VoteHead,
+)
 
 _seq = itertools.count(1)
 

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.bus import session_factory
 from ledger.db import Base, make_engine
+from ledger.messaging.bus import session_factory
 
 PG_URL = os.environ.get("KARO_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/karo_test")
 REDIS_URL = os.environ.get("KARO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -76,7 +76,7 @@ def demo(db_path: Path, host: str, port: int, no_serve: bool, today_text: str | 
 def serve(services: Services, host: str, port: int) -> None:
     """Serve the demo until Ctrl+C, with the simulators when no provider is configured."""
     from bot.app import create_app
-    from bot.simulated import providers_configured
+    from bot.demo.simulators import providers_configured
 
     with ExitStack() as running:
         simulated = not providers_configured(services.settings)
@@ -102,8 +102,8 @@ def _background(settings: Settings, simulated: bool) -> Background:
 def _with_simulators(services: Services, public_url: str, running: ExitStack) -> Services:
     """``services`` pointed at the simulators, which run for as long as ``running`` lasts; Daraja's
     knows each seeded school's app."""
-    from bot.simulated import start_simulators
-    from bot.simulated_mpesa import school_shortcodes
+    from bot.demo.simulated_mpesa import school_shortcodes
+    from bot.demo.simulators import start_simulators
 
     shortcodes = school_shortcodes(services.sessions, services.settings)
     settings, stop = start_simulators(services.settings, public_url, shortcodes)

@@ -9,8 +9,8 @@ import click
 from sqlalchemy.orm import Session
 
 from bot.commands.support import Refused, audit_cli, cli_actor, find_school, kes, open_services, parse_date
+from ledger.billing.fee_rules import RULES, WHOLE, FeeRules, RuleChanges, percent_text
 from ledger.db import transaction
-from ledger.fee_rules import RULES, WHOLE, FeeRules, RuleChanges, percent_text
 
 _AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
 _PERCENT = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
@@ -45,7 +45,7 @@ def rules(
     off: tuple[str, ...],
 ) -> None:
     """Show a school's fee rules, changing those given first (a bad value changes nothing)."""
-    from ledger.fee_rules import rules_for, set_rules
+    from ledger.billing.fee_rules import rules_for, set_rules
 
     fixed, share = _late_fee(late_fee)
     changes = RuleChanges(
@@ -87,8 +87,8 @@ def rules(
 @click.option("--at", "at", help="Charge as if it were this day, YYYY-MM-DD (default: today in Nairobi).")
 def late(slug: str, at: str | None) -> None:
     """Charge the late fees due (what the daily schedule does); running it again charges nothing twice."""
-    from bot.fee_jobs import nairobi_today
-    from ledger.late_fees import apply_late_fees
+    from bot.jobs.fees import nairobi_today
+    from ledger.billing.late_fees import apply_late_fees
 
     day = parse_date(at, "--at") if at is not None else nairobi_today()
     with open_services() as services, transaction(services.sessions) as session:
@@ -176,7 +176,7 @@ def _names(value: str | None, option: str) -> list[str] | None:
 
 
 def _why_none(session: Session, school_id: int) -> str:
-    from ledger.fee_rules import rules_for
+    from ledger.billing.fee_rules import rules_for
 
     if not rules_for(session, school_id).late_fee_on:
         return "the late-fee rule is off (karo fees rules --late-fee ...)"

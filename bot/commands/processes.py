@@ -46,7 +46,7 @@ def worker() -> None:
     """Run an RQ worker on the "default" queue of KARO_REDIS_URL."""
     from rq import Worker
 
-    from bot.lifeline import children_die_with_me
+    from bot.jobs.lifeline import children_die_with_me
 
     children_die_with_me()  # its work horse and scheduler: none may go on sending after a SIGKILL
     connection = queue_connection(load_settings_or_exit(), "worker")
@@ -68,10 +68,10 @@ OUTBOX_SWEEP_SECONDS = 15  # how long a queued message (or a retry that fell due
 
 def register_cron_jobs(cron: CronScheduler) -> None:
     """Karo's periodic jobs: the outbox sweep, the STK request sweep, late fees and reminder campaigns."""
-    from bot.fee_jobs import apply_fee_rules
-    from bot.jobs import dispatch_outbox, send_reminders
+    from bot.jobs.fees import apply_fee_rules
+    from bot.jobs.periodic import dispatch_outbox, send_reminders
+    from bot.jobs.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, STK_SWEEP_SECONDS
     from bot.mpesa.jobs import sweep_stk_requests
-    from bot.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, STK_SWEEP_SECONDS
 
     cron.register(dispatch_outbox, queue_name=QUEUES[0], interval=OUTBOX_SWEEP_SECONDS, job_timeout=600)
     cron.register(sweep_stk_requests, queue_name=QUEUES[0], interval=STK_SWEEP_SECONDS, job_timeout=300)

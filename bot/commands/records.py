@@ -20,7 +20,7 @@ from bot.commands.support import (
     parse_date,
 )
 from ledger.db import transaction
-from ledger.records import School, SchoolClass, Term
+from ledger.records.tables import School, SchoolClass, Term
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 PAYBILL = re.compile(r"\d{5,7}")
@@ -124,7 +124,7 @@ def term() -> None:
 @click.option("--due", required=True, help="Fees due date, YYYY-MM-DD.")
 def set_term(slug: str, code: str, start: str, end: str, due: str) -> None:
     """Give a term the school's own dates (instead of the usual Kenyan calendar)."""
-    from ledger.terms import find_term, parse_term_code, set_term_dates
+    from ledger.records.terms import find_term, parse_term_code, set_term_dates
 
     starts_on, ends_on = parse_date(start, "--start"), parse_date(end, "--end")
     due_on = parse_date(due, "--due")
@@ -202,8 +202,8 @@ def invoice(slug: str, code: str, class_name: str | None) -> None:
 
 
 def _invoice(session: Session, slug: str, code: str, class_name: str | None) -> int:
-    from ledger.invoicing import invoice_class
-    from ledger.terms import find_term, parse_term_code
+    from ledger.billing.invoicing import invoice_class
+    from ledger.records.terms import find_term, parse_term_code
 
     found = find_school(session, slug)
     chosen = find_term(session, found.id, *parse_term_code(code))
@@ -228,7 +228,7 @@ def _invoice(session: Session, slug: str, code: str, class_name: str | None) -> 
 
 def invoice_notices(session: Session, slug: str) -> int:
     """How many invoice notices the school's outbox holds (they are written as the invoicing commits)."""
-    from ledger.outbox import Category, OutboxMessage
+    from ledger.messaging.outbox import Category, OutboxMessage
 
     school = find_school(session, slug)
     query = select(func.count(OutboxMessage.id)).where(
@@ -260,7 +260,7 @@ def user() -> None:
 def create_user(slug: str, email: str, password: str, role: str) -> None:
     """Create a staff login; an email already in use (in any school) is refused."""
     from bot.dashboard.passwords import Passwords, WeakPassword
-    from ledger.staff import create_staff, parse_role
+    from ledger.staff.members import create_staff, parse_role
 
     chosen = parse_role(role)
     try:

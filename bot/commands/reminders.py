@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from bot.commands.support import Refused, audit_cli, cli_actor, find_school, kes, open_services, parse_date
 from bot.dashboard.plan_view import plan_snapshot
 from ledger.admission import admission_key
+from ledger.billing.payment_plans import PaymentPlan, active_plans, cancel_plan, create_plan
 from ledger.db import transaction
-from ledger.payment_plans import PaymentPlan, active_plans, cancel_plan, create_plan
-from ledger.records import Student
-from ledger.reminder_policy import NAIROBI
-from ledger.reminders import Campaign, skipped_by_reason
-from ledger.terms import current_term, find_term, parse_term_code
+from ledger.messaging.reminder_plans import Campaign, skipped_by_reason
+from ledger.messaging.reminder_policy import NAIROBI
+from ledger.records.tables import Student
+from ledger.records.terms import current_term, find_term, parse_term_code
 
 INSTALMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[=:](\d+(?:\.\d{1,2})?)")
 
@@ -39,7 +39,7 @@ def reminders() -> None:
 )
 def run(slug: str, dry_run: bool, at: str | None, batch: int) -> None:
     """Plan today's reminders for a school and queue them (each family at most once per reminder day)."""
-    from bot.reminders import run_reminders
+    from bot.jobs.campaigns import run_reminders
 
     now = parse_moment(at) if at else dt.datetime.now(dt.UTC)
     with open_services() as services:

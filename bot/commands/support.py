@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services, bootstrap
 from bot.settings import load_settings_or_exit
-from ledger.audit import Snapshot, audit
 from ledger.errors import LedgerError
-from ledger.records import School
+from ledger.records.tables import School
+from ledger.staff.audit import Snapshot, audit
 
 
 class Refused(click.ClickException):

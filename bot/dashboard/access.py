@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.cookies import read_session
 from bot.routes.deps import SessionDep
-from ledger.audit import Snapshot, audit
-from ledger.records import School, Student
-from ledger.staff import Role, StaffMember, staff_in_school
+from ledger.records.tables import School, Student
+from ledger.staff.audit import Snapshot, audit
+from ledger.staff.members import Role, StaffMember, staff_in_school
 
 
 class Can(enum.StrEnum):

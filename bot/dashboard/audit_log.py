@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from bot.dashboard.access import StaffDep
 from bot.dashboard.rendering import TEMPLATES, render
 from bot.routes.deps import SessionDep
-from ledger.audit import audit_trail
+from ledger.staff.audit import audit_trail
 
 router = APIRouter()
 

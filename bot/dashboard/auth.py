@@ -13,8 +13,8 @@ from bot.dashboard.access import signed_in_member
 from bot.dashboard.cookies import config_of, read_session, replace_session
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
-from ledger.audit import audit
-from ledger.staff import (
+from ledger.staff.audit import audit
+from ledger.staff.members import (
     FREE_TRIES_ACCOUNT,
     FREE_TRIES_ADDRESS,
     claim_try,

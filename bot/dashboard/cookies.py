@@ -1,6 +1,7 @@
 """The dashboard's session: a signed cookie holding the member's id, their session generation when they signed
 in, and the CSRF token of this session. A session is valid only while the member's generation is unchanged:
-signing out, a password change and disabling the account bump it (ledger.staff.end_sessions), so a copied
+signing out, a password change and disabling the account bump it (ledger.staff.members.end_sessions), so a
+copied
 cookie dies with the session it was copied from.
 
 Nothing secret is in it (it is signed, not encrypted); it is HttpOnly, SameSite=Lax, and Secure whenever the

@@ -17,9 +17,9 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import HEADERS, render
 from bot.routes.deps import SessionDep
-from ledger.journal_tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
-from ledger.records import Guardian, Student, StudentGuardian, VoteHead
-from ledger.reports import arrears
+from ledger.books.reports import arrears
+from ledger.books.tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
+from ledger.records.tables import Guardian, Student, StudentGuardian, VoteHead
 
 router = APIRouter()
 

@@ -14,10 +14,10 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
-from ledger.invoicing import fee_items, invoice_class
-from ledger.journal_tables import Entry, EntryKind
-from ledger.records import SchoolClass, Student, Term
-from ledger.terms import current_term
+from ledger.billing.invoicing import fee_items, invoice_class
+from ledger.books.tables import Entry, EntryKind
+from ledger.records.tables import SchoolClass, Student, Term
+from ledger.records.terms import current_term
 
 router = APIRouter()
 

@@ -14,8 +14,8 @@ from bot.dashboard.access import StaffDep
 from bot.dashboard.rendering import render
 from bot.dashboard.student import MessageView, message_view
 from bot.routes.deps import SessionDep
-from ledger.outbox import MessageStatus, OutboxMessage
-from ledger.records import Student
+from ledger.messaging.outbox import MessageStatus, OutboxMessage
+from ledger.records.tables import Student
 
 router = APIRouter()
 

@@ -19,10 +19,10 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import render
 from bot.mpesa.credentials import can_prompt
 from bot.routes.deps import SessionDep
-from ledger.journal_tables import Entry, Payment, PaymentSource
-from ledger.records import School, Term
-from ledger.reports import arrears, term_totals
-from ledger.terms import current_term
+from ledger.books.reports import arrears, term_totals
+from ledger.books.tables import Entry, Payment, PaymentSource
+from ledger.records.tables import School, Term
+from ledger.records.terms import current_term
 from ledger.types import TermTotals
 
 router = APIRouter()

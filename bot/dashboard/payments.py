@@ -22,13 +22,13 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
-from ledger.balances import total_owed
+from ledger.books.balances import total_owed
+from ledger.books.tables import PaymentSource
 from ledger.errors import LedgerError
 from ledger.imports.core import BadRow
 from ledger.imports.fields import amount_cents, date_value
-from ledger.journal_tables import PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import Student
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import Student
 
 router = APIRouter()
 

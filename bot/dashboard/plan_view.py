@@ -9,10 +9,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ledger.billing.payment_plans import (
+    PaymentPlan,
+    PlanStatus,
+    active_plans,
+    paid_since,
+    plan_status,
+    plan_total,
+)
 from ledger.imports.core import BadRow
 from ledger.imports.fields import amount_cents, date_value
-from ledger.payment_plans import PaymentPlan, PlanStatus, active_plans, paid_since, plan_status, plan_total
-from ledger.records import Student
+from ledger.records.tables import Student
 
 FORM_ROWS = 4  # instalment rows a fresh form offers
 MAX_ROWS = 12
@@ -57,7 +64,7 @@ def current_plan(session: Session, student: Student, today: dt.date) -> PlanView
 
 
 def _instalments(plan: PaymentPlan, paid: int, today: dt.date) -> list[InstalmentView]:
-    # Payments cover the instalments in date order, as ledger.payment_plans.plan_status counts them.
+    # Payments cover the instalments in date order, as ledger.billing.payment_plans.plan_status counts them.
     rows, covered = [], paid
     for instalment in plan.instalments:
         late = instalment.due_on < today

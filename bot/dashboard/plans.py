@@ -18,9 +18,9 @@ from bot.dashboard.plan_view import BadPlanForm, PlanForm, form_of, instalments_
 from bot.dashboard.rendering import redirect, render
 from bot.dashboard.student import student_context
 from bot.routes.deps import SessionDep
-from ledger.payment_plans import InvalidPlan, active_plans, cancel_plan, create_plan
-from ledger.records import Student
-from ledger.terms import current_term
+from ledger.billing.payment_plans import InvalidPlan, active_plans, cancel_plan, create_plan
+from ledger.records.tables import Student
+from ledger.records.terms import current_term
 
 router = APIRouter()
 

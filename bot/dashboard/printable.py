@@ -11,8 +11,8 @@ from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import render
 from bot.dashboard.student import guardians_of
 from bot.routes.deps import SessionDep
-from ledger.balances import student_balance
-from ledger.statements import statement
+from ledger.books.balances import student_balance
+from ledger.books.statements import statement
 
 router = APIRouter()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.records import School
+from ledger.records.tables import School
 
 
 @dataclass(frozen=True)

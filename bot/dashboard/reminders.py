@@ -2,7 +2,8 @@
 "Run now" for this school alone, what reminders achieved this term, and the last reminders with the fate
 of their messages.
 
-The preview and the run plan with ``ledger.reminders.plan_campaign`` at the dashboard's clock, so the page
+The preview and the run plan with ``ledger.messaging.reminder_plans.plan_campaign`` at the dashboard's clock,
+so the page
 shows exactly what the button then queues. A run is keyed by family, term and reminder day: a second click
 plans nothing new and queues nothing.
 """
@@ -31,11 +32,11 @@ from bot.dashboard.reminder_policy import (
 )
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import ServicesDep, SessionDep
-from ledger.campaigns import Effectiveness, effectiveness, write_campaign
-from ledger.outbox import OutboxMessage
-from ledger.reminder_policy import NAIROBI
-from ledger.reminders import Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
-from ledger.terms import current_term
+from ledger.messaging.campaigns import Effectiveness, effectiveness, write_campaign
+from ledger.messaging.outbox import OutboxMessage
+from ledger.messaging.reminder_plans import Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
+from ledger.messaging.reminder_policy import NAIROBI
+from ledger.records.terms import current_term
 
 router = APIRouter()
 

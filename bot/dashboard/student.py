@@ -18,14 +18,14 @@ from bot.dashboard.overview import nairobi_today
 from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
-from ledger.attendance import attendance_summary
-from ledger.balances import student_balance
-from ledger.journal_tables import Payment
-from ledger.outbox import OutboxMessage
-from ledger.records import Guardian, Student, StudentGuardian
-from ledger.results import exam_summary, latest_exams
-from ledger.statements import recent_receipts, statement
-from ledger.terms import current_term
+from ledger.books.balances import student_balance
+from ledger.books.statements import recent_receipts, statement
+from ledger.books.tables import Payment
+from ledger.messaging.outbox import OutboxMessage
+from ledger.records.attendance import attendance_summary
+from ledger.records.results import exam_summary, latest_exams
+from ledger.records.tables import Guardian, Student, StudentGuardian
+from ledger.records.terms import current_term
 from ledger.types import ExamSummary
 
 router = APIRouter()

@@ -20,9 +20,9 @@ from bot.dashboard.overview import AGING_LABELS, nairobi_today
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
 from ledger.admission import admission_key
-from ledger.journal_tables import Account
-from ledger.records import Guardian, SchoolClass, Student, StudentGuardian
-from ledger.reports import arrears
+from ledger.books.reports import arrears
+from ledger.books.tables import Account
+from ledger.records.tables import Guardian, SchoolClass, Student, StudentGuardian
 
 router = APIRouter()
 

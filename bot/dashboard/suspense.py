@@ -16,12 +16,12 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
 from ledger.admission import admission_key
+from ledger.books.tables import Entry, Payment
 from ledger.errors import LedgerError
-from ledger.journal_tables import Entry, Payment
-from ledger.mpesa_callbacks import CallbackFailure
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus
-from ledger.payments import allocate_suspense
-from ledger.records import Student
+from ledger.payments.callbacks import CallbackFailure
+from ledger.payments.recording import allocate_suspense
+from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus
+from ledger.records.tables import Student
 
 router = APIRouter()
 

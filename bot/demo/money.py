@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.demo.people import Pupil
-from ledger.journal_tables import PaymentSource
+from ledger.books.tables import PaymentSource
 
 # KES per term for a Nairobi day school: tuition rises with the grade; Exam fee covers assessments.
 KILIMANI_FEES: dict[str, dict[str, int]] = {

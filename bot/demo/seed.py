@@ -27,7 +27,7 @@ from bot.demo.people import PhoneBook, Pupil, make_pupils, students_csv
 from bot.demo.registers import attendance_csv, results_csv, school_days
 from bot.demo.staff import LOGINS, DemoLogin, ensure_logins
 from ledger.db import transaction
-from ledger.records import School, SchoolClass, Student, Term
+from ledger.records.tables import School, SchoolClass, Student, Term
 
 SEED = 2026
 ACTOR = "demo"
@@ -81,7 +81,7 @@ def make_cast() -> Cast:
 
 def seed(sessions: sessionmaker[Session], today: dt.date) -> SeedReport:
     """Load the demo into a migrated database; safe to run again."""
-    from ledger.terms import term_number_on
+    from ledger.records.terms import term_number_on
 
     cast = make_cast()
     code = f"{today.year}-{term_number_on(today)}"
@@ -138,14 +138,14 @@ def import_text(
 
 
 def find_term(sessions: sessionmaker[Session], demo: DemoSchool, code: str) -> Term:
-    from ledger.terms import get_or_create_term
+    from ledger.records.terms import get_or_create_term
 
     with transaction(sessions) as session:
         return get_or_create_term(session, school_named(session, demo).id, code)
 
 
 def invoice_school(sessions: sessionmaker[Session], demo: DemoSchool, term: Term) -> int:
-    from ledger.invoicing import invoice_class
+    from ledger.billing.invoicing import invoice_class
 
     with transaction(sessions) as session:
         school = school_named(session, demo)
@@ -162,7 +162,7 @@ def pay(
     opening: Mapping[str, int],
 ) -> int:
     """The term's payments that have arrived by ``today`` (later ones arrive on a later run)."""
-    from ledger.payments import Received, record_payment
+    from ledger.payments.recording import Received, record_payment
 
     owed = {
         p.admission_no: sum(demo.fees[p.class_name].values()) + opening.get(p.admission_no, 0) for p in pupils

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.passwords import Passwords
 from ledger.db import transaction
-from ledger.records import School
-from ledger.staff import Role, create_staff, find_staff
+from ledger.records.tables import School
+from ledger.staff.members import Role, create_staff, find_staff
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from bot.mpesa.credentials import credentials_for
 from bot.mpesa.desk import MpesaDesk, utc_now
 from bot.mpesa.scheduling import RqScheduler, Scheduler, ThreadScheduler, Timings, install_push_hook
 from bot.settings import Settings
-from ledger.records import School
+from ledger.records.tables import School
 from providers.daraja import DarajaClient, MemoryTokenStore, RedisTokenStore
 from providers.daraja_types import MpesaGateway, Shortcode
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from bot.crypto import SecretBox
-from ledger.records import School
+from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa import inbound, push, queries, recovery
 from bot.mpesa.scheduling import Scheduler, Task, Timings
-from ledger.mpesa_paybill import ForReview, Settled, Verdict
-from ledger.records import School
+from ledger.payments.paybill import ForReview, Settled, Verdict
+from ledger.records.tables import School
 from providers.daraja_types import C2BPayment, MpesaGateway, Shortcode, StkCallback
 
 NAIROBI = ZoneInfo("Africa/Nairobi")

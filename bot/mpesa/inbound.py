@@ -13,9 +13,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from ledger.errors import InvalidPhone
-from ledger.mpesa import StkPaid, settle_stk_failure, settle_stk_success
-from ledger.mpesa_callbacks import CallbackFailure, keep_failure
-from ledger.mpesa_paybill import (
+from ledger.payments.callbacks import CallbackFailure, keep_failure
+from ledger.payments.paybill import (
     ForReview,
     PaybillPaid,
     Settled,
@@ -24,7 +23,8 @@ from ledger.mpesa_paybill import (
     validate,
     within_limits,
 )
-from ledger.payment_requests import by_checkout_id, flag
+from ledger.payments.stk import StkPaid, settle_stk_failure, settle_stk_success
+from ledger.payments.stk_requests import by_checkout_id, flag
 from ledger.phones import normalise_phone
 from providers.daraja import parse_stk_callback
 from providers.daraja_types import C2BPayment, StkCallback

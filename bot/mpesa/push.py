@@ -17,11 +17,11 @@ from bot.mpesa.scheduling import Task
 from ledger import admission
 from ledger.errors import InvalidPhone
 from ledger.events import FailureReason
-from ledger.mpesa import fail_unsent
-from ledger.mpesa_callbacks import early_callbacks
-from ledger.payment_requests import back_to_pending, claim_for_push, mark_sent
+from ledger.payments.callbacks import early_callbacks
+from ledger.payments.stk import fail_unsent
+from ledger.payments.stk_requests import back_to_pending, claim_for_push, mark_sent
 from ledger.phones import msisdn
-from ledger.records import School, Student
+from ledger.records.tables import School, Student
 from providers.daraja_types import (
     DarajaError,
     DarajaUnavailable,

@@ -1,7 +1,8 @@
 """Asking Daraja what became of a push whose callback has not come: about +60 s, +2, +5, +10 minutes.
 
 A query that says "paid" carries no receipt number, so the money is posted provisionally
-(``ledger.mpesa.settle_query_success``); a failure is told to the parent like a failed callback; no answer
+(``ledger.payments.stk.settle_query_success``); a failure is told to the parent like a failed callback; no
+answer
 by the last query leaves the request for the bursar (REVIEW).
 """
 
@@ -14,9 +15,9 @@ from typing import TYPE_CHECKING
 from bot.crypto import CannotOpen, SecretKeyMissing
 from bot.mpesa.credentials import NoCredentials
 from bot.mpesa.scheduling import Task
-from ledger.mpesa import mark_for_review, settle_query_success, settle_stk_failure
-from ledger.payment_requests import RequestStatus, lock_request
-from ledger.records import School
+from ledger.payments.stk import mark_for_review, settle_query_success, settle_stk_failure
+from ledger.payments.stk_requests import RequestStatus, lock_request
+from ledger.records.tables import School
 from providers.daraja_types import DarajaError, DarajaUnavailable, Shortcode, StillProcessing, StkQueryResult
 
 if TYPE_CHECKING:

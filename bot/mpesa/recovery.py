@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from ledger.events import FailureReason
-from ledger.mpesa import fail_unsent, mark_for_review
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus
+from ledger.payments.stk import fail_unsent, mark_for_review
+from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus
 
 if TYPE_CHECKING:
     from bot.mpesa.desk import MpesaDesk

@@ -100,7 +100,7 @@ class ThreadScheduler:
 
 
 def install_push_hook(sessions: sessionmaker[Session], hook: Callable[[int], None] | None) -> None:
-    """Have ``bot.directory.RecordingPayments`` call ``hook(request_id)`` once a request is recorded
+    """Have ``bot.channels.directory.RecordingPayments`` call ``hook(request_id)`` once a request is recorded
     (None: no hook, the request waits).
 
     The hook rides on the session factory (``Session.info``), which every parent port already holds.

@@ -7,7 +7,7 @@ from bot.crypto import SecretBox
 from bot.mpesa.compose import credentials_opener, daraja_gateway
 from bot.mpesa.credentials import store_credentials
 from bot.settings import Settings
-from ledger.records import School
+from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 
 

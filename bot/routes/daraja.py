@@ -21,7 +21,7 @@ from bot.mpesa.desk import MpesaDesk
 from bot.routes.deps import ServicesDep, check_webhook_token
 from bot.routes.edge import checked_json, keep, refuse
 from bot.routes.webhook_fields import DARAJA
-from ledger.mpesa_paybill import Verdict
+from ledger.payments.paybill import Verdict
 from providers.daraja import parse_c2b, parse_stk_callback
 from providers.inbound import MalformedCallback
 

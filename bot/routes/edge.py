@@ -5,7 +5,7 @@ What the database cannot store is caught here, before any provider parser or tab
 beyond its column, JSON nested deeper than any provider sends (Python's parser would recurse out of its
 stack; the depth is counted on the raw text before parsing). A body Karo cannot use is kept word for word
 (NULs escaped, at most ``MAX_BODY_BYTES``) in the one store of unusable webhook bodies,
-``ledger.mpesa_callbacks``, and answered 400 (a USSD hop: an END screen); a provider redelivers on 5xx,
+``ledger.payments.callbacks``, and answered 400 (a USSD hop: an END screen); a provider redelivers on 5xx,
 so a 500 for such a body would come back forever.
 """
 
@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from bot.bootstrap import Services
-from ledger.mpesa_callbacks import keep_failure
+from ledger.payments.callbacks import keep_failure
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Africa's Talking's callbacks carry the deployment's token in their path; Twilio's are signed
 (X-Twilio-Signature over KARO_PUBLIC_URL + path). A forged request changes nothing; a body Karo cannot use
 is kept for review and answered 400 (``bot.routes.edge``). An incoming message is kept in the database
-before anything else (``bot.inbound``), so Africa's Talking gets its 200 even while Redis is away.
+before anything else (``bot.channels.chat``), so Africa's Talking gets its 200 even while Redis is away.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from bot.routes.webhook_fields import (
     TWILIO_MESSAGE,
     TWILIO_STATUS,
 )
-from ledger import parents
-from ledger.outbox import MessageStatus, apply_delivery_update
+from ledger.messaging.outbox import MessageStatus, apply_delivery_update
+from ledger.records import parents
 from providers import africastalking, twilio
 from providers.inbound import IncomingMessage, MalformedCallback
 from providers.messaging import DeliveryUpdate

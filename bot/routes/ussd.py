@@ -23,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import State
 
 from bot.bootstrap import Services
+from bot.channels.conversations import SessionBusy
+from bot.channels.tables import UssdSessionReport
 from bot.routes.deps import ServicesDep, check_webhook_token
 from bot.routes.edge import checked_form, usable_form
 from bot.routes.webhook_fields import USSD_END, USSD_HOP
-from bot.sessions import SessionBusy
-from bot.tables import UssdSessionReport
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -5,11 +5,11 @@ A field no rule names may still be at most ``edge.MAX_TEXT`` characters, and no 
 
 from __future__ import annotations
 
+from bot.channels.tables import InboundMessage, UssdSessionReport
 from bot.routes.edge import INT32, Rules, length
-from bot.tables import InboundMessage, UssdSessionReport
-from ledger.journal_tables import Payment
-from ledger.outbox import OutboxMessage
-from ledger.payment_requests import PaymentRequestRecord
+from ledger.books.tables import Payment
+from ledger.messaging.outbox import OutboxMessage
+from ledger.payments.stk_requests import PaymentRequestRecord
 
 PHONE = length(OutboxMessage.phone)  # E.164 is at most 16 characters with its "+"
 RECIPIENT = length(InboundMessage.to)  # our shortcode or number

@@ -20,7 +20,7 @@ from ledger.imports.core import Context, Importer, ImportRefused, ImportReport, 
 from ledger.imports.fees import FeesImport
 from ledger.imports.results import ResultsImport
 from ledger.imports.students import StudentsImport
-from ledger.records import School
+from ledger.records.tables import School
 
 __all__ = ["KINDS", "ImportRefused", "ImportReport", "RowError", "decode_csv", "import_csv"]
 

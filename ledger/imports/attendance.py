@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ledger.attendance import NOTE_LENGTH, AttendanceRecord, AttendanceStatus, record_attendance
 from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
 from ledger.imports.fields import date_value
 from ledger.imports.lookups import known_student, students_by_key
-from ledger.records import Student
+from ledger.records.attendance import NOTE_LENGTH, AttendanceRecord, AttendanceStatus, record_attendance
+from ledger.records.tables import Student
 
 # Registers are often marked with initials, so P, A, L and E are read as the full word.
 _STATUSES = {status.value: status for status in AttendanceStatus} | {

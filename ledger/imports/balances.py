@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.credits import OPENING_VOTE_HEAD, post_opening_balance
+from ledger.billing.credits import OPENING_VOTE_HEAD, post_opening_balance
+from ledger.books.tables import Account, Entry, EntryKind, Line
 from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
 from ledger.imports.fields import amount_cents, kes
 from ledger.imports.lookups import known_student, students_by_key
-from ledger.journal_tables import Account, Entry, EntryKind, Line
-from ledger.records import Student, Term, VoteHead
-from ledger.terms import current_or_new_term
+from ledger.records.tables import Student, Term, VoteHead
+from ledger.records.terms import current_or_new_term
 
 # Old arrears are paid before any of this term's fees.
 OPENING_PRIORITY = 0

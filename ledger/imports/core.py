@@ -16,7 +16,7 @@ from typing import ClassVar, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from ledger.errors import LedgerError
-from ledger.records import School
+from ledger.records.tables import School
 
 P = TypeVar("P")
 

@@ -10,8 +10,8 @@ from ledger.errors import InvalidTerm
 from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
 from ledger.imports.fields import amount_cents, kes, text_value
 from ledger.imports.lookups import classes_by_name
-from ledger.records import FeeItem, SchoolClass, Term, VoteHead
-from ledger.terms import get_or_create_term, parse_term_code
+from ledger.records.tables import FeeItem, SchoolClass, Term, VoteHead
+from ledger.records.terms import get_or_create_term, parse_term_code
 
 # New vote heads are paid in the order the file first names them, leaving gaps to slot others between.
 PRIORITY_STEP = 10

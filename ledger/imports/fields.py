@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ledger.admission import admission_key as admission_key  # the one normaliser, re-exported
 from ledger.imports.core import BadRow
-from ledger.records import Language
+from ledger.records.tables import Language
 from ledger.types import MAX_AMOUNT_CENTS
 
 # Commas only as thousands separators, so "1,50" (a European decimal comma) is refused, not read as 150.

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from ledger.imports.core import BadRow, Row
 from ledger.imports.fields import admission_key, text_value
-from ledger.records import SchoolClass, Student
+from ledger.records.tables import SchoolClass, Student
 
 
 def students_by_key(session: Session, school_id: int) -> dict[str, Student]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ledger.bulk import insert_ignoring_duplicates
 from ledger.imports.core import Outcome
 from ledger.imports.lookups import classes_by_name
-from ledger.records import Channel, Guardian, Language, School, SchoolClass, Student, StudentGuardian
+from ledger.records.tables import Channel, Guardian, Language, School, SchoolClass, Student, StudentGuardian
 
 if TYPE_CHECKING:
     from ledger.imports.students import GuardianPlan, StudentPlan

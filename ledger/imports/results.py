@@ -10,9 +10,9 @@ from sqlalchemy import select
 from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
 from ledger.imports.fields import text_value
 from ledger.imports.lookups import known_student, students_by_key
-from ledger.records import Student, Term
-from ledger.results import Exam, Score, get_or_create_exam, record_score
-from ledger.terms import current_or_new_term
+from ledger.records.results import Exam, Score, get_or_create_exam, record_score
+from ledger.records.tables import Student, Term
+from ledger.records.terms import current_or_new_term
 
 
 @dataclass(frozen=True)

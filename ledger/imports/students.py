@@ -9,7 +9,7 @@ from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
 from ledger.imports.fields import admission_key, language_value, text_value
 from ledger.imports.phones import register_phone
 from ledger.imports.register import RegisterWriter
-from ledger.records import Language
+from ledger.records.tables import Language
 
 
 @dataclass(frozen=True, slots=True)

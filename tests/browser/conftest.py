@@ -26,19 +26,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
-from bot.dispatch import Dispatcher
+from bot.demo.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
+from bot.demo.simulators import Simulators, start_simulators
 from bot.mpesa.compose import install_mpesa
 from bot.mpesa.scheduling import ThreadScheduler, Timings
-from bot.outgoing import InProcessSender, build_dispatcher
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.senders import InProcessSender, build_dispatcher
 from bot.settings import Settings
-from bot.simulated import Simulators, start_simulators
-from bot.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
-from ledger.bus import session_factory
+from ledger.billing.invoicing import invoice_student
+from ledger.books.tables import PaymentSource
 from ledger.db import transaction
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import School, SchoolClass, Student, Term
+from ledger.messaging.bus import session_factory
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import School, SchoolClass, Student, Term
 from tests import builders as b
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -18,11 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.passwords import Passwords
+from ledger.books.tables import PaymentSource
 from ledger.db import transaction
-from ledger.journal_tables import PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import School, Student
-from ledger.staff import Role, create_staff
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import School, Student
+from ledger.staff.members import Role, create_staff
 from tests import builders as b
 from tests.browser.conftest import TODAY, Stage, sandbox_app
 

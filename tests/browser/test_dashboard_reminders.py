@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import transaction
-from ledger.reminder_policy import NAIROBI
+from ledger.messaging.reminder_policy import NAIROBI
 from tests.browser.conftest import TODAY, Stage, sandbox_app
 from tests.browser.test_dashboard import add_bursar, sign_in
 

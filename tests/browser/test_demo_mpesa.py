@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import cli
 from bot.commands import demo as demo_command
+from bot.demo.simulated_mpesa import PROMPT_TIMEOUT_SECONDS
+from bot.demo.simulators import PROVIDER_SETTINGS, Simulators
 from bot.settings import get_settings
-from bot.simulated import PROVIDER_SETTINGS, Simulators
-from bot.simulated_mpesa import PROMPT_TIMEOUT_SECONDS
-from ledger.balances import total_owed
-from ledger.records import Guardian, School, StudentGuardian
+from ledger.books.balances import total_owed
+from ledger.records.tables import Guardian, School, StudentGuardian
 from tests.browser.conftest import free_socket, serving
 from tests.browser.test_sandbox import choose
 

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.formatting import money
-from ledger.balances import student_balance
-from ledger.records import Student
+from ledger.books.balances import student_balance
+from ledger.records.tables import Student
 from tests.browser.conftest import MARKUP, PART_PAID, TOKEN, TWO_SCHOOLS, Family, sandbox_app
 from tests.e2e.ussd_helpers import option_key
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.formatting import money
-from ledger.records import School
+from ledger.records.tables import School
 from tests.browser.conftest import PART_PAID, TOKEN, SimulatedKaro, sandbox_app, simulated_karo
 from tests.browser.test_sandbox import balance_shown, choose, dial
 from tests.integration.providers.conftest import wait_for

@@ -11,8 +11,8 @@ from redis import Redis
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.settings import Settings
-from ledger.bus import session_factory
-from ledger.invoicing import invoice_student
+from ledger.billing.invoicing import invoice_student
+from ledger.messaging.bus import session_factory
 from tests import builders as b
 from tests.conftest import REDIS_URL
 from tests.e2e.ussd_helpers import TOKEN

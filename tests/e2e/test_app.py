@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.settings import Settings
-from ledger.bus import session_factory
 from ledger.db import transaction
+from ledger.messaging.bus import session_factory
 from tests import builders
 from tests.conftest import REDIS_URL
 

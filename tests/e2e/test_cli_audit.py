@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select
 
-from ledger.audit import AuditEntry
+from ledger.staff.audit import AuditEntry
 from tests.e2e.test_cli import STUDENTS, Karo, karo, kilimani, write  # noqa: F401
 from tests.e2e.test_cli_reminders import invoiced  # noqa: F401
 

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from bot.dashboard.passwords import Passwords
 from bot.settings import get_settings
-from ledger.audit import AuditEntry
-from ledger.bus import session_factory
 from ledger.db import make_engine
-from ledger.staff import Role, StaffMember
+from ledger.messaging.bus import session_factory
+from ledger.staff.audit import AuditEntry
+from ledger.staff.members import Role, StaffMember
 from tests.e2e import test_cli
 from tests.e2e.test_cli import Karo, one_line_refusal
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from bot.cli import cli
 from bot.commands import demo as demo_command
+from bot.demo.simulators import PROVIDER_SETTINGS, ChatLine, Simulators
 from bot.settings import get_settings
-from bot.simulated import PROVIDER_SETTINGS, ChatLine, Simulators
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.tables import Account, AccountKind, Line, Payment
 from ledger.db import Base, make_engine
-from ledger.journal_tables import Account, AccountKind, Line, Payment
-from ledger.outbox import Category, MessageStatus, OutboxMessage
-from ledger.records import Guardian, School, Student
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
+from ledger.records.tables import Guardian, School, Student
 from tests.browser.conftest import free_socket, serving
 from tests.integration.providers.conftest import wait_for
 

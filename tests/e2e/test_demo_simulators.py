@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.demo.simulators import providers_configured, start_simulators
 from bot.settings import Settings
-from bot.simulated import providers_configured, start_simulators
-from ledger.outbox import MessageStatus, OutboxMessage
+from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from tests.browser.conftest import simulated_karo
 from tests.e2e.conftest import PARENT
 from tests.integration.providers.conftest import wait_for

@@ -10,14 +10,14 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from bot.fee_jobs import apply_fee_rules, nairobi_today, run_fee_rules
+from bot.jobs.fees import apply_fee_rules, nairobi_today, run_fee_rules
 from bot.settings import get_settings
-from ledger.balances import total_owed
-from ledger.bus import session_factory
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import Entry, EntryKind
-from ledger.records import Term
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_class
+from ledger.books.balances import total_owed
+from ledger.books.tables import Entry, EntryKind
+from ledger.messaging.bus import session_factory
+from ledger.records.tables import Term
 from tests import builders as b
 from tests.conftest import REDIS_URL
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
-from bot.outgoing import build_dispatcher
-from bot.sessions import RedisSessionStore
+from bot.channels.conversations import RedisSessionStore
+from bot.channels.tables import InboundMessage
+from bot.outbox.senders import build_dispatcher
 from bot.settings import Settings
-from bot.tables import InboundMessage
-from ledger.outbox import OutboxMessage
+from ledger.messaging.outbox import OutboxMessage
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.providers.conftest import at_server, at_sim  # noqa: F401

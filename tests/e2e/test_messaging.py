@@ -13,13 +13,13 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
-from bot.outgoing import build_dispatcher
-from bot.sessions import RedisSessionStore
+from bot.channels.conversations import RedisSessionStore
+from bot.outbox.senders import build_dispatcher
 from bot.settings import Settings
-from ledger.journal_tables import PaymentSource
-from ledger.outbox import MessageStatus, OutboxMessage
-from ledger.payments import Received, record_payment
-from ledger.records import Student
+from ledger.books.tables import PaymentSource
+from ledger.messaging.outbox import MessageStatus, OutboxMessage
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import Student
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import TOKEN

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from bot.cli import cli
 from bot.crypto import SecretBox
 from bot.settings import get_settings
-from ledger.bus import session_factory
 from ledger.db import make_engine
-from ledger.records import School
+from ledger.messaging.bus import session_factory
+from ledger.records.tables import School
 from providers.simulators import daraja as daraja_simulator
 from providers.simulators.serve import start_in_thread
 

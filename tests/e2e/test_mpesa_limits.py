@@ -12,10 +12,10 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.settings import Settings
-from ledger.journal_tables import Payment
-from ledger.mpesa_callbacks import CallbackFailure
-from ledger.payment_requests import PaymentRequestRecord, record_request
-from ledger.records import School, Student
+from ledger.books.tables import Payment
+from ledger.payments.callbacks import CallbackFailure
+from ledger.payments.stk_requests import PaymentRequestRecord, record_request
+from ledger.records.tables import School, Student
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PARENT
 from tests.e2e.dashboard.conftest import BURSAR_B, clock, dashboard_client, sign_in, staffed  # noqa: F401

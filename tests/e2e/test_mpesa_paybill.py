@@ -9,11 +9,11 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
+from ledger.books.tables import PaymentSource
 from ledger.imports import import_csv
-from ledger.journal_tables import PaymentSource
-from ledger.outbox import Category
-from ledger.payment_requests import RequestStatus
-from ledger.records import School, Student
+from ledger.messaging.outbox import Category
+from ledger.payments.stk_requests import RequestStatus
+from ledger.records.tables import School, Student
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.mpesa.harness import (  # noqa: F401  (fixtures)

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.mpesa.compose import daraja_gateway
-from ledger.balances import total_owed
-from ledger.journal_tables import PaymentSource
-from ledger.outbox import Category
-from ledger.payment_requests import RequestStatus
-from ledger.records import School, SchoolClass, Student
+from ledger.books.balances import total_owed
+from ledger.books.tables import PaymentSource
+from ledger.messaging.outbox import Category
+from ledger.payments.stk_requests import RequestStatus
+from ledger.records.tables import School, SchoolClass, Student
 from tests import builders as b
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import TOKEN

@@ -12,7 +12,7 @@ from rq.registry import ScheduledJobRegistry
 
 from bot.app import create_app
 from bot.settings import get_settings
-from ledger.payment_requests import RequestStatus
+from ledger.payments.stk_requests import RequestStatus
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.mpesa.harness import (  # noqa: F401  (fixtures)

@@ -13,11 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.commands.processes import register_cron_jobs
-from bot.jobs import send_reminders
-from bot.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, InProcessSchedule
+from bot.jobs.periodic import send_reminders
+from bot.jobs.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, InProcessSchedule
 from bot.settings import get_settings
-from ledger.invoicing import invoice_class
-from ledger.outbox import Category, OutboxMessage
+from ledger.billing.invoicing import invoice_class
+from ledger.messaging.outbox import Category, OutboxMessage
 from tests import builders as b
 from tests.conftest import PG_URL, REDIS_URL
 
@@ -26,9 +26,12 @@ def test_the_scheduler_runs_reminders_every_half_hour_and_late_fees_each_morning
     cron = CronScheduler(connection=Redis.from_url(REDIS_URL))
     register_cron_jobs(cron)
     schedules = {job.func_name: (job.interval, job.cron) for job in cron.get_jobs()}
-    assert schedules["bot.jobs.send_reminders"] == (REMINDERS_SECONDS, None) and REMINDERS_SECONDS == 1800
     assert (
-        schedules["bot.fee_jobs.apply_fee_rules"] == (None, FEE_RULES_CRON) and FEE_RULES_CRON == "0 3 * * *"
+        schedules["bot.jobs.periodic.send_reminders"] == (REMINDERS_SECONDS, None)
+        and REMINDERS_SECONDS == 1800
+    )
+    assert (
+        schedules["bot.jobs.fees.apply_fee_rules"] == (None, FEE_RULES_CRON) and FEE_RULES_CRON == "0 3 * * *"
     )
 
 
@@ -75,7 +78,7 @@ def test_a_worker_runs_the_reminder_job_for_every_school(pg: Engine, monkeypatch
 def test_without_redis_one_round_of_the_schedule_posts_late_fees_then_reminds(engine: Engine) -> None:
     from bot.bootstrap import bootstrap
     from bot.settings import Settings
-    from ledger.fee_rules import RuleChanges, set_rules
+    from ledger.billing.fee_rules import RuleChanges, set_rules
 
     with Session(engine) as session:
         school = b.school(session, slug="embedded", paybill="522522")

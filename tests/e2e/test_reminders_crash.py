@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ledger.invoicing import invoice_class
-from ledger.outbox import Category, OutboxMessage
-from ledger.reminders import Reminder
+from ledger.billing.invoicing import invoice_class
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.messaging.reminder_plans import Reminder
 from tests import builders as b
 from tests.conftest import PG_URL
 

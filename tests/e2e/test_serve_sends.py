@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.migrate import upgrade_url
-from ledger.bus import session_factory
+from ledger.billing.invoicing import invoice_student
 from ledger.db import make_engine
-from ledger.invoicing import invoice_student
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus, record_request
+from ledger.messaging.bus import session_factory
+from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus, record_request
 from providers.simulators import africastalking as at_simulator
 from providers.simulators.serve import start_in_thread
 from tests import builders as b

@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
+from bot.channels.tables import UssdSessionReport
 from bot.settings import Settings
-from bot.tables import UssdSessionReport
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus
-from ledger.records import Guardian, Language, Student
+from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus
+from ledger.records.tables import Guardian, Language, Student
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import SHARED_CODE, TOKEN, Dial
 

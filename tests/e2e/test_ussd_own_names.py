@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.late_fees import apply_late_fees
-from ledger.records import Guardian, Language, School
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.late_fees import apply_late_fees
+from ledger.records.tables import Guardian, Language, School
 from tests.e2e.conftest import PARENT, TODAY
 from tests.e2e.ussd_helpers import Dial
 

@@ -11,8 +11,8 @@ from bot.bootstrap import bootstrap
 from bot.crypto import SecretBox
 from bot.mpesa.credentials import store_credentials
 from bot.settings import Settings
-from ledger.payment_requests import PaymentRequestRecord
-from ledger.records import School
+from ledger.payments.stk_requests import PaymentRequestRecord
+from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PARENT

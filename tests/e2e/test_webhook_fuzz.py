@@ -15,10 +15,10 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
+from bot.channels.tables import UssdSessionReport
 from bot.settings import Settings
-from bot.tables import UssdSessionReport
-from ledger.journal_tables import Payment
-from ledger.mpesa_callbacks import CallbackFailure
+from ledger.books.tables import Payment
+from ledger.payments.callbacks import CallbackFailure
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import PARENT
 from tests.e2e.ussd_helpers import TOKEN

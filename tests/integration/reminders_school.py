@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ledger.campaigns import write_campaign
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import School
-from ledger.reminders import plan_campaign
+from ledger.billing.invoicing import invoice_class
+from ledger.books.tables import PaymentSource
+from ledger.messaging.campaigns import write_campaign
+from ledger.messaging.reminder_plans import plan_campaign
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import School
 from tests import builders as b
 
 NAIROBI = ZoneInfo("Africa/Nairobi")

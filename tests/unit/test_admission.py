@@ -42,7 +42,7 @@ def typed(draw, admission_no: str, prefix: str) -> str:
 
 
 def matched(prefix: str, stored: list[str], account: str) -> list[str]:
-    """What Paybill matching finds: the first candidate key a student holds (ledger.mpesa_paybill)."""
+    """What Paybill matching finds: the first candidate key a student holds (ledger.payments.paybill)."""
     by_key = {admission_key(adm): adm for adm in stored}
     for key in candidate_keys(account, prefix):
         if key in by_key:

@@ -9,7 +9,7 @@ from bot.dashboard.auth import safe_next
 from bot.dashboard.charts import bar_chart
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.students import phone_digits
-from ledger.staff import FREE_TRIES_ACCOUNT, LONGEST_WAIT, Role, wait_after
+from ledger.staff.members import FREE_TRIES_ACCOUNT, LONGEST_WAIT, Role, wait_after
 
 
 def test_the_throttle_lets_a_few_typos_through_then_doubles_the_wait_up_to_a_cap() -> None:

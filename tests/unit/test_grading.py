@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.errors import InvalidScore
-from ledger.grading import CBC, KCSE, Band, Scale, grade_for, mean_grade
+from ledger.records.grading import CBC, KCSE, Band, Scale, grade_for, mean_grade
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from ledger.records import Language, School
-from ledger.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
+from ledger.messaging.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
+from ledger.records.tables import Language, School
 from ledger.sms_parts import sms_segments
 
 LONG_NAME = "Wanjiku Nyambura Kamau-Otieno Achieng"  # 37 characters

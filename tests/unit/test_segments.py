@@ -9,11 +9,11 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.books.tables import Payment, PaymentSource
 from ledger.events import FailureReason
-from ledger.journal_tables import Payment, PaymentSource
-from ledger.notices import payment_failed_text, receipt_text, suspense_text
-from ledger.records import Language, School, Student
-from ledger.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
+from ledger.messaging.notices import payment_failed_text, receipt_text, suspense_text
+from ledger.messaging.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
+from ledger.records.tables import Language, School, Student
 from ledger.sms_parts import gsm_friendly, sms_segments
 from providers.simulators.segments import sms_segments as billed  # the stand-in network's own count
 

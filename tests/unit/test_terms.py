@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from ledger.errors import InvalidTerm, LedgerError
-from ledger.terms import kenyan_calendar, parse_term_code, term_number_on
+from ledger.records.terms import kenyan_calendar, parse_term_code, term_number_on
 
 
 @pytest.mark.parametrize(

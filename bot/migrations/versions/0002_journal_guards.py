@@ -47,7 +47,7 @@ DROP TRIGGER lines_balance ON lines;
 DROP FUNCTION karo_check_entry_balanced();
 """
 
-# SQLite: no deferred triggers, so balance is checked in Python (ledger.journal.check_balanced);
+# SQLite: no deferred triggers, so balance is checked in Python (ledger.books.journal.check_balanced);
 # edits are refused here too. Deletes stay possible so tests can empty the file.
 SQLITE_UP = [
     """CREATE TRIGGER lines_no_update BEFORE UPDATE ON lines

@@ -21,8 +21,8 @@ from bot.bootstrap import bootstrap
 from bot.dashboard.passwords import Passwords
 from bot.settings import Settings
 from ledger.db import transaction
-from ledger.records import School
-from ledger.staff import Role, create_staff
+from ledger.records.tables import School
+from ledger.staff.members import Role, create_staff
 
 PASSWORD = "correct horse battery"
 BURSAR_A = "bursar@kilimani.ac.ke"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.audit import AuditEntry
+from ledger.staff.audit import AuditEntry
 from tests.e2e.dashboard.conftest import (
     BURSAR_A,
     HEAD_A,

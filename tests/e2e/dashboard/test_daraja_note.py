@@ -11,7 +11,7 @@ from bot.crypto import SecretBox
 from bot.mpesa.credentials import store_credentials
 from bot.settings import Settings
 from ledger.db import transaction
-from ledger.records import School
+from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 from tests.e2e.dashboard.conftest import BURSAR_A, FAST, sign_in
 

@@ -10,13 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.audit import AuditEntry
+from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
-from ledger.journal_tables import Payment, PaymentSource
-from ledger.outbox import OutboxMessage, record_refused
-from ledger.payment_requests import RequestStatus, record_request
-from ledger.payments import Received, record_payment
-from ledger.records import School, Student
+from ledger.messaging.outbox import OutboxMessage, record_refused
+from ledger.payments.recording import Received, record_payment
+from ledger.payments.stk_requests import RequestStatus, record_request
+from ledger.records.tables import School, Student
+from ledger.staff.audit import AuditEntry
 from tests.e2e.dashboard.conftest import HEAD_A, csrf_of, sign_in
 from tests.e2e.dashboard.test_pages import TODAY, kilimani
 

@@ -9,15 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.overview import nairobi_today
-from ledger.attendance import AttendanceStatus, record_attendance
+from ledger.billing.invoicing import invoice_student
+from ledger.books.tables import PaymentSource
 from ledger.db import transaction
-from ledger.grading import ensure_default_scales
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import PaymentSource
-from ledger.outbox import OutboxMessage, record_refused
-from ledger.payments import Received, record_payment
-from ledger.records import School, SchoolClass, Student, Term
-from ledger.results import get_or_create_exam
+from ledger.messaging.outbox import OutboxMessage, record_refused
+from ledger.payments.recording import Received, record_payment
+from ledger.records.attendance import AttendanceStatus, record_attendance
+from ledger.records.grading import ensure_default_scales
+from ledger.records.results import get_or_create_exam
+from ledger.records.tables import School, SchoolClass, Student, Term
 from tests import builders as b
 
 RESULTS_ONLY = {"HX-Request": "true", "HX-Target": "results"}

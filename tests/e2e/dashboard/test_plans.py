@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.journal_tables import PaymentSource
-from ledger.payment_plans import PaymentPlan
-from ledger.reminder_policy import NAIROBI
+from ledger.billing.payment_plans import PaymentPlan
+from ledger.books.tables import PaymentSource
+from ledger.messaging.reminder_policy import NAIROBI
 from tests.e2e.dashboard.conftest import HEAD_A, Clock, csrf_of, post_form, sign_in
 from tests.e2e.dashboard.test_money import achieng_id, count
 from tests.e2e.dashboard.test_pages import TODAY, pay

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.audit import AuditEntry
-from ledger.balances import total_owed
+from ledger.books.balances import total_owed
+from ledger.books.tables import PaymentSource
 from ledger.db import transaction
-from ledger.journal_tables import PaymentSource
-from ledger.records import FeeItem, SchoolClass, Student, VoteHead
+from ledger.records.tables import FeeItem, SchoolClass, Student, VoteHead
+from ledger.staff.audit import AuditEntry
 from tests import builders as b
 from tests.e2e.dashboard.conftest import CLERK_A, HEAD_A, csrf_of, sign_in
 from tests.e2e.dashboard.test_pages import TODAY, enrol, kilimani, pay

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard import reminders as dashboard_reminders
-from ledger.audit import AuditEntry
+from ledger.books.tables import PaymentSource
 from ledger.db import transaction
-from ledger.journal_tables import PaymentSource
-from ledger.outbox import Category, OutboxMessage
-from ledger.records import Guardian, School
-from ledger.reminder_policy import NAIROBI
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.messaging.reminder_policy import NAIROBI
+from ledger.records.tables import Guardian, School
+from ledger.staff.audit import AuditEntry
 from tests.e2e.dashboard.conftest import BURSAR_B, HEAD_A, Clock, csrf_of, post_form, sign_in
 from tests.e2e.dashboard.test_pages import TODAY, enrol, pay
 

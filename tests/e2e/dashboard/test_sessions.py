@@ -21,7 +21,7 @@ from bot.dashboard.cookies import COOKIE
 from bot.dashboard.passwords import Passwords
 from bot.settings import Settings
 from ledger.db import transaction
-from ledger.staff import (
+from ledger.staff.members import (
     FREE_TRIES_ACCOUNT,
     FREE_TRIES_ADDRESS,
     LoginFailures,

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.routes import dashboard_routers
+from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
-from ledger.journal_tables import Payment, PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import School, SchoolClass, Student, Term
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import School, SchoolClass, Student, Term
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from ledger.attendance import AttendanceStatus, attendance_summary, record_attendance
 from ledger.errors import LedgerError
+from ledger.records.attendance import AttendanceStatus, attendance_summary, record_attendance
 from tests import builders as b
 
 PRESENT, ABSENT, LATE, EXCUSED = (

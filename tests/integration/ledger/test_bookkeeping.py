@@ -4,16 +4,16 @@ import datetime as dt
 
 import pytest
 
-from ledger.balances import student_balance
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.credits import grant_credit
+from ledger.billing.credits import grant_credit
+from ledger.billing.invoicing import invoice_class, invoice_student
+from ledger.books.balances import student_balance
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.reports import arrears, term_totals
+from ledger.books.reversals import reverse_entry
+from ledger.books.statements import recent_receipts, statement
+from ledger.books.tables import EntryKind, PaymentSource
 from ledger.errors import IdempotencyConflict, InvalidAmount, LedgerError
-from ledger.invoicing import invoice_class, invoice_student
-from ledger.journal_tables import EntryKind, PaymentSource
-from ledger.payments import Received, allocate_suspense, record_payment
-from ledger.reports import arrears, term_totals
-from ledger.reversals import reverse_entry
-from ledger.statements import recent_receipts, statement
+from ledger.payments.recording import Received, allocate_suspense, record_payment
 from tests import builders as b
 
 KES = 100  # cents

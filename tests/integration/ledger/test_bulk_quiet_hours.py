@@ -10,12 +10,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.dispatch import Dispatcher, Senders
-from bot.ratelimit import Unlimited
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import PaymentSource
-from ledger.outbox import Category, MessageStatus, OutboxMessage
-from ledger.payments import Received, record_payment
+from bot.outbox.dispatcher import Dispatcher, Senders
+from bot.outbox.ratelimit import Unlimited
+from ledger.billing.invoicing import invoice_class
+from ledger.books.tables import PaymentSource
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
+from ledger.payments.recording import Received, record_payment
 from tests import builders as b
 from tests.integration.messaging.test_dispatch import FakeSms
 from tests.integration.reminders_school import at, d

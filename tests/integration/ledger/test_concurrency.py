@@ -8,14 +8,14 @@ from threading import Barrier
 
 from sqlalchemy import func, select
 
-from ledger.balances import student_balance, total_owed
-from ledger.bus import session_factory
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.billing.invoicing import invoice_student
+from ledger.books.balances import student_balance, total_owed
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.tables import Entry, Payment, PaymentSource
 from ledger.db import make_engine
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import Entry, Payment, PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import Student
+from ledger.messaging.bus import session_factory
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import Student
 from tests import builders as b
 
 THREADS = 20

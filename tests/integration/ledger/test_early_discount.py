@@ -5,13 +5,13 @@ import datetime as dt
 
 import pytest
 
-from ledger.balances import student_balance
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import Entry, EntryKind, PaymentSource
-from ledger.payments import Received, allocate_suspense, record_payment
-from ledger.statements import statement
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_student
+from ledger.books.balances import student_balance
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.statements import statement
+from ledger.books.tables import Entry, EntryKind, PaymentSource
+from ledger.payments.recording import Received, allocate_suspense, record_payment
 from tests import builders as b
 
 DUE = dt.date(2026, 1, 19)
@@ -128,7 +128,7 @@ def test_with_the_rule_off_paying_early_earns_nothing(session, school):
 
 
 def test_a_withdrawn_discount_is_not_granted_again(session, school):
-    from ledger.reversals import reverse_entry
+    from ledger.books.reversals import reverse_entry
 
     s, pupil = school["school"], school["pupil"]
     pay(session, s, pupil, "TKE0000011", FEES, LAST_DAY - dt.timedelta(days=1))

@@ -9,14 +9,14 @@ from threading import Barrier
 
 from sqlalchemy import func, select
 
-from ledger.balances import total_owed
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import Entry, EntryKind, PaymentSource
-from ledger.late_fees import apply_late_fees
-from ledger.payments import Received, record_payment
-from ledger.records import Student
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_class
+from ledger.billing.late_fees import apply_late_fees
+from ledger.books.balances import total_owed
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.tables import Entry, EntryKind, PaymentSource
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import Student
 from tests import builders as b
 from tests.integration.ledger.test_concurrency import threaded_factory
 

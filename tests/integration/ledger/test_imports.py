@@ -5,17 +5,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, select
 
-from ledger.accounts import student_accounts
-from ledger.attendance import AttendanceRecord, AttendanceStatus
-from ledger.credits import OPENING_VOTE_HEAD
+from ledger.billing.credits import OPENING_VOTE_HEAD
+from ledger.billing.invoicing import invoice_class
+from ledger.books.accounts import student_accounts
+from ledger.books.reversals import reverse_entry
+from ledger.books.tables import Account, Entry, EntryKind, Line, PaymentSource
 from ledger.db import Base
 from ledger.imports import ImportRefused, decode_csv, import_csv
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import Account, Entry, EntryKind, Line, PaymentSource
-from ledger.payments import Received, record_payment
-from ledger.records import FeeItem, Guardian, Language, SchoolClass, Student, Term, VoteHead
-from ledger.results import Score
-from ledger.reversals import reverse_entry
+from ledger.payments.recording import Received, record_payment
+from ledger.records.attendance import AttendanceRecord, AttendanceStatus
+from ledger.records.results import Score
+from ledger.records.tables import FeeItem, Guardian, Language, SchoolClass, Student, Term, VoteHead
 from tests import builders as b
 
 TODAY = dt.date(2026, 2, 10)  # in term 2026-1 by the usual calendar

@@ -8,16 +8,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.directory import LedgerDirectory, NairobiClock, RecordingPayments
+from bot.channels.directory import LedgerDirectory, NairobiClock, RecordingPayments
 from flows.gsm import sms_segments
 from flows.keywords import converse
 from flows.ports import Ports
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_class
-from ledger.late_fees import apply_late_fees
-from ledger.outbox import BULK_PRIORITY, Category, MessageStatus, OutboxMessage
-from ledger.records import Language, School
-from ledger.reminder_texts import Child, late_fee_text
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_class
+from ledger.billing.late_fees import apply_late_fees
+from ledger.messaging.outbox import BULK_PRIORITY, Category, MessageStatus, OutboxMessage
+from ledger.messaging.reminder_texts import Child, late_fee_text
+from ledger.records.tables import Language, School
 from tests import builders as b
 from tests.integration.ledger.test_bulk_quiet_hours import one_class, send_all
 from tests.integration.reminders_school import at, d

@@ -4,17 +4,17 @@ import datetime as dt
 
 import pytest
 
-from ledger.balances import student_balance
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import Entry, EntryKind, PaymentSource
-from ledger.late_fees import apply_late_fees
-from ledger.payment_plans import create_plan
-from ledger.payments import Received, record_payment
-from ledger.promises import promise_to_pay
-from ledger.reversals import reverse_entry
-from ledger.statements import statement
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_class
+from ledger.billing.late_fees import apply_late_fees
+from ledger.billing.payment_plans import create_plan
+from ledger.billing.promises import promise_to_pay
+from ledger.books.balances import student_balance
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.reversals import reverse_entry
+from ledger.books.statements import statement
+from ledger.books.tables import Entry, EntryKind, PaymentSource
+from ledger.payments.recording import Received, record_payment
 from tests import builders as b
 
 DUE = dt.date(2026, 1, 19)  # builders.term: 2026-1 runs 5 January to 5 April, fees due on the 19th

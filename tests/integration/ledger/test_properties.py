@@ -10,15 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from ledger.accounts import student_accounts
-from ledger.balances import total_owed
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.credits import grant_credit
+from ledger.billing.credits import grant_credit
+from ledger.billing.invoicing import invoice_student
+from ledger.books.accounts import student_accounts
+from ledger.books.balances import total_owed
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.reversals import reverse_entry
+from ledger.books.tables import AccountKind, Payment, PaymentSource
 from ledger.errors import LedgerError
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import AccountKind, Payment, PaymentSource
-from ledger.payments import Received, allocate_suspense, record_payment
-from ledger.reversals import reverse_entry
+from ledger.payments.recording import Received, allocate_suspense, record_payment
 from tests import builders as b
 from tests.conftest import empty_tables
 

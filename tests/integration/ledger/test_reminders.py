@@ -12,18 +12,18 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ledger.balances import total_owed
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import Entry, EntryKind
-from ledger.late_fees import apply_late_fees
-from ledger.outbox import Category, OutboxMessage
-from ledger.payment_plans import create_plan
-from ledger.promises import promise_to_pay
-from ledger.records import Guardian, Language
-from ledger.reminder_policy import policy_days
-from ledger.reminders import Reminder, ReminderKind
-from ledger.statements import statement
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_class
+from ledger.billing.late_fees import apply_late_fees
+from ledger.billing.payment_plans import create_plan
+from ledger.billing.promises import promise_to_pay
+from ledger.books.balances import total_owed
+from ledger.books.statements import statement
+from ledger.books.tables import Entry, EntryKind
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.messaging.reminder_plans import Reminder, ReminderKind
+from ledger.messaging.reminder_policy import policy_days
+from ledger.records.tables import Guardian, Language
 from tests import builders as b
 from tests.integration.reminders_school import (
     DUE,

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger.errors import InvalidScore, NotFound
-from ledger.grading import GradeBand, GradingScale, ensure_default_scales, load_scale
-from ledger.results import Score, exam_summary, get_or_create_exam, latest_exams, record_score
+from ledger.records.grading import GradeBand, GradingScale, ensure_default_scales, load_scale
+from ledger.records.results import Score, exam_summary, get_or_create_exam, latest_exams, record_score
 from tests import builders as b
 
 

@@ -3,13 +3,13 @@ share off tuition at invoicing, to the cent, once."""
 
 import pytest
 
-from ledger.balances import student_balance
-from ledger.checks import cached_balance_mismatches, unbalanced_entries
-from ledger.fee_rules import InvalidRule, RuleChanges, set_rules
-from ledger.invoicing import invoice_class, invoice_student
-from ledger.journal_tables import Entry, EntryKind
-from ledger.reversals import reverse_entry
-from ledger.statements import statement
+from ledger.billing.fee_rules import InvalidRule, RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_class, invoice_student
+from ledger.books.balances import student_balance
+from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.reversals import reverse_entry
+from ledger.books.statements import statement
+from ledger.books.tables import Entry, EntryKind
 from tests import builders as b
 
 TUITION, LUNCH = 2_000_005, 650_000  # KES 20,000.05 and 6,500.00

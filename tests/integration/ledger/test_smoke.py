@@ -2,9 +2,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import Line, PaymentSource
-from ledger.payments import Received, record_payment
+from ledger.billing.invoicing import invoice_class
+from ledger.books.tables import Line, PaymentSource
+from ledger.payments.recording import Received, record_payment
 from tests import builders as b
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_class
-from ledger.journal_tables import PaymentSource
-from ledger.late_fees import apply_late_fees
-from ledger.payments import Received, record_payment
-from ledger.reports import term_totals
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_class
+from ledger.billing.late_fees import apply_late_fees
+from ledger.books.reports import term_totals
+from ledger.books.tables import PaymentSource
+from ledger.payments.recording import Received, record_payment
 from tests import builders as b
 
 KES = 100

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger.errors import InvalidTerm
-from ledger.records import Term
-from ledger.terms import current_or_new_term, current_term, get_or_create_term, set_term_dates
+from ledger.records.tables import Term
+from ledger.records.terms import current_or_new_term, current_term, get_or_create_term, set_term_dates
 from tests import builders as b
 
 D = dt.date

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.dispatch import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher, Senders
-from bot.ratelimit import LocalRateLimiter, Unlimited
-from ledger.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
+from bot.outbox.dispatcher import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher, Senders
+from bot.outbox.ratelimit import LocalRateLimiter, Unlimited
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
 from providers.messaging import SendResult, TransientSendError
 
 
@@ -207,7 +207,7 @@ def test_local_rate_limit_spaces_sends():
 def test_redis_rate_limit_is_shared_by_workers():
     from redis import Redis
 
-    from bot.ratelimit import RedisRateLimiter
+    from bot.outbox.ratelimit import RedisRateLimiter
     from tests.conftest import REDIS_URL
 
     redis = Redis.from_url(REDIS_URL)

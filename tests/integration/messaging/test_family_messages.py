@@ -8,14 +8,14 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.dispatch import Dispatcher, Senders
-from bot.ratelimit import Unlimited
-from ledger.campaigns import effectiveness, write_campaign
-from ledger.invoicing import invoice_class
-from ledger.outbox import Category, MessageStatus, OutboxMessage
-from ledger.promises import promise_to_pay
-from ledger.records import Language, SchoolClass, StudentGuardian
-from ledger.reminders import Reminder, plan_campaign
+from bot.outbox.dispatcher import Dispatcher, Senders
+from bot.outbox.ratelimit import Unlimited
+from ledger.billing.invoicing import invoice_class
+from ledger.billing.promises import promise_to_pay
+from ledger.messaging.campaigns import effectiveness, write_campaign
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
+from ledger.messaging.reminder_plans import Reminder, plan_campaign
+from ledger.records.tables import Language, SchoolClass, StudentGuardian
 from tests import builders as b
 from tests.integration.messaging.test_dispatch import FakeSms, FakeWhatsApp
 from tests.integration.reminders_school import at, d, pay, run_schedule
@@ -216,7 +216,7 @@ def test_outside_the_whatsapp_window_a_reminder_goes_as_the_approved_template(se
 
 
 def test_a_parents_answer_is_sent_before_a_waiting_campaign(session, factory, term_school):
-    from ledger.outbox import claim_due, enqueue
+    from ledger.messaging.outbox import claim_due, enqueue
 
     school, term = term_school["school"], term_school["term"]
     run_schedule(session, school.id, term.id, at(d(2, 2), 9))  # five reminders, queued first

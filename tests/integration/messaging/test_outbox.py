@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import PaymentSource
-from ledger.notices import receipt_text
-from ledger.outbox import (
+from ledger.billing.invoicing import invoice_student
+from ledger.books.tables import PaymentSource
+from ledger.messaging.notices import receipt_text
+from ledger.messaging.outbox import (
     Category,
     MessageStatus,
     OutboxMessage,
@@ -19,8 +19,8 @@ from ledger.outbox import (
     enqueue,
     record_accepted,
 )
-from ledger.payments import Received, allocate_suspense, record_payment
-from ledger.records import Language
+from ledger.payments.recording import Received, allocate_suspense, record_payment
+from ledger.records.tables import Language
 from ledger.sms_parts import is_gsm7, sms_segments
 from tests import builders as b
 

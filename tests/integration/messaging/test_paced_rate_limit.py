@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from redis import Redis
 
-from bot.ratelimit import RedisPacedRateLimiter
+from bot.outbox.ratelimit import RedisPacedRateLimiter
 from tests.conftest import SPARE_REDIS_URL
 
 REDIS_URL = SPARE_REDIS_URL  # flushed before and after

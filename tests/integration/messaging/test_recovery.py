@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.dispatch import LEASE, Dispatcher, Senders
-from bot.outgoing import lookups_from
-from bot.ratelimit import Unlimited
-from ledger.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
+from bot.outbox.dispatcher import LEASE, Dispatcher, Senders
+from bot.outbox.ratelimit import Unlimited
+from bot.outbox.senders import lookups_from
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
 from providers.africastalking import AfricasTalkingSms
 from providers.messaging import SendResult
 from providers.twilio import TwilioMessaging

@@ -27,10 +27,10 @@ from rq import Queue
 from rq.job import Job, JobStatus
 from sqlalchemy import select, update
 
-from bot.dispatch import LEASE
-from bot.jobs import dispatch_outbox
-from ledger.bus import session_factory
-from ledger.outbox import Category, MessageStatus, OutboxMessage, enqueue
+from bot.jobs.periodic import dispatch_outbox
+from bot.outbox.dispatcher import LEASE
+from ledger.messaging.bus import session_factory
+from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, enqueue
 from providers.simulators import twilio as twilio_simulator
 from providers.simulators.serve import start_in_thread
 from tests.conftest import PG_URL, SPARE_REDIS_URL

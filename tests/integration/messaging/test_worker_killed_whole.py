@@ -19,8 +19,8 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy import select
 
-from bot.jobs import dispatch_outbox
-from ledger.outbox import MessageStatus, OutboxMessage
+from bot.jobs.periodic import dispatch_outbox
+from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from tests.integration.messaging.test_worker_crash import (  # noqa: F401  (fixtures)
     DONE,
     descendants,

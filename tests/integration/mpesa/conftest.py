@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.invoicing import invoice_student
+from ledger.billing.invoicing import invoice_student
 from tests import builders as b
 from tests.integration.mpesa.family import PARENT
 

@@ -24,11 +24,11 @@ from bot.mpesa.compose import install_mpesa
 from bot.mpesa.scheduling import ThreadScheduler, Timings
 from bot.mpesa.setup import register_paybill, save_credentials
 from bot.settings import Settings
-from ledger.journal_tables import Payment
-from ledger.mpesa_callbacks import CallbackFailure
-from ledger.outbox import Category, OutboxMessage
-from ledger.payment_requests import PaymentRequestRecord
-from ledger.records import School
+from ledger.books.tables import Payment
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.payments.callbacks import CallbackFailure
+from ledger.payments.stk_requests import PaymentRequestRecord
+from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 from providers.simulators import daraja as daraja_simulator
 from providers.simulators.serve import start_in_thread

@@ -6,7 +6,7 @@ import pytest
 
 from bot.crypto import CannotOpen, SecretBox, SecretKeyMissing
 from bot.mpesa.credentials import NoCredentials, credentials_for, store_credentials
-from ledger.records import School
+from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 
 CREDS = Shortcode("600100", "passkey-abc", "consumer-key-1", "consumer-secret-1")

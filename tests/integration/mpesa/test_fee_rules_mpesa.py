@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ledger.balances import total_owed
-from ledger.fee_rules import RuleChanges, set_rules
-from ledger.invoicing import invoice_student
-from ledger.journal_tables import Entry, EntryKind
-from ledger.mpesa import StkPaid, settle_stk_success
-from ledger.mpesa_paybill import PaybillPaid, settle_paybill
-from ledger.outbox import Category, OutboxMessage
+from ledger.billing.fee_rules import RuleChanges, set_rules
+from ledger.billing.invoicing import invoice_student
+from ledger.books.balances import total_owed
+from ledger.books.tables import Entry, EntryKind
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.payments.paybill import PaybillPaid, settle_paybill
+from ledger.payments.stk import StkPaid, settle_stk_success
 from tests import builders as b
 from tests.integration.mpesa.family import NOW, PARENT, TODAY
 from tests.integration.mpesa.test_settlement import sent_request

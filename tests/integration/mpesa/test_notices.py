@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from ledger.books.tables import Payment, PaymentSource
 from ledger.events import FailureReason
-from ledger.journal_tables import Payment, PaymentSource
-from ledger.notices import payment_failed_text, suspense_text
-from ledger.records import Language, School, Student
+from ledger.messaging.notices import payment_failed_text, suspense_text
+from ledger.records.tables import Language, School, Student
 from ledger.sms_parts import is_gsm7, sms_segments
 
 

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from ledger.admission import candidate_keys
+from ledger.books.tables import Payment
 from ledger.imports import import_csv
-from ledger.journal_tables import Payment
-from ledger.mpesa import Outcome
-from ledger.mpesa_paybill import PaybillPaid, Verdict, match_account, settle_paybill, validate
-from ledger.outbox import Category, OutboxMessage
-from ledger.payment_requests import record_request
-from ledger.records import School, Student
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.payments.paybill import PaybillPaid, Verdict, match_account, settle_paybill, validate
+from ledger.payments.stk import Outcome
+from ledger.payments.stk_requests import record_request
+from ledger.records.tables import School, Student
 from tests import builders as b
 from tests.integration.mpesa.family import NOW, PARENT, TODAY
 

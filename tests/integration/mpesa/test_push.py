@@ -10,9 +10,9 @@ from sqlalchemy import select
 from bot.bootstrap import bootstrap
 from bot.mpesa.compose import compose_mpesa
 from bot.settings import Settings
-from ledger.journal_tables import Payment
-from ledger.mpesa_callbacks import CallbackFailure
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus, record_request
+from ledger.books.tables import Payment
+from ledger.payments.callbacks import CallbackFailure
+from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus, record_request
 from providers.daraja import parse_stk_callback
 from providers.daraja_types import Shortcode, StkPushAccepted
 from tests.integration.mpesa.family import NOW, PARENT

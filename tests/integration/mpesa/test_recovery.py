@@ -9,9 +9,9 @@ from sqlalchemy import select
 from bot.bootstrap import bootstrap
 from bot.mpesa.compose import compose_mpesa
 from bot.settings import Settings
-from ledger.journal_tables import Payment
-from ledger.outbox import Category, OutboxMessage
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus, record_request
+from ledger.books.tables import Payment
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus, record_request
 from providers.daraja_types import Shortcode, StillProcessing, StkPushAccepted, StkQueryResult
 from tests.integration.mpesa.family import NOW, PARENT
 

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from ledger.balances import total_owed
-from ledger.journal_tables import Entry, EntryKind, Payment, PaymentSource
-from ledger.mpesa import Outcome, StkPaid, settle_query_success, settle_stk_failure, settle_stk_success
-from ledger.mpesa_paybill import PaybillPaid, settle_paybill
-from ledger.outbox import Category, OutboxMessage
-from ledger.payment_requests import PaymentRequestRecord, RequestStatus, mark_sent, record_request
-from ledger.records import Language
+from ledger.books.balances import total_owed
+from ledger.books.tables import Entry, EntryKind, Payment, PaymentSource
+from ledger.messaging.outbox import Category, OutboxMessage
+from ledger.payments.paybill import PaybillPaid, settle_paybill
+from ledger.payments.stk import Outcome, StkPaid, settle_query_success, settle_stk_failure, settle_stk_success
+from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus, mark_sent, record_request
+from ledger.records.tables import Language
 from tests.integration.mpesa.family import NOW, PARENT, TODAY
 
 RECEIPT = "TKR4AB12CD"
@@ -221,7 +221,7 @@ def test_each_failure_code_marks_the_request_failed(session, family, code):
 def test_requests_are_counted_pending_only_while_open(session, family):
     school, pupil = family
     request = sent_request(session, pupil)
-    from ledger.payment_requests import pending_request
+    from ledger.payments.stk_requests import pending_request
 
     assert pending_request(session, PARENT, NOW + dt.timedelta(minutes=1)) is not None
     settle_stk_failure(session, request.id, "1032", "cancelled", now=NOW)

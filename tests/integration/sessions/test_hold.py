@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from bot.sessions import MemorySessionStore, RedisSessionStore, SessionBusy, SessionStore
+from bot.channels.conversations import MemorySessionStore, RedisSessionStore, SessionBusy, SessionStore
 from tests.conftest import REDIS_URL
 
 
@@ -86,7 +86,7 @@ def test_a_hop_that_outlived_its_lock_overwrites_nothing(redis: Redis) -> None:
 
 
 def test_a_session_held_too_long_answers_busy(redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.sessions.LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr("bot.channels.conversations.LOCK_WAIT_SECONDS", 0.2)
     store = RedisSessionStore(redis)
     redis.set("karo:lock:ussd:5", "a hop still running", px=10_000)
     with pytest.raises(SessionBusy), store.hold("ussd:5"):

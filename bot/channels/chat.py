@@ -1,0 +1,146 @@
+"""A message a parent sent by SMS or WhatsApp: kept first, then answered once, in order per phone, through
+the outbox.
+
+The message is a row (``bot.channels.tables.InboundMessage``) before anything else is done with it: while
+Redis (the
+conversation store) cannot be reached it waits there, and the provider still gets its 200. Waiting messages
+are answered, oldest first, at the next inbound message and by the worker's sweep (``bot.jobs.periodic``).
+The row is
+also how a redelivered webhook is recognised; its reply's outbox key makes the answer go out once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+import flows
+from bot.channels.conversations import SessionBusy, SessionStore
+from bot.channels.tables import InboundMessage
+from flows.ports import Ports
+from ledger.errors import InvalidPhone
+from ledger.messaging.outbox import Category, enqueue
+from ledger.phones import normalise_phone
+from providers.inbound import IncomingMessage
+
+log = logging.getLogger(__name__)
+
+CHAT_TTL_SECONDS = 30 * 60
+WINDOW = dt.timedelta(hours=24)  # WhatsApp free-form replies are allowed this long after the parent wrote
+BATCH = 50  # waiting messages answered in one go (after an outage, the rest at the next call)
+
+
+class InboundHandler:
+    def __init__(
+        self,
+        store: SessionStore,
+        ports: Callable[[str], Ports],
+        sessions: sessionmaker[Session],
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.store = store
+        self.ports = ports
+        self.sessions = sessions
+        self.clock = clock
+
+    def receive(self, message: IncomingMessage) -> bool:
+        """Keep ``message`` (a redelivery is the same row), then answer what waits; False if it must wait."""
+        self._keep(message)
+        try:
+            self.answer_waiting()
+        except (RedisError, SessionBusy):
+            log.warning("inbound messages wait: the conversation store is unavailable", exc_info=True)
+            return False
+        return True
+
+    def answer_waiting(self, limit: int = BATCH) -> int:
+        """Answer messages kept but not yet answered, oldest first; how many were looked at."""
+        with self.sessions() as session:
+            waiting = session.scalars(
+                select(InboundMessage.id)
+                .where(InboundMessage.answered_at.is_(None))
+                .order_by(InboundMessage.id)
+                .limit(limit)
+            ).all()
+        for message_id in waiting:
+            try:
+                self._answer(message_id)
+            except (RedisError, SessionBusy):
+                raise  # the store is away: every later message waits too
+            except Exception:  # one message the flow fails on must not hold up everyone else's answers
+                log.exception("inbound message %s not answered; it waits for the next try", message_id)
+        return len(waiting)
+
+    def _keep(self, message: IncomingMessage) -> None:
+        row = InboundMessage(
+            provider=message.provider,
+            provider_id=message.provider_id,
+            channel=message.channel,
+            phone=_e164_or_raw(message.phone),
+            to=message.to,
+            text=message.text,
+            link_id=message.link_id,
+            button_payload=message.button_payload,
+            sent_at=message.received_at,
+            received_at=self.clock(),
+        )
+        try:
+            with self.sessions.begin() as session:
+                session.add(row)
+        except IntegrityError:  # (provider, provider_id) is kept already: the provider redelivered it
+            log.info("inbound %s %s was kept before", message.provider, message.provider_id)
+
+    def _answer(self, message_id: int) -> None:
+        with self.sessions() as session:
+            phone = session.scalar(select(InboundMessage.phone).where(InboundMessage.id == message_id))
+        key = f"chat:{phone}"
+        with self.store.lock(key):  # one phone's messages one at a time, in order, across processes
+            with self.sessions() as session:
+                message = session.get(InboundMessage, message_id)
+                if message is None or message.answered_at is not None:
+                    return  # another process answered it while this one waited for the lock
+                session.expunge(message)
+            # The flow reads (and may write, e.g. a payment request) through its own sessions: no
+            # transaction is held open across it (SQLite has one writer).
+            body = self._converse(message, key)
+            with self.sessions.begin() as session:
+                enqueue(
+                    session,
+                    dedupe_key=f"reply:{message.provider}:{message.provider_id}",
+                    phone=message.phone,
+                    body=body,
+                    category=Category.REPLY,
+                    now=self.clock(),
+                    channel=message.channel,
+                )
+                session.get_one(InboundMessage, message_id).answered_at = self.clock()
+
+    def _converse(self, message: InboundMessage, key: str) -> str:
+        """The flow's answer to ``message``, the conversation saved; the rendered screen."""
+        if message.channel == "whatsapp":
+            self.store.save(
+                f"wa-window:{message.phone}", {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
+            )
+        saved = self.store.load(key)
+        previous = flows.Conversation.from_dict(saved) if saved else None
+        text = message.button_payload or message.text
+        conversation, screen = flows.converse(previous, message.phone, text, self.ports(message.channel))
+        self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
+        return screen.render()
+
+    def whatsapp_window_open(self, phone: str) -> bool:
+        """Whether the parent wrote on WhatsApp within the last 24 hours."""
+        return self.store.load(f"wa-window:{phone}") is not None
+
+
+def _e164_or_raw(phone: str) -> str:
+    try:
+        return normalise_phone(phone)
+    except InvalidPhone:
+        return phone.strip()[:16]

@@ -1,0 +1,232 @@
+"""The flows' ports, backed by the ledger: what a parent's phone may read, and the choices it records.
+
+Every read about a student goes through ``ledger.records.parents.child_of`` first (``own_child``), so a phone
+only
+ever reaches its own children. Each call is one short transaction with indexed reads, or a part of the
+hop's one session (``one_session``): nothing here calls another service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.mpesa.credentials import can_prompt
+from bot.mpesa.scheduling import push_hook
+from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
+from ledger.billing.promises import promise_to_pay
+from ledger.books.balances import student_balance
+from ledger.books.statements import statement
+from ledger.errors import NotFound
+from ledger.payments.stk_requests import RequestStatus, close, lock_request, pending_request, record_request
+from ledger.records import parents
+from ledger.records.attendance import attendance_summary
+from ledger.records.results import exam_summary, latest_exams
+from ledger.records.tables import School, Student
+from ledger.records.terms import current_term
+from ledger.types import (
+    AttendanceSummary,
+    Balance,
+    ExamSummary,
+    GuardianRef,
+    SchoolRef,
+    Statement,
+    StudentRef,
+    TermRef,
+)
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
+# The session of the hop being answered on this thread, when the channel opened one (one_session).
+_HOP_SESSION: ContextVar[Session | None] = ContextVar("karo_hop_session", default=None)
+log = logging.getLogger(__name__)
+
+
+def own_child(session: Session, phone: str, student_id: int) -> Student:
+    """The student, if an active child of ``phone``; else ChildGone, as the flows' ports promise (the
+    conversation keeps its chosen child, so this check is what stops a child no longer this phone's)."""
+    try:
+        child = parents.child_of(session, phone, student_id)
+    except NotFound as gone:
+        raise ChildGone(f"student {student_id} is not a child of this phone") from gone
+    if not child.active:
+        raise ChildGone(f"student {student_id} has left the school")
+    return child
+
+
+@contextmanager
+def hop_read(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """The hop's shared session when there is one (``one_session``), else a short one of its own."""
+    shared = _HOP_SESSION.get()
+    if shared is not None:
+        yield shared
+        return
+    with sessions() as session:
+        yield session
+
+
+class NairobiClock:
+    """The school's calendar runs on Nairobi time, whatever the server's zone."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(NAIROBI)
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+
+class LedgerDirectory:
+    def __init__(self, sessions: sessionmaker[Session], clock: NairobiClock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    def _read(self) -> AbstractContextManager[Session]:
+        return hop_read(self.sessions)
+
+    @contextmanager
+    def one_session(self) -> Iterator[None]:
+        """Let every read of one hop share a session (one connection check, one transaction)."""
+        if _HOP_SESSION.get() is not None:
+            yield
+            return
+        with self.sessions() as session:
+            token = _HOP_SESSION.set(session)
+            try:
+                yield
+            finally:
+                _HOP_SESSION.reset(token)
+
+    def school_for_ussd_code(self, service_code: str) -> int | None:
+        """The school whose own USSD code this is; None for the deployment's shared code."""
+        with self._read() as session:
+            return session.scalar(select(School.id).where(School.ussd_code == service_code.strip()))
+
+    def schools_for(self, phone: str) -> list[SchoolRef]:
+        with self._read() as session:
+            return parents.schools_for_phone(session, phone)
+
+    def guardian(self, phone: str, school_id: int) -> GuardianRef | None:
+        with self._read() as session:
+            found = parents.find_guardian(session, phone, school_id)
+            return parents.guardian_ref(found) if found else None
+
+    def children(self, phone: str, school_id: int) -> list[StudentRef]:
+        with self._read() as session:
+            return parents.children_of(session, phone, school_id)
+
+    def balance(self, phone: str, student_id: int) -> Balance:
+        with self._read() as session:
+            return student_balance(session, own_child(session, phone, student_id))
+
+    def statement(
+        self, phone: str, student_id: int, *, before: int | None = None, limit: int = 3
+    ) -> Statement:
+        with self._read() as session:
+            return statement(session, own_child(session, phone, student_id), limit=limit, before=before)
+
+    def attendance(self, phone: str, student_id: int) -> AttendanceSummary | None:
+        with self._read() as session:
+            child = own_child(session, phone, student_id)
+            term = current_term(session, child.school_id, self.clock.today())
+            return attendance_summary(session, child, term) if term else None
+
+    def exams(self, phone: str, student_id: int) -> list[ExamSummary]:
+        with self._read() as session:
+            child = own_child(session, phone, student_id)
+            summaries = (exam_summary(session, exam, child) for exam in latest_exams(session, child, limit=5))
+            return [summary for summary in summaries if summary is not None]
+
+    def current_term(self, school_id: int) -> TermRef | None:
+        with self._read() as session:
+            term = current_term(session, school_id, self.clock.today())
+            return TermRef(term.code, term.starts_on, term.ends_on, term.due_on) if term else None
+
+    def set_language(self, phone: str, school_id: int, language: str) -> None:
+        with self._write() as session:
+            parents.set_language(session, phone, school_id, language)
+
+    def set_reminders(self, phone: str, school_id: int, on: bool) -> None:
+        with self._write() as session:
+            parents.set_reminders(session, phone, school_id, on)
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A write of its own, committed; the hop's shared read session then forgets what it had loaded."""
+        with self.sessions.begin() as session:
+            yield session
+        shared = _HOP_SESSION.get()
+        if shared is not None:
+            shared.expire_all()
+
+    def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None:
+        with self._write() as session:
+            child = own_child(session, phone, student_id)
+            guardian = parents.find_guardian(session, phone, child.school_id)
+            assert guardian is not None  # own_child proved the link
+            term = current_term(session, child.school_id, self.clock.today())
+            promise_to_pay(
+                session,
+                school_id=child.school_id,
+                student_id=child.id,
+                guardian_id=guardian.id,
+                on=on,
+                today=self.clock.today(),
+                term_ends_on=term.ends_on if term else None,
+                now=self.clock.now(),
+            )
+
+
+class RecordingPayments:
+    """Records a pending STK request, then has the push scheduled (``bot.mpesa`` installs the hook).
+    ``daraja_api_url`` is the deployment's Daraja: whether a school without its own app can prompt."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: NairobiClock, channel: str, daraja_api_url: str | None
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.channel = channel
+        self.daraja_api_url = daraja_api_url
+
+    def stk_available(self, school_id: int) -> bool:
+        with hop_read(self.sessions) as session:
+            school = session.get(School, school_id)
+            return school is not None and can_prompt(school, self.daraja_api_url)
+
+    def request_payment(self, request: PaymentRequest) -> PaymentOutcome:
+        with self.sessions.begin() as session:
+            child = own_child(session, request.phone, request.student_id)
+            school = session.get(School, child.school_id)
+            if school is None or not can_prompt(school, self.daraja_api_url):
+                return PaymentOutcome.UNAVAILABLE
+            if pending_request(session, request.phone, self.clock.now()) is not None:
+                return PaymentOutcome.ALREADY_PENDING
+            request_id = record_request(
+                session,
+                school_id=child.school_id,
+                student_id=child.id,
+                phone=request.phone,
+                amount=request.amount,
+                channel=self.channel,
+                now=self.clock.now(),
+            ).id
+        return self._schedule(request_id)
+
+    def _schedule(self, request_id: int) -> PaymentOutcome:
+        schedule = push_hook(self.sessions)
+        if schedule is None:
+            return PaymentOutcome.QUEUED  # no M-Pesa desk here (a script, a test): the row waits
+        try:
+            schedule(request_id)
+        except Exception:  # the queue is down: fail the row, so it neither blocks a retry nor lies
+            log.exception("could not schedule the STK push for request %s", request_id)
+            with self.sessions.begin() as session:
+                close(lock_request(session, request_id), RequestStatus.FAILED, now=self.clock.now())
+            return PaymentOutcome.UNAVAILABLE
+        return PaymentOutcome.QUEUED

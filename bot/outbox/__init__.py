@@ -1,0 +1,1 @@
+"""Sending from the outbox: the dispatcher, the provider senders, rate limits."""

@@ -1,0 +1,144 @@
+"""Attendance: one row per student per school day, and a term's summary for parents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ledger.db import Base
+from ledger.errors import LedgerError
+from ledger.records.refs import student_ref
+from ledger.records.tables import Student, Term, _enum
+from ledger.types import AttendanceSummary
+
+NOTE_LENGTH = 200
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    LATE = "late"
+    EXCUSED = "excused"
+
+
+class AttendanceRecord(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (
+        # The unique constraint is also the (student_id, on) index that every per-student read uses.
+        UniqueConstraint("student_id", "on"),
+        # "Who was absent today?" across a school, for same-day alerts to parents.
+        Index("ix_attendance_school_id_on", "school_id", "on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus))
+    note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
+
+
+def record_attendance(
+    session: Session,
+    student: Student,
+    on: dt.date,
+    status: AttendanceStatus,
+    note: str | None = None,
+) -> bool:
+    """Set the student's attendance for a day; a second call for the day replaces the first.
+
+    Returns True if anything changed; recording the same status and note again returns False.
+    """
+    note = _clean_note(note)
+    row = _find(session, student.id, on)
+    if row is None:
+        row = AttendanceRecord(
+            school_id=student.school_id, student_id=student.id, on=on, status=status, note=note
+        )
+        if _inserted(session, row):
+            return True
+        # Another writer recorded the day between our read and our insert: update theirs instead.
+        row = _find(session, student.id, on)
+        if row is None:
+            raise LedgerError("the attendance row vanished while it was being recorded")
+    if (row.status, row.note) == (status, note):
+        return False
+    row.status, row.note = status, note
+    session.flush()
+    return True
+
+
+def attendance_summary(
+    session: Session, student: Student, term: Term, *, recent: int = 5
+) -> AttendanceSummary:
+    """The student's attendance within the term's dates; lateness counts as present.
+
+    ``recent_absences`` lists at most ``recent`` absence dates, newest first (excused days are not absences).
+    """
+    counts = _counts(session, student.id, term)
+    late = counts.get(AttendanceStatus.LATE, 0)
+    return AttendanceSummary(
+        student=student_ref(session, student),
+        term=term.code,
+        days_recorded=sum(counts.values()),
+        present=counts.get(AttendanceStatus.PRESENT, 0) + late,
+        absent=counts.get(AttendanceStatus.ABSENT, 0),
+        late=late,
+        excused=counts.get(AttendanceStatus.EXCUSED, 0),
+        recent_absences=_recent_absences(session, student.id, term, recent),
+    )
+
+
+def _in_term(student_id: int, term: Term) -> list[ColumnElement[bool]]:
+    return [
+        AttendanceRecord.student_id == student_id,
+        AttendanceRecord.on.between(term.starts_on, term.ends_on),
+    ]
+
+
+def _counts(session: Session, student_id: int, term: Term) -> dict[AttendanceStatus, int]:
+    query = (
+        select(AttendanceRecord.status, func.count())
+        .where(*_in_term(student_id, term))
+        .group_by(AttendanceRecord.status)
+    )
+    return {AttendanceStatus(status): n for status, n in session.execute(query)}
+
+
+def _recent_absences(session: Session, student_id: int, term: Term, limit: int) -> tuple[dt.date, ...]:
+    query = (
+        select(AttendanceRecord.on)
+        .where(*_in_term(student_id, term), AttendanceRecord.status == AttendanceStatus.ABSENT)
+        .order_by(AttendanceRecord.on.desc())
+        .limit(max(limit, 0))
+    )
+    return tuple(session.scalars(query))
+
+
+def _clean_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > NOTE_LENGTH:
+        # Refused rather than cut, so an import reports the row instead of losing the end of the note.
+        raise LedgerError(f"an attendance note is at most {NOTE_LENGTH} characters")
+    return note or None
+
+
+def _find(session: Session, student_id: int, on: dt.date) -> AttendanceRecord | None:
+    query = select(AttendanceRecord).where(
+        AttendanceRecord.student_id == student_id, AttendanceRecord.on == on
+    )
+    return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
+def _inserted(session: Session, row: AttendanceRecord) -> bool:
+    # A savepoint, so losing a race to the unique constraint leaves the caller's transaction usable.
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,108 @@
+"""What one phone may see: the schools and children it is a guardian of, and the choices it made."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.errors import NotFound
+from ledger.records.tables import Guardian, Language, School, SchoolClass, Student, StudentGuardian
+from ledger.types import GuardianRef, SchoolRef, StudentRef
+
+REMINDERS = "reminders"
+EVERYTHING = "all"
+
+
+def schools_for_phone(session: Session, phone: str) -> list[SchoolRef]:
+    """Schools where ``phone`` (E.164) is a guardian of at least one active student, by name."""
+    rows = session.scalars(
+        select(School)
+        .join(Guardian, Guardian.school_id == School.id)
+        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+        .join(Student, Student.id == StudentGuardian.student_id)
+        .where(Guardian.phone == phone, Student.active.is_(True))
+        .distinct()
+        .order_by(School.name)
+    )
+    return [SchoolRef(s.id, s.slug, s.name, s.paybill, s.ussd_code) for s in rows]
+
+
+def find_guardian(session: Session, phone: str, school_id: int) -> Guardian | None:
+    return session.scalars(
+        select(Guardian).where(Guardian.phone == phone, Guardian.school_id == school_id)
+    ).one_or_none()
+
+
+def guardian_ref(guardian: Guardian) -> GuardianRef:
+    opted_out = set(guardian.opted_out or [])
+    return GuardianRef(
+        id=guardian.id,
+        school_id=guardian.school_id,
+        phone=guardian.phone,
+        name=guardian.name,
+        language=guardian.language.value,
+        reminders_on=not opted_out & {REMINDERS, EVERYTHING},
+    )
+
+
+def children_of(session: Session, phone: str, school_id: int) -> list[StudentRef]:
+    """The active students of ``school_id`` this phone is a guardian of, by name."""
+    rows = session.execute(
+        select(Student, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .join(StudentGuardian, StudentGuardian.student_id == Student.id)
+        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+        .where(Guardian.phone == phone, Guardian.school_id == school_id, Student.active.is_(True))
+        .order_by(Student.name, Student.id)
+    )
+    return [StudentRef(s.id, s.school_id, s.admission_no, s.name, class_name) for s, class_name in rows]
+
+
+def child_of(session: Session, phone: str, student_id: int) -> Student:
+    """The student, only if ``phone`` is one of their guardians; otherwise NotFound (naming nobody)."""
+    student = session.scalars(
+        select(Student)
+        .join(StudentGuardian, StudentGuardian.student_id == Student.id)
+        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+        .where(Student.id == student_id, Guardian.phone == phone, Guardian.school_id == Student.school_id)
+    ).first()
+    if student is None:
+        raise NotFound("no such child for this phone")
+    return student
+
+
+def set_language(session: Session, phone: str, school_id: int, language: str) -> None:
+    guardian = find_guardian(session, phone, school_id)
+    if guardian is None:
+        raise NotFound("no such guardian")
+    guardian.language = Language(language)
+
+
+def set_reminders(session: Session, phone: str, school_id: int, on: bool) -> None:
+    """Turn fee reminders on or off for this phone in this school (receipts still go either way)."""
+    guardian = find_guardian(session, phone, school_id)
+    if guardian is None:
+        raise NotFound("no such guardian")
+    opted_out = set(guardian.opted_out or []) - {REMINDERS}
+    if not on:
+        opted_out.add(REMINDERS)
+    guardian.opted_out = sorted(opted_out)
+
+
+SMS = "sms"  # the phone refused our SMS sender id (Africa's Talking's opt-out callback)
+
+
+def opt_out_everywhere(session: Session, phone: str, token: str) -> int:
+    """Record an opt-out (``reminders``, ``sms`` or ``all``) for this phone in every school it is in."""
+    guardians = list(session.scalars(select(Guardian).where(Guardian.phone == phone)))
+    for guardian in guardians:
+        guardian.opted_out = sorted(set(guardian.opted_out or []) | {token})
+    return len(guardians)
+
+
+def refuses(opted_out: list[str] | None, category: str, channel: str) -> bool:
+    """Whether a guardian with these opt-outs must not be sent a ``category`` message on ``channel``."""
+    tokens = set(opted_out or [])
+    if EVERYTHING in tokens or (channel == SMS and SMS in tokens):
+        return category != "reply"  # a parent who writes to us still gets the answer they asked for
+    return category == "reminder" and REMINDERS in tokens

@@ -1,0 +1,169 @@
+"""Tenants and their people: schools, terms, classes, students, guardians, vote heads, fee structures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledger.db import Base
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Language(enum.StrEnum):
+    EN = "en"
+    SW = "sw"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    paybill: Mapped[str | None] = mapped_column(String(12), index=True)
+    ussd_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    sms_sender_id: Mapped[str | None] = mapped_column(String(11))
+    admission_prefix: Mapped[str | None] = mapped_column(String(10))
+    default_language: Mapped[Language] = mapped_column(_enum(Language), default=Language.EN)
+    # Paybill money for an unknown admission number: into suspense (True) or refused (False).
+    accept_unknown_accounts: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Daraja (issue 5): the shortcode in clear (it is the public Paybill number, and Paybill confirmations
+    # are routed by it); the passkey and consumer key/secret as ciphertext only the bot can open.
+    daraja_shortcode: Mapped[str | None] = mapped_column(String(12), index=True)
+    daraja_passkey_sealed: Mapped[str | None] = mapped_column(Text)
+    daraja_consumer_key_sealed: Mapped[str | None] = mapped_column(Text)
+    daraja_consumer_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    # Reminder policy (ledger.messaging.reminder_plans): on or off, days before due, repeat interval after,
+    # cap per term.
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    remind_days_before_due: Mapped[int] = mapped_column(Integer, default=7)
+    remind_every_days: Mapped[int] = mapped_column(Integer, default=14)
+    remind_max_per_term: Mapped[int] = mapped_column(Integer, default=4)
+    quiet_hours_start: Mapped[int] = mapped_column(Integer, default=20)
+    quiet_hours_end: Mapped[int] = mapped_column(Integer, default=7)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Term(Base):
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("school_id", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-{self.number}"
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class Student(Base):
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("school_id", "admission_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    admission_no: Mapped[str] = mapped_column(String(20))
+    # Upper-case, no spaces or dashes: what Paybill account numbers are matched against.
+    admission_key: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    school_class: Mapped[SchoolClass] = relationship()
+    guardian_links: Mapped[list[StudentGuardian]] = relationship(back_populates="student")
+
+
+class Guardian(Base):
+    """A phone (E.164) in one school: the same phone in two schools is two guardians."""
+
+    __tablename__ = "guardians"
+    __table_args__ = (UniqueConstraint("school_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.EN)
+    preferred_channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
+    # Message categories this guardian stopped, e.g. ["reminders"] or ["all"].
+    opted_out: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    student_links: Mapped[list[StudentGuardian]] = relationship(back_populates="guardian")
+
+
+class StudentGuardian(Base):
+    __tablename__ = "student_guardians"
+    __table_args__ = (UniqueConstraint("student_id", "guardian_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"), index=True)
+    relation: Mapped[str | None] = mapped_column(String(20))
+
+    student: Mapped[Student] = relationship(back_populates="guardian_links")
+    guardian: Mapped[Guardian] = relationship(back_populates="student_links")
+
+
+class VoteHead(Base):
+    """A fee line item (tuition, boarding, activity...). Lower priority numbers are paid first."""
+
+    __tablename__ = "vote_heads"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class FeeItem(Base):
+    """One cell of the fee structure: term x class x vote head -> amount in cents."""
+
+    __tablename__ = "fee_items"
+    __table_args__ = (UniqueConstraint("term_id", "class_id", "vote_head_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"))
+    vote_head_id: Mapped[int] = mapped_column(ForeignKey("vote_heads.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
