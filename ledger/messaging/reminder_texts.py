@@ -70,13 +70,19 @@ class Child:
     owed: int  # cents
 
 
+def first_name(name: str) -> str:
+    """A child's first word, as a short message names them (the whole name if it has no word at all)."""
+    words = name.split()
+    return words[0] if words else name.strip()
+
+
 def day(on: dt.date, language: Language) -> str:
     return f"{on.day} {MONTHS[language][on.month - 1]} {on.year}"
 
 
 def _listed(children: Sequence[Child], width: int | None) -> str:
     def name(child: Child) -> str:
-        shown = child.name if width is None else child.name.split()[0][:width]
+        shown = child.name if width is None else first_name(child.name)[:width]
         return f"{shown} ({child.admission_no}) KES {kes(child.owed)}"
 
     return "; ".join(name(child) for child in children)
@@ -142,7 +148,7 @@ def instalment_text(
             pay=_how_to_pay(language, school, children, with_ussd),
         )
 
-    first_names = AND[language].join(child.name.split()[0][:20] for child in children)
+    first_names = AND[language].join(first_name(child.name)[:20] for child in children)
     return _shortest_fit(render, lambda: (first_names, COUNTED[language].format(n=len(children))))
 
 
@@ -193,7 +199,7 @@ def late_fee_text(
 def thanks_text(language: Language, school: School, names: Sequence[str]) -> str:
     """A family's thank-you when what all its children owe reaches zero."""
     for width in (40, 12):
-        shown = [name.split()[0][:width] if width < 40 else name[:width] for name in names]
+        shown = [first_name(name)[:width] if width < 40 else name[:width] for name in names]
         text = within(THANKS[language].format(school=school.name[:30], children=AND[language].join(shown)))
         if fits_two_segments(text):
             return text
