@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 
 from bot.bootstrap import Services
 from bot.crypto import SecretBox
 from bot.mpesa.credentials import credentials_for
 from bot.mpesa.desk import MpesaDesk, utc_now
 from bot.mpesa.scheduling import RqScheduler, Scheduler, ThreadScheduler, Timings, install_push_hook
+from bot.mpesa.tasks import run_task
 from bot.settings import Settings
 from ledger.records.tables import School
 from providers.daraja import DarajaClient, MemoryTokenStore, RedisTokenStore
@@ -62,7 +64,7 @@ def compose_mpesa(
         clock=clock,
     )
     if isinstance(scheduler, ThreadScheduler) and scheduler.run is None:
-        scheduler.run = desk.run
+        scheduler.run = partial(run_task, desk)
     return desk
 
 
