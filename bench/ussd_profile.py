@@ -22,6 +22,7 @@ from bench.ussd_data import REDIS_URL, URL, Caller
 from bench.ussd_sessions import LostTheWay, pick_shape, script
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
+from bot.channels.directory import LedgerDirectory
 from bot.channels.ussd.handler import UssdHandler
 from bot.settings import Settings
 
@@ -122,10 +123,11 @@ def instrumented(services: Services, meters: Meters) -> UssdHandler:
     assert redis is not None
     redis.execute_command = meters.wrap(redis_name, redis.execute_command)  # type: ignore[method-assign]
     redis.pipeline = measured_pipelines(meters, redis.pipeline)  # type: ignore[method-assign]
-    directory = handler.ports.directory
+    # Each hop builds its own directory on its session: measure the class's methods (for this process).
     for name in DIRECTORY_CALLS:
-        setattr(directory, name, meters.wrap(f"directory.{name}", getattr(directory, name)))
-    handler.school_for_code = meters.wrap("school_for_code", handler.school_for_code)
+        setattr(LedgerDirectory, name, meters.wrap(f"directory.{name}", getattr(LedgerDirectory, name)))
+    code = LedgerDirectory.school_for_ussd_code
+    LedgerDirectory.school_for_ussd_code = meters.wrap("school_for_code", code)  # type: ignore[method-assign]
     dialect = services.engine.dialect
     dialect.do_ping = meters.wrap("pool checkout pre-ping", dialect.do_ping)  # type: ignore[method-assign]
     dialect.do_rollback = meters.wrap("ROLLBACK", dialect.do_rollback)  # type: ignore[method-assign]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import event
@@ -22,6 +22,7 @@ from bench.ussd_data import REDIS_URL, URL, Caller, flush_redis
 from bench.ussd_profile import Meters, replay
 from bot.app import create_app
 from bot.bootstrap import bootstrap
+from bot.channels.compose import UssdHops
 from bot.channels.conversations import Held, RedisSessionStore
 from bot.channels.ussd.handler import UssdHandler
 from bot.settings import Settings
@@ -150,15 +151,16 @@ def _count(services: Any, counts: Tally, send: Any) -> None:
 @contextmanager
 def undoing(handler: UssdHandler, undone: frozenset[str]) -> Iterator[None]:
     """The handler with the named changes undone, put back afterwards."""
-    saved = (handler.store, handler.unit_of_work, Conversation.kept_child)
+    saved = (handler.store, handler.open_hop, Conversation.kept_child)
     if CHILD in undone:
         Conversation.kept_child = lambda self: None  # type: ignore[method-assign]
     if SESSION in undone:
-        handler.unit_of_work = nullcontext
+        assert isinstance(handler.open_hop, UssdHops)
+        handler.open_hop = replace(handler.open_hop, shared_session=False)
     if REDIS in undone:
         assert isinstance(handler.store, RedisSessionStore)
         handler.store = PerCommandStore(handler.store.redis, handler.store.prefix)
     try:
         yield
     finally:
-        handler.store, handler.unit_of_work, Conversation.kept_child = saved  # type: ignore[method-assign]
+        handler.store, handler.open_hop, Conversation.kept_child = saved  # type: ignore[method-assign]

@@ -12,24 +12,29 @@ from bot.bootstrap import Services, bootstrap
 from bot.channels.compose import compose_channels
 from bot.dashboard.routes import install_dashboard
 from bot.demo import sandbox
-from bot.mpesa.compose import install_mpesa
+from bot.mpesa.compose import compose_mpesa, push_scheduler
+from bot.mpesa.desk import MpesaDesk
 from bot.routes import daraja, health, home, messages, ussd
 from bot.settings import get_settings
 
 _Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_app(services: Services, background: Background | None = None) -> FastAPI:
+def create_app(
+    services: Services, background: Background | None = None, mpesa: MpesaDesk | None = None
+) -> FastAPI:
     """The web app over ``services``; routes find them on ``app.state.services``.
 
     ``background`` is the work its lifespan runs while a server (or a ``TestClient`` block) serves it:
-    ``karo serve`` and ``karo demo`` pass one; without it the app only answers requests.
+    ``karo serve`` and ``karo demo`` pass one; without it the app only answers requests. ``mpesa``: the
+    M-Pesa desk (tests pass one with a fake gateway or fast timings); by default composed from ``services``.
     """
     app = FastAPI(title="Karo", docs_url=None, redoc_url=None, lifespan=_lifespan(background))
     app.state.services = services
-    channels = compose_channels(services)
+    # The desk first: the parent ports are handed its schedule_push, so a recorded request gets pushed.
+    app.state.mpesa = desk = mpesa if mpesa is not None else compose_mpesa(services)
+    channels = compose_channels(services, schedule_push=push_scheduler(desk))
     app.state.ussd, app.state.inbound = channels.ussd, channels.inbound
-    app.state.mpesa = install_mpesa(services)
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(ussd.router)

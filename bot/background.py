@@ -12,10 +12,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from bot.bootstrap import Services
 from bot.channels.conversations import SessionStore
 from bot.mpesa.desk import MpesaDesk
+from bot.mpesa.recovery import sweep
 from bot.mpesa.scheduling import ThreadScheduler
 from bot.settings import Settings
 
@@ -60,5 +62,5 @@ def running(
                 sender = InProcessSender(dispatcher, background.send_every_seconds)
                 stack.callback(sender.start().stop)
         if background.schedule:
-            stack.callback(InProcessSchedule(services, sweep_stk=desk.sweep).start().stop)
+            stack.callback(InProcessSchedule(services, sweep_stk=partial(sweep, desk)).start().stop)
         yield

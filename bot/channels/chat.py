@@ -37,6 +37,16 @@ BATCH = 50  # waiting messages answered in one go (after an outage, the rest at 
 
 
 class InboundHandler:
+    """Answers what parents write by SMS or WhatsApp: keeps each message as a row first (``receive``, from
+    the provider routes), then answers waiting messages oldest first, one phone at a time under the store's
+    lock, by stepping the flow and writing the reply to the outbox (``answer_waiting``, also the worker's
+    sweep in ``bot.jobs.periodic``).
+
+    It holds the conversation store, a factory of the flows' ports per channel (``bot.channels.compose``
+    hands it ``parent_ports`` with the M-Pesa desk's ``schedule_push``), the database session factory and
+    the clock.
+    """
+
     def __init__(
         self,
         store: SessionStore,

@@ -54,6 +54,15 @@ class Held:
 
 
 class SessionStore(Protocol):
+    """Where a parent's conversation lives between messages: its state (the flow's ``Conversation`` as a
+    dict, the USSD hop's raw text and reply, the phone's last USSD session to resume, the WhatsApp window),
+    each under a key with a time to live, and a lock per key so one session's messages go one at a time.
+
+    ``RedisSessionStore`` (shared by every process) or ``MemorySessionStore`` (the embedded default), chosen
+    by ``bot.channels.compose.session_store``; the USSD and chat handlers read and write it, the outbox
+    dispatcher asks it whether a WhatsApp window is open. It holds conversations, not database sessions.
+    """
+
     def load(self, key: str) -> dict[str, Any] | None: ...
 
     def save(self, key: str, value: dict[str, Any], ttl_seconds: int) -> None: ...
@@ -79,6 +88,8 @@ class SessionStore(Protocol):
 
 
 class RedisSessionStore:
+    """The store in Redis under ``prefix``: JSON values with a TTL, locks as SET NX keys with a token."""
+
     def __init__(self, redis: Redis, prefix: str = "karo:") -> None:
         self.redis = redis
         self.prefix = prefix

@@ -1,25 +1,22 @@
 """The flows' ports, backed by the ledger: what a parent's phone may read, and the choices it records.
 
 Every read about a student goes through ``ledger.records.parents.child_of`` first (``own_child``), so a phone
-only
-ever reaches its own children. Each call is one short transaction with indexed reads, or a part of the
-hop's one session (``one_session``): nothing here calls another service.
+only ever reaches its own children. Each call is one short transaction with indexed reads, or a part of the
+hop's one session when the channel passes one in (``hop``): nothing here calls another service.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa.credentials import can_prompt
-from bot.mpesa.scheduling import push_hook
 from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
 from ledger.billing.promises import promise_to_pay
 from ledger.books.balances import student_balance
@@ -43,8 +40,6 @@ from ledger.types import (
 )
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
-# The session of the hop being answered on this thread, when the channel opened one (one_session).
-_HOP_SESSION: ContextVar[Session | None] = ContextVar("karo_hop_session", default=None)
 log = logging.getLogger(__name__)
 
 
@@ -61,11 +56,10 @@ def own_child(session: Session, phone: str, student_id: int) -> Student:
 
 
 @contextmanager
-def hop_read(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """The hop's shared session when there is one (``one_session``), else a short one of its own."""
-    shared = _HOP_SESSION.get()
-    if shared is not None:
-        yield shared
+def hop_read(sessions: sessionmaker[Session], hop: Session | None) -> Iterator[Session]:
+    """The hop's own session when the channel passed one in, else a short one of its own."""
+    if hop is not None:
+        yield hop
         return
     with sessions() as session:
         yield session
@@ -82,25 +76,26 @@ class NairobiClock:
 
 
 class LedgerDirectory:
-    def __init__(self, sessions: sessionmaker[Session], clock: NairobiClock) -> None:
+    """The flows' ``ParentDirectory`` over the ledger: what one phone may read about its own children
+    (balance, statement, attendance, exams, the term) and the choices it records (language, reminders, a
+    promise to pay), each scoped by ``own_child``.
+
+    It holds the session factory (each write is a short transaction of its own), the Nairobi clock and, for
+    a USSD hop, that hop's one read session (``hop``), which every read then shares: one pool checkout and
+    one transaction per hop instead of one per call. ``bot.channels.compose`` builds one per conversation
+    turn (a chat message) or per hop; the flows call it through ``Ports``, the USSD handler also asks it
+    which school a dialled code belongs to.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: NairobiClock, hop: Session | None = None
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.hop = hop
 
     def _read(self) -> AbstractContextManager[Session]:
-        return hop_read(self.sessions)
-
-    @contextmanager
-    def one_session(self) -> Iterator[None]:
-        """Let every read of one hop share a session (one connection check, one transaction)."""
-        if _HOP_SESSION.get() is not None:
-            yield
-            return
-        with self.sessions() as session:
-            token = _HOP_SESSION.set(session)
-            try:
-                yield
-            finally:
-                _HOP_SESSION.reset(token)
+        return hop_read(self.sessions, self.hop)
 
     def school_for_ussd_code(self, service_code: str) -> int | None:
         """The school whose own USSD code this is; None for the deployment's shared code."""
@@ -160,9 +155,8 @@ class LedgerDirectory:
         """A write of its own, committed; the hop's shared read session then forgets what it had loaded."""
         with self.sessions.begin() as session:
             yield session
-        shared = _HOP_SESSION.get()
-        if shared is not None:
-            shared.expire_all()
+        if self.hop is not None:
+            self.hop.expire_all()
 
     def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None:
         with self._write() as session:
@@ -183,19 +177,29 @@ class LedgerDirectory:
 
 
 class RecordingPayments:
-    """Records a pending STK request, then has the push scheduled (``bot.mpesa`` installs the hook).
-    ``daraja_api_url`` is the deployment's Daraja: whether a school without its own app can prompt."""
+    """The flows' ``PaymentRequester``: records a pending STK request, then has its push scheduled through
+    ``schedule_push`` (the M-Pesa desk's, handed in by the composition; None: no desk here, e.g. a script
+    or a test, and the request waits). ``daraja_api_url`` is the deployment's Daraja: whether a school
+    without its own app can prompt. ``hop``: the USSD hop's read session, as for ``LedgerDirectory``."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], clock: NairobiClock, channel: str, daraja_api_url: str | None
+        self,
+        sessions: sessionmaker[Session],
+        clock: NairobiClock,
+        channel: str,
+        daraja_api_url: str | None,
+        schedule_push: Callable[[int], None] | None = None,
+        hop: Session | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.channel = channel
         self.daraja_api_url = daraja_api_url
+        self.schedule_push = schedule_push
+        self.hop = hop
 
     def stk_available(self, school_id: int) -> bool:
-        with hop_read(self.sessions) as session:
+        with hop_read(self.sessions, self.hop) as session:
             school = session.get(School, school_id)
             return school is not None and can_prompt(school, self.daraja_api_url)
 
@@ -219,11 +223,10 @@ class RecordingPayments:
         return self._schedule(request_id)
 
     def _schedule(self, request_id: int) -> PaymentOutcome:
-        schedule = push_hook(self.sessions)
-        if schedule is None:
+        if self.schedule_push is None:
             return PaymentOutcome.QUEUED  # no M-Pesa desk here (a script, a test): the row waits
         try:
-            schedule(request_id)
+            self.schedule_push(request_id)
         except Exception:  # the queue is down: fail the row, so it neither blocks a retry nor lies
             log.exception("could not schedule the STK push for request %s", request_id)
             with self.sessions.begin() as session:

@@ -1,16 +1,19 @@
 """Composing the M-Pesa desk from Services: the Daraja client with a shared token store, the scheduler,
-the credentials opener and the callback URL. ``install_mpesa`` also has recorded requests pushed."""
+the credentials opener and the callback URL. ``create_app`` composes it first and hands ``push_scheduler``
+to the parent ports, so that recorded requests are pushed."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 
 from bot.bootstrap import Services
 from bot.crypto import SecretBox
 from bot.mpesa.credentials import credentials_for
 from bot.mpesa.desk import MpesaDesk, utc_now
-from bot.mpesa.scheduling import RqScheduler, Scheduler, ThreadScheduler, Timings, install_push_hook
+from bot.mpesa.scheduling import RqScheduler, Scheduler, ThreadScheduler, Timings
+from bot.mpesa.tasks import run_task
 from bot.settings import Settings
 from ledger.records.tables import School
 from providers.daraja import DarajaClient, MemoryTokenStore, RedisTokenStore
@@ -62,22 +65,14 @@ def compose_mpesa(
         clock=clock,
     )
     if isinstance(scheduler, ThreadScheduler) and scheduler.run is None:
-        scheduler.run = desk.run
+        scheduler.run = partial(run_task, desk)
     return desk
 
 
-def install_mpesa(
-    services: Services,
-    *,
-    gateway: MpesaGateway | None = None,
-    scheduler: Scheduler | None = None,
-    timings: Timings | None = None,
-) -> MpesaDesk:
-    """Compose the desk and have every recorded STK request pushed by it (``create_app`` calls this).
+def push_scheduler(desk: MpesaDesk) -> Callable[[int], None] | None:
+    """What the parent ports call once a request is recorded: the desk's ``schedule_push``.
 
-    Without Daraja (no KARO_DARAJA_API_URL and no gateway given) requests are recorded and left PENDING,
-    as before there was a desk: there is nothing to push them to.
+    Without Daraja (no KARO_DARAJA_API_URL and no gateway given) None: requests are recorded and left
+    PENDING, as before there was a desk: there is nothing to push them to.
     """
-    desk = compose_mpesa(services, gateway=gateway, scheduler=scheduler, timings=timings)
-    install_push_hook(services.sessions, desk.schedule_push if desk.gateway is not None else None)
-    return desk
+    return desk.schedule_push if desk.gateway is not None else None

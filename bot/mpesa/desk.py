@@ -1,4 +1,4 @@
-"""The M-Pesa desk: everything the push, the queries and the callbacks need, composed once, passed in."""
+"""The M-Pesa desk: what the push, the queries and the callbacks need, composed once and passed in."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.mpesa import inbound, push, queries, recovery
 from bot.mpesa.scheduling import Scheduler, Task, Timings
-from ledger.payments.paybill import ForReview, Settled, Verdict
 from ledger.records.tables import School
-from providers.daraja_types import C2BPayment, MpesaGateway, Shortcode, StkCallback
+from providers.daraja_types import MpesaGateway, Shortcode
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 
@@ -24,6 +22,16 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class MpesaDesk:
+    """The dependencies of Karo's M-Pesa work, and nothing else: the database, the Daraja gateway, each
+    school's credentials, the scheduler that runs the push and its queries later, the callback URL, the
+    schedule's timings and the clock.
+
+    ``bot.mpesa.compose`` builds one per process (``create_app``, an RQ job); it does no work itself. The
+    work is the functions it is handed to: ``push.send_push`` and ``queries.query`` (run by a timer or an
+    RQ job through ``tasks.run_task``), ``recovery.sweep`` (the schedule), ``inbound.on_stk_callback`` and
+    the C2B handlers (``bot.routes.daraja``). The parent ports get ``schedule_push`` from it at composition.
+    """
+
     sessions: sessionmaker[Session]
     gateway: MpesaGateway | None  # None: Daraja is not configured, so pushes fail for the bursar to see
     credentials: Callable[[School], Shortcode]
@@ -37,30 +45,5 @@ class MpesaDesk:
         return self.clock().astimezone(NAIROBI).date()
 
     def schedule_push(self, request_id: int) -> None:
+        """Have the STK push for a recorded request sent a few seconds from now (after the USSD session)."""
         self.scheduler.schedule(Task.PUSH, self.timings.push_delay, request_id)
-
-    def run(self, task: Task, *args: int) -> None:
-        """Run a scheduled task now (what a timer or an RQ job calls)."""
-        if task == Task.PUSH:
-            push.send_push(self, *args)
-        else:
-            queries.query(self, *args)
-
-    def send_push(self, request_id: int) -> None:
-        push.send_push(self, request_id)
-
-    def query(self, request_id: int, attempt: int = 0) -> None:
-        queries.query(self, request_id, attempt)
-
-    def sweep(self) -> recovery.Swept:
-        """Settle requests whose scheduled work was lost (``bot.mpesa.recovery``)."""
-        return recovery.sweep(self)
-
-    def on_stk_callback(self, callback: StkCallback, payload: str) -> str:
-        return inbound.on_stk_callback(self, callback, payload)
-
-    def on_c2b_validation(self, payment: C2BPayment) -> Verdict:
-        return inbound.on_c2b_validation(self, payment)
-
-    def on_c2b_confirmation(self, payment: C2BPayment, payload: str) -> Settled | ForReview | None:
-        return inbound.on_c2b_confirmation(self, payment, payload)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from bot.mpesa.queries import query
 from ledger.events import FailureReason
 from ledger.payments.stk import fail_unsent, mark_for_review
 from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus
@@ -67,7 +68,7 @@ def sweep(desk: MpesaDesk) -> Swept:
                 mark_for_review(session, request_id, reason=reason, now=now, states=states)
             review += 1
         else:
-            desk.query(request_id, len(desk.timings.queries) - 1)  # the last query: an answer, or REVIEW
+            query(desk, request_id, len(desk.timings.queries) - 1)  # the last query: an answer, or REVIEW
             queried += 1
     if stranded:
         log.warning(

@@ -16,12 +16,10 @@ from typing import Protocol
 
 from redis import Redis
 from rq import Queue
-from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
-_PUSH_HOOK = "karo.stk_push"
 
 
 class Task(enum.StrEnum):
@@ -97,19 +95,3 @@ class ThreadScheduler:
             self.run(task, *args)
         except Exception:  # a timer has no caller to raise to: the log and the request's row tell the story
             log.exception("M-Pesa task %s%r failed", task, args)
-
-
-def install_push_hook(sessions: sessionmaker[Session], hook: Callable[[int], None] | None) -> None:
-    """Have ``bot.channels.directory.RecordingPayments`` call ``hook(request_id)`` once a request is recorded
-    (None: no hook, the request waits).
-
-    The hook rides on the session factory (``Session.info``), which every parent port already holds.
-    """
-    info = dict(sessions.kw.get("info") or {})
-    info[_PUSH_HOOK] = hook
-    sessions.configure(info=info)
-
-
-def push_hook(sessions: sessionmaker[Session]) -> Callable[[int], None] | None:
-    hook: Callable[[int], None] | None = (sessions.kw.get("info") or {}).get(_PUSH_HOOK)
-    return hook

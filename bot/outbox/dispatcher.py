@@ -83,6 +83,16 @@ class DispatchReport:
 
 
 class Dispatcher:
+    """Sends what the outbox holds: claims due messages in batches, sends each outside any transaction
+    through the right provider and channel (WhatsApp inside the 24-hour window or with a template, else
+    SMS), under the per-provider rate limit, and records the outcome; ``recover`` settles what a dead worker
+    left in flight.
+
+    It holds the database session factory, the ``Senders`` (one adapter per channel), the rate limiter,
+    the clock and the WhatsApp window check. ``bot.outbox.senders.build_dispatcher`` builds it for the RQ job
+    (``bot.jobs.periodic.dispatch_outbox``) and for the in-process sender of the embedded default.
+    """
+
     def __init__(
         self,
         sessions: sessionmaker[Session],

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.bootstrap import Services
 from bot.mpesa.desk import MpesaDesk
+from bot.mpesa.inbound import on_c2b_confirmation, on_c2b_validation, on_stk_callback
 from bot.routes.deps import ServicesDep, check_webhook_token
 from bot.routes.edge import checked_json, keep, refuse
 from bot.routes.webhook_fields import DARAJA
@@ -47,7 +48,7 @@ async def stk_callback(token: str, request: Request, services: ServicesDep) -> J
     if callback.result_code.strip() == "0" and (callback.receipt is None or callback.amount is None):
         raise await refuse(request, services, "stk", "a success without a receipt number or amount")
     outcome = await _settle(
-        services, "stk", payload, lambda: _desk(request).on_stk_callback(callback, payload)
+        services, "stk", payload, lambda: on_stk_callback(_desk(request), callback, payload)
     )
     log.info("STK callback %s: %s", callback.checkout_request_id, outcome)
     return JSONResponse(ACCEPTED)
@@ -59,7 +60,7 @@ async def c2b_validate(token: str, request: Request, services: ServicesDep) -> J
     body, payload = await checked_json(request, services, "c2b-validate", DARAJA)
     payment = await _parse(request, services, "c2b-validate", body, parse_c2b)
     verdict = await _settle(
-        services, "c2b-validate", payload, lambda: _desk(request).on_c2b_validation(payment)
+        services, "c2b-validate", payload, lambda: on_c2b_validation(_desk(request), payment)
     )
     code, desc = VALIDATION[verdict]
     return JSONResponse({"ResultCode": code, "ResultDesc": desc})
@@ -71,7 +72,7 @@ async def c2b_confirm(token: str, request: Request, services: ServicesDep) -> JS
     body, payload = await checked_json(request, services, "c2b-confirm", DARAJA)
     payment = await _parse(request, services, "c2b-confirm", body, parse_c2b)
     settled = await _settle(
-        services, "c2b-confirm", payload, lambda: _desk(request).on_c2b_confirmation(payment, payload)
+        services, "c2b-confirm", payload, lambda: on_c2b_confirmation(_desk(request), payment, payload)
     )
     log.info("Paybill %s: %s", payment.trans_id, getattr(settled, "outcome", None) or "kept for review")
     return JSONResponse({"ResultCode": 0, "ResultDesc": "Success"})

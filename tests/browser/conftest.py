@@ -28,7 +28,7 @@ from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
 from bot.demo.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
 from bot.demo.simulators import Simulators, start_simulators
-from bot.mpesa.compose import install_mpesa
+from bot.mpesa.compose import compose_mpesa
 from bot.mpesa.scheduling import ThreadScheduler, Timings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.senders import InProcessSender, build_dispatcher
@@ -234,9 +234,8 @@ def simulated_karo(
         settings, stop = start_simulators(base, public_url, shortcodes, prompt_timeout)
         running.callback(stop)
         services = bootstrap(settings, engine=engine)
-        app = create_app(services)
         scheduler = ThreadScheduler()
-        app.state.mpesa = install_mpesa(services, scheduler=scheduler, timings=QUICK_PUSH)
+        app = create_app(services, mpesa=compose_mpesa(services, scheduler=scheduler, timings=QUICK_PUSH))
         running.callback(scheduler.stop)
         dispatcher = build_dispatcher(services, app.state.inbound.store, rates=FREE)
         simulators = Simulators.from_settings(settings)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
-from bot.mpesa.compose import install_mpesa
+from bot.mpesa.compose import compose_mpesa
 from bot.mpesa.scheduling import ThreadScheduler, Timings
 from bot.mpesa.setup import register_paybill, save_credentials
 from bot.settings import Settings
@@ -158,9 +158,8 @@ def services(engine, mpesa_redis, schools, daraja, karo_server) -> Services:
 @pytest.fixture
 def karo(services, karo_server) -> Iterator[Any]:
     """Karo served over HTTP, its M-Pesa work on in-process timers with a fast schedule."""
-    app = create_app(services)
     scheduler = ThreadScheduler()
-    app.state.mpesa = install_mpesa(services, scheduler=scheduler, timings=FAST)
+    app = create_app(services, mpesa=compose_mpesa(services, scheduler=scheduler, timings=FAST))
     karo_server.holder.app = app
     yield app
     scheduler.stop()

@@ -4,11 +4,14 @@ answer is kept and applied; a request the adapter refuses to send fails for the 
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from sqlalchemy import select
 
 from bot.bootstrap import bootstrap
 from bot.mpesa.compose import compose_mpesa
+from bot.mpesa.inbound import on_stk_callback
+from bot.mpesa.push import send_push
 from bot.settings import Settings
 from ledger.books.tables import Payment
 from ledger.payments.callbacks import CallbackFailure
@@ -50,7 +53,7 @@ class RacingDaraja:
     def stk_push(self, creds: Shortcode, **fields: object) -> StkPushAccepted:
         self.pushed.append(fields)
         body = callback_body()
-        assert self.desk.on_stk_callback(parse_stk_callback(body), json.dumps(body)) == "kept"
+        assert on_stk_callback(self.desk, parse_stk_callback(body), json.dumps(body)) == "kept"
         return StkPushAccepted("m-9", CHECKOUT, "Success")
 
 
@@ -83,7 +86,7 @@ def test_a_callback_that_outruns_the_push_is_kept_then_applied(engine, session, 
     request_id = recorded(session, pupil)
     gateway = RacingDaraja()
     gateway.desk = desk = desk_for(engine, gateway)
-    desk.send_push(request_id)
+    send_push(desk, request_id)
     session.expire_all()
     request = session.get(PaymentRequestRecord, request_id)
     (payment,) = session.scalars(select(Payment)).all()
@@ -111,7 +114,7 @@ class Refusing:
 def test_a_push_the_adapter_refuses_to_send_fails_for_the_bursar(engine, session, family):
     school, pupil = family
     request_id = recorded(session, pupil)
-    desk_for(engine, Refusing()).send_push(request_id)
+    send_push(desk_for(engine, Refusing()), request_id)
     session.expire_all()
     request = session.get(PaymentRequestRecord, request_id)
     assert request.status == RequestStatus.FAILED and request.flagged and "sql" in request.flag_reason
@@ -120,7 +123,7 @@ def test_a_push_the_adapter_refuses_to_send_fails_for_the_bursar(engine, session
 def test_without_a_public_url_nothing_is_pushed_and_the_bursar_is_told(engine, session, family):
     school, pupil = family
     request_id = recorded(session, pupil)
-    desk_for(engine, Refusing(), public_url=None).send_push(request_id)
+    send_push(desk_for(engine, Refusing(), public_url=None), request_id)
     session.expire_all()
     request = session.get(PaymentRequestRecord, request_id)
     assert request.status == RequestStatus.FAILED and "KARO_PUBLIC_URL" in request.flag_reason
@@ -130,10 +133,12 @@ def test_without_redis_the_work_runs_on_timers_in_this_process_and_with_it_on_rq
     from redis import Redis
 
     from bot.mpesa.scheduling import RqScheduler, ThreadScheduler
+    from bot.mpesa.tasks import run_task
     from tests.integration.mpesa.harness import MPESA_REDIS_URL
 
     embedded = compose_mpesa(bootstrap(Settings(daraja_api_url="http://127.0.0.1:9"), engine=engine))
-    assert isinstance(embedded.scheduler, ThreadScheduler) and embedded.scheduler.run == embedded.run
+    assert isinstance(embedded.scheduler, ThreadScheduler) and isinstance(embedded.scheduler.run, partial)
+    assert (embedded.scheduler.run.func, embedded.scheduler.run.args) == (run_task, (embedded,))
     redis = Redis.from_url(MPESA_REDIS_URL)
     try:
         queued = compose_mpesa(bootstrap(Settings(redis_url=MPESA_REDIS_URL), engine=engine, redis=redis))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import bootstrap
 from bot.mpesa.compose import compose_mpesa
+from bot.mpesa.recovery import sweep
 from bot.settings import Settings
 from ledger.books.tables import Payment
 from ledger.messaging.outbox import Category, OutboxMessage
@@ -69,7 +70,7 @@ def test_the_sweep_settles_requests_whose_work_was_lost(engine, session, family)
     gateway = FakeDaraja({"ws_CO_paid": "0", "ws_CO_silent": None})
     services = bootstrap(Settings(webhook_token="t", public_url="https://karo.example"), engine=engine)
     desk = compose_mpesa(services, gateway=gateway, scheduler=Later(), clock=lambda: NOW)
-    swept = desk.sweep()
+    swept = sweep(desk)
     assert (swept.failed, swept.review, swept.queried) == (1, 1, 2)
     states = dict(session.execute(select(PaymentRequestRecord.id, PaymentRequestRecord.status)).all())
     assert states == {
@@ -84,4 +85,4 @@ def test_the_sweep_settles_requests_whose_work_was_lost(engine, session, family)
     notices = session.scalars(select(OutboxMessage).where(OutboxMessage.category == Category.PAYMENT_FAILED))
     assert ["could not send the prompt" in n.body for n in notices] == [True]
     session.rollback()  # SQLite: our reading transaction holds the one write lock
-    assert desk.sweep() == type(swept)()  # nothing left
+    assert sweep(desk) == type(swept)()  # nothing left
