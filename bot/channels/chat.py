@@ -134,10 +134,6 @@ class InboundHandler:
         self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
         return screen.render()
 
-    def whatsapp_window_open(self, phone: str) -> bool:
-        """Whether the parent wrote on WhatsApp within the last 24 hours."""
-        return self.store.load(f"wa-window:{phone}") is not None
-
 
 def _e164_or_raw(phone: str) -> str:
     try:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.routes.deps import ServicesDep, check_webhook_token
+from bot.routes.deps import ServicesDep, WebhookRouter
 from bot.routes.edge import Rules, Unusable, checked_form, parse_form, read_body, refuse
 from bot.routes.webhook_fields import (
     AT_DELIVERY,
@@ -36,7 +36,8 @@ from providers.messaging import DeliveryUpdate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-router = APIRouter()
+router = APIRouter()  # Twilio's, signed; Africa's Talking's join it from ``_at`` at the end
+_at = WebhookRouter()  # the token in each path is checked here, for every route
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -82,9 +83,8 @@ async def _receive(request: Request, services: ServicesDep, route: str, message:
     await run_in_threadpool(request.app.state.inbound.receive, message)
 
 
-@router.post("/at/sms/{token}", response_class=PlainTextResponse)
-async def at_incoming_sms(token: str, request: Request, services: ServicesDep) -> str:
-    check_webhook_token(services, token)
+@_at.post("/at/sms/{token}", response_class=PlainTextResponse)
+async def at_incoming_sms(request: Request, services: ServicesDep) -> str:
     form = await checked_form(request, services, "at-sms", AT_SMS)
     message = await _parsed(request, services, "at-sms", form, africastalking.parse_incoming_sms)
     await _receive(request, services, "at-sms", message)
@@ -101,9 +101,8 @@ async def twilio_incoming(request: Request, services: ServicesDep) -> Response:
     return Response(EMPTY_TWIML, media_type="application/xml")  # the reply travels through the outbox
 
 
-@router.post("/at/sms-status/{token}", response_class=PlainTextResponse)
-async def at_delivery_report(token: str, request: Request, services: ServicesDep) -> str:
-    check_webhook_token(services, token)
+@_at.post("/at/sms-status/{token}", response_class=PlainTextResponse)
+async def at_delivery_report(request: Request, services: ServicesDep) -> str:
     form = await checked_form(request, services, "at-sms-status", AT_DELIVERY)
     update = await _parsed(request, services, "at-sms-status", form, africastalking.parse_delivery_report)
     await run_in_threadpool(_apply, services, update)
@@ -118,9 +117,8 @@ async def twilio_status(request: Request, services: ServicesDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/at/opt-out/{token}", response_class=PlainTextResponse)
-async def at_opt_out(token: str, request: Request, services: ServicesDep) -> str:
-    check_webhook_token(services, token)
+@_at.post("/at/opt-out/{token}", response_class=PlainTextResponse)
+async def at_opt_out(request: Request, services: ServicesDep) -> str:
     form = await checked_form(request, services, "at-opt-out", AT_OPT_OUT)
     phone = await _parsed(request, services, "at-opt-out", form, africastalking.parse_opt_out)
     await run_in_threadpool(_opt_out, services, phone)
@@ -142,3 +140,6 @@ def _apply(services: ServicesDep, update: DeliveryUpdate) -> None:
             reason=update.reason,
             now=dt.datetime.now(dt.UTC),
         )
+
+
+router.include_router(_at)
