@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.outbox.dispatcher import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher, Senders
+from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
+from bot.channels.handlers.base import Registry
+from bot.channels.handlers.twilio import TwilioWhatsAppHandler
+from bot.outbox.dispatcher import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher
 from bot.outbox.ratelimit import LocalRateLimiter, Unlimited
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
 from providers.messaging import SendResult, TransientSendError
@@ -74,7 +77,9 @@ def rows(factory):
 
 
 def dispatcher(factory, clock, sms, whatsapp=None, window=lambda phone: False):
-    senders = Senders(sms=sms, sms_provider="africastalking", whatsapp=whatsapp)
+    senders = Registry(
+        [AfricasTalkingSmsHandler(sms)] + ([TwilioWhatsAppHandler(whatsapp)] if whatsapp else [])
+    )
     return Dispatcher(factory, senders, Unlimited(), clock, whatsapp_window_open=window)
 
 
