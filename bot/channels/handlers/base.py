@@ -8,12 +8,18 @@ The registry holds the handlers in order of preference, so the dispatcher takes 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
+from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
+
+from bot.routes.edge import Rules
+from bot.settings import Settings
 from ledger.sms_parts import gsm_friendly
-from providers.messaging import SendResult, SmsSender, WhatsAppSender
+from providers.inbound import IncomingMessage
+from providers.messaging import DeliveryUpdate, SendResult, SmsSender, WhatsAppSender
 
 
 @runtime_checkable
@@ -43,10 +49,38 @@ class Outgoing:
 
 
 class ChannelHandler:
-    """One provider's channel: its name in the outbox and rate limits, and how it sends."""
+    """One provider's channel (courier's handler): its name in the outbox and rate limits, how its webhooks
+    are verified, how it reads an incoming message (``receive``) and a status callback (``status``), each
+    with the field rules its form is checked against first, what it answers, and how it sends."""
 
     provider: ClassVar[str]
     channel: ClassVar[str]
+    receive_rules: ClassVar[Rules]
+    status_rules: ClassVar[Rules]
+
+    @staticmethod
+    def receive(form: Mapping[str, str]) -> IncomingMessage:
+        """The webhook form of an incoming message, read (``MalformedCallback`` if it cannot be)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def status(form: Mapping[str, str]) -> DeliveryUpdate:
+        """The webhook form of a delivery report or status callback, read."""
+        raise NotImplementedError
+
+    @staticmethod
+    def received() -> Response:
+        return PlainTextResponse("OK")
+
+    @staticmethod
+    def status_taken() -> Response:
+        return PlainTextResponse("OK")
+
+    @staticmethod
+    async def verify(request: Request, settings: Settings) -> bool:
+        """Whether the webhook is the provider's. A token in the path is checked by the router
+        (``bot.routes.deps.WebhookRouter``) before this; a signed provider checks its signature here."""
+        return True
 
     def accepts(self, message: Outgoing, window_open: bool) -> bool:
         raise NotImplementedError

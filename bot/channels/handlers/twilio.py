@@ -3,11 +3,16 @@ client (``providers.twilio.TwilioMessaging``) sends both, and lists what it sent
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from fastapi import Request
+from fastapi.responses import Response
 
 from bot.channels.handlers.base import SmsHandler, WhatsAppHandler
+from bot.routes.edge import Unusable, parse_form, read_body
 from bot.routes.webhook_fields import TWILIO_MESSAGE, TWILIO_STATUS
+from bot.settings import Settings
 from providers import twilio
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 class _TwilioWebhooks:
@@ -16,10 +21,23 @@ class _TwilioWebhooks:
     provider = twilio.PROVIDER
     receive_rules, status_rules = TWILIO_MESSAGE, TWILIO_STATUS
 
+    received = staticmethod(lambda: Response(EMPTY_TWIML, media_type="application/xml"))  # replies: outbox
+    status_taken = staticmethod(lambda: Response(status_code=204))
+
     @staticmethod
-    def verify(auth_token: str, url: str, form: Mapping[str, str], signature: str | None) -> bool:
-        """``url`` exactly as Twilio called it: our public URL, the path and the query string."""
-        return twilio.verify_signature(auth_token, url, form, signature)
+    async def verify(request: Request, settings: Settings) -> bool:
+        """X-Twilio-Signature over the URL as Twilio called it (our public URL, the path and the query) and
+        every form field; without a Twilio auth token and public URL nothing is verified."""
+        if not settings.twilio_auth_token or not settings.public_url:
+            return False
+        try:
+            form = await parse_form(request, await read_body(request))
+        except Unusable:
+            return False
+        query = f"?{request.url.query}" if request.url.query else ""
+        url = settings.public_url + request.url.path + query
+        signature = request.headers.get("X-Twilio-Signature")
+        return twilio.verify_signature(settings.twilio_auth_token, url, form, signature)
 
     receive = staticmethod(twilio.parse_inbound)  # the form as an ``IncomingMessage``
     status = staticmethod(twilio.parse_status_callback)  # a status callback as a ``DeliveryUpdate``

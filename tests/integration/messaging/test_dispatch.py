@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
-from bot.channels.handlers.base import Registry
+from bot.channels.handlers.base import Registry, SmsHandler
 from bot.channels.handlers.twilio import TwilioWhatsAppHandler
 from bot.outbox.dispatcher import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher
 from bot.outbox.ratelimit import LocalRateLimiter, Unlimited
@@ -233,3 +233,21 @@ def test_redis_rate_limit_is_shared_by_workers():
         worker.acquire("twilio")
     redis.close()
     assert slept == [0.75]
+
+
+def test_a_new_provider_is_one_handler_in_the_registry(factory, clock):
+    class NewcoSms(SmsHandler):
+        provider = "newco"
+
+    add(factory, clock)
+    sms = FakeSms(["ok"])
+    report = Dispatcher(factory, Registry([NewcoSms(sms)]), Unlimited(), clock).run()
+    (row,) = rows(factory)
+    assert report.sent == 1
+    assert (row.status, row.provider, row.channel) == (MessageStatus.SENT, "newco", "sms")
+    assert sms.sent == [(row.phone, row.body)]
+
+
+def test_a_registry_without_sms_is_refused_since_every_message_may_fall_back_to_it():
+    with pytest.raises(ValueError, match="SMS"):
+        Registry([TwilioWhatsAppHandler(FakeWhatsApp())])
