@@ -36,6 +36,11 @@ WINDOW = dt.timedelta(hours=24)  # WhatsApp free-form replies are allowed this l
 BATCH = 50  # waiting messages answered in one go (after an outage, the rest at the next call)
 
 
+def window_key(phone: str) -> str:
+    """The session-store key that exists while the parent's WhatsApp window is open (``WINDOW``)."""
+    return f"wa-window:{phone}"
+
+
 class InboundHandler:
     def __init__(
         self,
@@ -125,7 +130,7 @@ class InboundHandler:
         """The flow's answer to ``message``, the conversation saved; the rendered screen."""
         if message.channel == "whatsapp":
             self.store.save(
-                f"wa-window:{message.phone}", {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
+                window_key(message.phone), {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
             )
         saved = self.store.load(key)
         previous = flows.Conversation.from_dict(saved) if saved else None

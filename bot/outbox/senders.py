@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
+from bot.channels.chat import window_key
 from bot.channels.conversations import SessionStore
 from bot.channels.handlers.registry import registry_from
 from bot.outbox.dispatcher import Dispatcher
@@ -37,7 +38,7 @@ def build_dispatcher(
     services: Services, store: SessionStore, rates: dict[str, float] | None = None
 ) -> Dispatcher:
     def window_open(phone: str) -> bool:
-        return store.load(f"wa-window:{phone}") is not None
+        return store.load(window_key(phone)) is not None
 
     return Dispatcher(
         services.sessions,

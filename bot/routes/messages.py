@@ -1,10 +1,11 @@
 """SMS and WhatsApp webhooks: thin endpoints that ask the channel's handler (``bot.channels.handlers``).
 
-Each route names its handler and its job (receive a message, take a status); the handler says whether the
-webhook is its provider's (Twilio's signature; Africa's Talking's token was checked by the router), reads
-the form and says what to answer. A forged request changes nothing; a body Karo cannot use is kept for
-review and answered 400 (``bot.routes.edge``). An incoming message is kept in the database before anything
-else (``bot.channels.chat``), so the provider gets its 200 even while Redis is away.
+Each route (``bot.channels.handlers.registry.WEBHOOKS``) names its handler and its job (receive a message,
+take a status); the handler says whether the webhook is its provider's (Twilio's signature; Africa's
+Talking's token was checked by the router), reads the form and says what to answer. A forged request
+changes nothing; a body Karo cannot use is kept for review and answered 400 (``bot.routes.edge``). An
+incoming message is kept in the database before anything else (``bot.channels.chat``), so the provider
+gets its 200 even while Redis is away.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
 from bot.channels.handlers.base import ChannelHandler
-from bot.channels.handlers.twilio import TwilioSmsHandler, TwilioWhatsAppHandler
+from bot.channels.handlers.registry import WEBHOOKS
 from bot.routes.deps import ServicesDep, WebhookRouter
 from bot.routes.edge import Rules, checked_form, refuse
 from bot.routes.webhook_fields import PHONE, RECIPIENT
@@ -67,14 +68,10 @@ def taking_status(handler: Handler, path: str) -> Job:
     return status
 
 
-for _router, _path, _handler, _job in (
-    (_at, "/at/sms/{token}", AfricasTalkingSmsHandler, receiving),
-    (router, "/twilio/whatsapp", TwilioWhatsAppHandler, receiving),
-    (router, "/twilio/sms", TwilioSmsHandler, receiving),
-    (_at, "/at/sms-status/{token}", AfricasTalkingSmsHandler, taking_status),
-    (router, "/twilio/status", TwilioSmsHandler, taking_status),  # one callback for SMS and WhatsApp
-):
-    _router.add_api_route(_path, _job(_handler, _path), methods=["POST"], name=_route_name(_path))
+JOBS = {"receive": receiving, "status": taking_status}
+for _path, _handler, _job in WEBHOOKS:
+    _router = _at if "{token}" in _path else router
+    _router.add_api_route(_path, JOBS[_job](_handler, _path), methods=["POST"], name=_route_name(_path))
 
 
 @_at.post("/at/opt-out/{token}", response_class=PlainTextResponse)

@@ -1,7 +1,7 @@
-"""The one place provider channels are registered: which handlers send, built from settings.
+"""The one place provider channels are registered: which handler answers each webhook, and which send.
 
 Africa's Talking for SMS when configured (else Twilio SMS); Twilio for WhatsApp when configured. Adding a
-provider is adding its handler (``bot.channels.handlers``) and one line here.
+provider is adding its handler (``bot.channels.handlers``) and its lines here.
 """
 
 from __future__ import annotations
@@ -13,6 +13,16 @@ from bot.outbox.dispatcher import SEND_TIMEOUT
 from bot.settings import Settings
 from providers.africastalking import AfricasTalkingSms
 from providers.twilio import TwilioMessaging
+
+# Each SMS/WhatsApp webhook's path (README "Webhooks": outside checks rely on them), its handler, and its
+# job: "receive" a message or take a "status". A path with ``{token}`` goes on the token-checked router.
+WEBHOOKS: tuple[tuple[str, type[ChannelHandler], str], ...] = (
+    ("/at/sms/{token}", AfricasTalkingSmsHandler, "receive"),
+    ("/twilio/whatsapp", TwilioWhatsAppHandler, "receive"),
+    ("/twilio/sms", TwilioSmsHandler, "receive"),
+    ("/at/sms-status/{token}", AfricasTalkingSmsHandler, "status"),
+    ("/twilio/status", TwilioSmsHandler, "status"),  # one status callback for Twilio SMS and WhatsApp
+)
 
 
 class ProvidersNotConfigured(Exception):

@@ -12,8 +12,6 @@ from bot.routes.webhook_fields import TWILIO_MESSAGE, TWILIO_STATUS
 from bot.settings import Settings
 from providers import twilio
 
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
 
 class _TwilioWebhooks:
     """What Twilio's webhooks share, whichever channel they are for."""
@@ -21,7 +19,8 @@ class _TwilioWebhooks:
     provider = twilio.PROVIDER
     receive_rules, status_rules = TWILIO_MESSAGE, TWILIO_STATUS
 
-    received = staticmethod(lambda: Response(EMPTY_TWIML, media_type="application/xml"))  # replies: outbox
+    # Nothing to reply in the webhook's answer: Karo's replies travel through the outbox.
+    received = staticmethod(lambda: Response(twilio.EMPTY_TWIML, media_type="application/xml"))
     status_taken = staticmethod(lambda: Response(status_code=204))
 
     @staticmethod
