@@ -4,6 +4,7 @@ and is kept word for word for review; arbitrary bytes, forms and JSON never get 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -306,3 +307,12 @@ def test_a_route_added_to_a_webhook_router_is_guarded_by_it_without_checking_the
     for path in ("/at/new-callback", "/at/new-raw"):
         assert app.post(f"{path}/wrong").status_code == 403
         assert app.post(f"{path}/{TOKEN}").status_code == 200
+
+
+def test_the_webhook_paths_are_the_ones_the_readme_lists(app):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.split("## Webhooks", 1)[1].split("\n\n", 2)[1]
+    routes = [row.split(" | ")[0] for row in table.splitlines()[2:]]  # the first column
+    listed = {path.removeprefix("POST ") for route in routes for path in route.split("`")[1:-1:2]}
+    served = {path for path in paths(app.app.routes) if path.startswith(("/at/", "/twilio/", "/daraja/"))}
+    assert listed == served and len(served) == len(AT_FORMS) + len(TWILIO_FORMS) + len(DARAJA)
