@@ -47,8 +47,9 @@ def running(
     background: Background, services: Services, store: SessionStore, desk: MpesaDesk
 ) -> Iterator[None]:
     """The background work for as long as the block lasts; the M-Pesa timers are stopped after it."""
+    from bot.channels.handlers.registry import ProvidersNotConfigured
     from bot.jobs.schedule import InProcessSchedule
-    from bot.outbox.senders import InProcessSender, ProvidersNotConfigured, build_dispatcher
+    from bot.outbox.senders import InProcessSender, build_dispatcher
 
     with ExitStack() as stack:
         if isinstance(desk.scheduler, ThreadScheduler):

@@ -24,6 +24,7 @@ from providers.messaging import DeliveryUpdate, SendResult, TransientSendError
 PROVIDER = "twilio"
 WHATSAPP = "whatsapp:"
 STATUS_PATH = "/twilio/status"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'  # "nothing to reply"
 # Twilio's MessageStatus words, folded into the DeliveryUpdate vocabulary. The early ones (queued, sending,
 # accepted, scheduled) only say Twilio has the message, which is what "sent" means to the outbox.
 STATUSES = {

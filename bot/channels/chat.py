@@ -36,6 +36,11 @@ WINDOW = dt.timedelta(hours=24)  # WhatsApp free-form replies are allowed this l
 BATCH = 50  # waiting messages answered in one go (after an outage, the rest at the next call)
 
 
+def window_key(phone: str) -> str:
+    """The session-store key that exists while the parent's WhatsApp window is open (``WINDOW``)."""
+    return f"wa-window:{phone}"
+
+
 class InboundHandler:
     """Answers what parents write by SMS or WhatsApp: keeps each message as a row first (``receive``, from
     the provider routes), then answers waiting messages oldest first, one phone at a time under the store's
@@ -135,7 +140,7 @@ class InboundHandler:
         """The flow's answer to ``message``, the conversation saved; the rendered screen."""
         if message.channel == "whatsapp":
             self.store.save(
-                f"wa-window:{message.phone}", {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
+                window_key(message.phone), {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
             )
         saved = self.store.load(key)
         previous = flows.Conversation.from_dict(saved) if saved else None
@@ -143,10 +148,6 @@ class InboundHandler:
         conversation, screen = flows.converse(previous, message.phone, text, self.ports(message.channel))
         self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
         return screen.render()
-
-    def whatsapp_window_open(self, phone: str) -> bool:
-        """Whether the parent wrote on WhatsApp within the last 24 hours."""
-        return self.store.load(f"wa-window:{phone}") is not None
 
 
 def _e164_or_raw(phone: str) -> str:

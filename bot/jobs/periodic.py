@@ -8,7 +8,7 @@ from dataclasses import asdict
 from bot.bootstrap import bootstrap
 from bot.channels.compose import compose_channels
 from bot.channels.conversations import RedisSessionStore
-from bot.outbox.senders import RATES, build_dispatcher, lookups_from
+from bot.outbox.senders import RATES, build_dispatcher
 from bot.settings import get_settings
 
 
@@ -26,7 +26,7 @@ def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> d
         store = RedisSessionStore(services.redis)
         compose_channels(services, store).inbound.answer_waiting()  # messages kept while Redis was away
         dispatcher = build_dispatcher(services, store, rates)
-        requeued, found, review = dispatcher.recover(lookups_from(dispatcher.senders))
+        requeued, found, review = dispatcher.recover(dispatcher.channels.lookups())
         recovered = {"requeued": requeued, "found_sent": found, "left_for_review": review}
         return recovered | asdict(dispatcher.run(batch=batch))
     finally:

@@ -13,11 +13,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.handlers.base import Outgoing, Registry, SentLookup
 from bot.outbox.ratelimit import RateLimiter
 from ledger.messaging import outbox
 from ledger.messaging.campaigns import hold_for
@@ -25,53 +25,18 @@ from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from ledger.records.parents import refuses
 from ledger.records.tables import Guardian
 from ledger.sms_parts import gsm_friendly
-from providers.messaging import SendResult, SmsSender, TransientSendError, WhatsAppSender
+from providers.messaging import SendResult, TransientSendError
 
 log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)  # wait after the 1st, 2nd ... failed attempt
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
-# Seconds each provider's client may wait to connect, and again for the answer (``outgoing.senders_from``):
+# Seconds each provider's client may wait to connect, and again for the answer (``handlers.registry``):
 # a send takes at most twice this.
 SEND_TIMEOUT = 9.05
 # A claim untouched this long belongs to a worker that died: a little longer than the longest send, counted
 # from the claim or, once a message is handed to its provider, from that moment (``_start`` renews it).
 LEASE = dt.timedelta(seconds=2 * SEND_TIMEOUT + 7)
-
-
-@runtime_checkable
-class SentLookup(Protocol):
-    """A provider that can say whether it took a message: how recovery avoids sending one twice."""
-
-    def find_sent(self, to: str, body: str, since: dt.datetime) -> str | None:
-        """The provider's id of a message with this recipient and body sent since then, if any.
-
-        ``to`` is the phone for SMS and ``whatsapp:+2547...`` for WhatsApp. Raises when the provider
-        cannot answer (the message is then left as it is, to ask again later).
-        """
-        ...
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """What a send needs, copied out of the row so no transaction is open while the provider is called."""
-
-    id: int
-    phone: str
-    channel: str
-    body: str
-    template_id: str | None
-    template_vars: dict[str, str] | None
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Senders:
-    sms: SmsSender
-    sms_provider: str
-    whatsapp: WhatsAppSender | None = None
-    whatsapp_provider: str = "twilio"
-    sms_sender_id: str | None = None
 
 
 @dataclass
@@ -96,13 +61,13 @@ class Dispatcher:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        senders: Senders,
+        channels: Registry,
         limiter: RateLimiter,
         clock: Callable[[], dt.datetime],
         whatsapp_window_open: Callable[[str], bool] = lambda phone: False,
     ) -> None:
         self.sessions = sessions
-        self.senders = senders
+        self.channels = channels
         self.limiter = limiter
         self.clock = clock
         self.whatsapp_window_open = whatsapp_window_open
@@ -201,27 +166,10 @@ class Dispatcher:
         return row
 
     def _route(self, item: Outgoing) -> tuple[str, str, Callable[[], SendResult]]:
-        """WhatsApp inside the 24-hour window, an approved template outside it where there is one, else SMS.
-
-        A message for the "sms" channel always goes by SMS (the guardian's preference).
-        """
-        whatsapp, provider = self.senders.whatsapp, self.senders.whatsapp_provider
-        if whatsapp is not None and item.channel != "sms":
-            if self.whatsapp_window_open(item.phone):
-                return provider, "whatsapp", lambda: whatsapp.send_whatsapp(item.phone, item.body)
-            if item.template_id:
-                template_id, variables = item.template_id, item.template_vars or {}
-                return (
-                    provider,
-                    "whatsapp",
-                    lambda: whatsapp.send_template(item.phone, template_id, variables),
-                )
-        sms, sender_id = self.senders.sms, self.senders.sms_sender_id
-        return (
-            self.senders.sms_provider,
-            "sms",
-            lambda: sms.send_sms(item.phone, gsm_friendly(item.body), sender_id=sender_id),
-        )
+        """The first registered channel that may carry the message now (``Registry.handler_for``)."""
+        window_open = item.channel != "sms" and self.whatsapp_window_open(item.phone)
+        handler = self.channels.handler_for(item, window_open)
+        return handler.provider, handler.channel, lambda: handler.send(item, window_open)
 
     def _record(self, row: OutboxMessage, provider: str, result: SendResult, report: DispatchReport) -> None:
         if result.accepted:

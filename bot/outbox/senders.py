@@ -1,4 +1,5 @@
-"""The road out: provider adapters from settings, the outbox dispatcher, and where it runs.
+"""The road out: the outbox dispatcher over the registered channels (``bot.channels.handlers.registry``),
+and where it runs.
 
 With Redis, ``karo worker`` runs the ``dispatch_outbox`` job (enqueued by the scheduler); without it
 (the embedded default), a thread of the web process sends from the outbox every few seconds.
@@ -12,60 +13,17 @@ import threading
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
+from bot.channels.chat import window_key
 from bot.channels.conversations import SessionStore
-from bot.outbox.dispatcher import SEND_TIMEOUT, Dispatcher, Senders, SentLookup
+from bot.channels.handlers.registry import registry_from
+from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
-from bot.settings import Settings
-from providers.africastalking import AfricasTalkingSms
-from providers.twilio import TwilioMessaging
 
 log = logging.getLogger(__name__)
 
 # Messages per second each provider takes from us (Twilio: 1/s per long code, more on short codes;
 # AT publishes no figure): conservative defaults, lifted in benchmarks.
 RATES = {"africastalking": 20.0, "twilio": 10.0}
-
-
-class ProvidersNotConfigured(Exception):
-    """No SMS provider is set (KARO_AT_* or KARO_TWILIO_*), so nothing can be sent."""
-
-
-def senders_from(settings: Settings) -> Senders:
-    """Africa's Talking for SMS when configured (else Twilio SMS); Twilio for WhatsApp when configured."""
-    twilio = None
-    if settings.twilio_account_sid and settings.twilio_auth_token:
-        twilio = TwilioMessaging(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            settings.twilio_api_url,
-            sms_from=settings.twilio_sms_from,
-            whatsapp_from=settings.twilio_whatsapp_from,
-            timeout=SEND_TIMEOUT,
-            callback_base_url=settings.public_url,
-        )
-    if settings.at_username and settings.at_api_key:
-        sms = AfricasTalkingSms(
-            settings.at_username, settings.at_api_key, settings.at_api_url, timeout=(3.05, SEND_TIMEOUT)
-        )
-        return Senders(sms=sms, sms_provider="africastalking", whatsapp=twilio)
-    if twilio is not None and settings.twilio_sms_from:
-        return Senders(sms=twilio, sms_provider="twilio", whatsapp=twilio)
-    raise ProvidersNotConfigured("set KARO_AT_USERNAME and KARO_AT_API_KEY (or Twilio's) to send messages")
-
-
-def lookups_from(senders: Senders) -> dict[str, SentLookup]:
-    """The providers that can say whether they took a message, for ``Dispatcher.recover``.
-
-    Twilio can (``TwilioMessaging.find_sent`` lists its messages). Africa's Talking cannot: its API sends
-    and reports delivery, and ``fetch_messages`` reads only the inbox of incoming SMS, so an SMS
-    interrupted mid-send there is left for review rather than risk sending it twice.
-    """
-    lookups: dict[str, SentLookup] = {}
-    pairs = ((senders.sms_provider, senders.sms), (senders.whatsapp_provider, senders.whatsapp))
-    for provider, sender in pairs:
-        if isinstance(sender, SentLookup):
-            lookups[provider] = sender
-    return lookups
 
 
 def limiter_for(services: Services, rates: dict[str, float] | None = None) -> RateLimiter:
@@ -80,11 +38,11 @@ def build_dispatcher(
     services: Services, store: SessionStore, rates: dict[str, float] | None = None
 ) -> Dispatcher:
     def window_open(phone: str) -> bool:
-        return store.load(f"wa-window:{phone}") is not None
+        return store.load(window_key(phone)) is not None
 
     return Dispatcher(
         services.sessions,
-        senders_from(services.settings),
+        registry_from(services.settings),
         limiter_for(services, rates),
         lambda: dt.datetime.now(dt.UTC),
         whatsapp_window_open=window_open,
@@ -103,7 +61,7 @@ class InProcessSender:
         self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
 
     def start(self) -> InProcessSender:
-        self.dispatcher.recover(lookups_from(self.dispatcher.senders))
+        self.dispatcher.recover(self.dispatcher.channels.lookups())
         self._thread.start()
         return self
 

@@ -12,14 +12,14 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.bootstrap import Services
 from bot.mpesa.desk import MpesaDesk
 from bot.mpesa.inbound import on_c2b_confirmation, on_c2b_validation, on_stk_callback
-from bot.routes.deps import ServicesDep, check_webhook_token
+from bot.routes.deps import ServicesDep, WebhookRouter
 from bot.routes.edge import checked_json, keep, refuse
 from bot.routes.webhook_fields import DARAJA
 from ledger.payments.paybill import Verdict
@@ -27,7 +27,7 @@ from providers.daraja import parse_c2b, parse_stk_callback
 from providers.inbound import MalformedCallback
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = WebhookRouter()  # the token in each path is checked here, for every route
 T = TypeVar("T")
 
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
@@ -41,8 +41,7 @@ VALIDATION = {
 
 
 @router.post("/daraja/stk/{token}")
-async def stk_callback(token: str, request: Request, services: ServicesDep) -> JSONResponse:
-    check_webhook_token(services, token)
+async def stk_callback(request: Request, services: ServicesDep) -> JSONResponse:
     body, payload = await checked_json(request, services, "stk", DARAJA)
     callback = await _parse(request, services, "stk", body, parse_stk_callback)
     if callback.result_code.strip() == "0" and (callback.receipt is None or callback.amount is None):
@@ -55,8 +54,7 @@ async def stk_callback(token: str, request: Request, services: ServicesDep) -> J
 
 
 @router.post("/daraja/c2b/validate/{token}")
-async def c2b_validate(token: str, request: Request, services: ServicesDep) -> JSONResponse:
-    check_webhook_token(services, token)
+async def c2b_validate(request: Request, services: ServicesDep) -> JSONResponse:
     body, payload = await checked_json(request, services, "c2b-validate", DARAJA)
     payment = await _parse(request, services, "c2b-validate", body, parse_c2b)
     verdict = await _settle(
@@ -67,8 +65,7 @@ async def c2b_validate(token: str, request: Request, services: ServicesDep) -> J
 
 
 @router.post("/daraja/c2b/confirm/{token}")
-async def c2b_confirm(token: str, request: Request, services: ServicesDep) -> JSONResponse:
-    check_webhook_token(services, token)
+async def c2b_confirm(request: Request, services: ServicesDep) -> JSONResponse:
     body, payload = await checked_json(request, services, "c2b-confirm", DARAJA)
     payment = await _parse(request, services, "c2b-confirm", body, parse_c2b)
     settled = await _settle(

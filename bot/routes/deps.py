@@ -1,13 +1,16 @@
-"""FastAPI dependencies: the Services the app was created with, and a database session per request."""
+"""FastAPI dependencies: the Services the app was created with, a database session per request, and the
+router of unsigned webhooks, whose token is checked once for all of its routes."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+import inspect
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from bot.bootstrap import Services
 
@@ -35,3 +38,41 @@ def check_webhook_token(services: Services, token: str) -> None:
     expected = services.settings.webhook_token
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(status_code=403, detail="forbidden")
+
+
+def require_webhook_token(request: Request) -> None:
+    """The ``{token}`` segment of the path against ``KARO_WEBHOOK_TOKEN``: 403 before the body is read."""
+    check_webhook_token(request.app.state.services, str(request.path_params.get("token", "")))
+
+
+Endpoint = Callable[[Request], Awaitable[Response] | Response]
+
+
+class WebhookRouter(APIRouter):
+    """The routes of unsigned callbacks (Africa's Talking, Daraja): every one, FastAPI route or plain
+    Starlette endpoint, passes the token check here, so no route can forget it."""
+
+    def __init__(self) -> None:
+        super().__init__(dependencies=[Depends(require_webhook_token)])
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        super().add_route(path, _guarded(endpoint), methods, name, include_in_schema)
+
+
+def _guarded(endpoint: Endpoint) -> Endpoint:
+    """A plain Starlette endpoint (no FastAPI dependencies run for it) behind the token check."""
+
+    async def guarded(request: Request) -> Response:
+        require_webhook_token(request)
+        response = endpoint(request)
+        return await response if inspect.isawaitable(response) else response
+
+    guarded.__name__ = guarded.__qualname__ = getattr(endpoint, "__name__", "guarded")
+    return guarded

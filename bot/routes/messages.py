@@ -1,60 +1,95 @@
-"""SMS and WhatsApp webhooks: incoming messages, delivery reports and status callbacks, opt-outs.
+"""SMS and WhatsApp webhooks: thin endpoints that ask the channel's handler (``bot.channels.handlers``).
 
-Africa's Talking's callbacks carry the deployment's token in their path; Twilio's are signed
-(X-Twilio-Signature over KARO_PUBLIC_URL + path). A forged request changes nothing; a body Karo cannot use
-is kept for review and answered 400 (``bot.routes.edge``). An incoming message is kept in the database
-before anything else (``bot.channels.chat``), so Africa's Talking gets its 200 even while Redis is away.
+Each route (``bot.channels.handlers.registry.WEBHOOKS``) names its handler and its job (receive a message,
+take a status); the handler says whether the webhook is its provider's (Twilio's signature; Africa's
+Talking's token was checked by the router), reads the form and says what to answer. A forged request
+changes nothing; a body Karo cannot use is kept for review and answered 400 (``bot.routes.edge``). An
+incoming message is kept in the database before anything else (``bot.channels.chat``), so the provider
+gets its 200 even while Redis is away.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.routes.deps import ServicesDep, check_webhook_token
-from bot.routes.edge import Rules, Unusable, checked_form, parse_form, read_body, refuse
-from bot.routes.webhook_fields import (
-    AT_DELIVERY,
-    AT_OPT_OUT,
-    AT_SMS,
-    PHONE,
-    RECIPIENT,
-    TWILIO_MESSAGE,
-    TWILIO_STATUS,
-)
+from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
+from bot.channels.handlers.base import ChannelHandler
+from bot.channels.handlers.registry import WEBHOOKS
+from bot.routes.deps import ServicesDep, WebhookRouter
+from bot.routes.edge import Rules, checked_form, refuse
+from bot.routes.webhook_fields import PHONE, RECIPIENT
 from ledger.messaging.outbox import MessageStatus, apply_delivery_update
 from ledger.records import parents
-from providers import africastalking, twilio
 from providers.inbound import IncomingMessage, MalformedCallback
 from providers.messaging import DeliveryUpdate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-router = APIRouter()
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+Handler = type[ChannelHandler]
+Job = Callable[[Request, ServicesDep], Awaitable[Response]]
+
+router = APIRouter()  # Twilio's, signed; Africa's Talking's join it from ``_at`` at the end
+_at = WebhookRouter()  # the token in each path is checked here, for every route
 
 
-async def _twilio_form(request: Request, services: ServicesDep, route: str, rules: Rules) -> dict[str, str]:
-    """The form of a Twilio webhook whose signature checks out against our public URL (else 403, nothing
-    kept: an unsigned body is no one's), then checked at the edge (else kept, and 400)."""
-    settings = services.settings
-    if not settings.twilio_auth_token or not settings.public_url:
-        raise HTTPException(status_code=403, detail="Twilio webhooks are not configured")
-    body = await read_body(request)
-    try:
-        form = await parse_form(request, body)
-    except Unusable:
-        form = None
-    url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    signature = request.headers.get("X-Twilio-Signature")
-    if form is None or not twilio.verify_signature(settings.twilio_auth_token, url, form, signature):
-        log.warning("refused a Twilio webhook with a bad signature for %s", request.url.path)
+def _route_name(path: str) -> str:
+    """The name a kept body is filed under: ``/at/sms-status/{token}`` is ``at-sms-status``."""
+    return path.removesuffix("/{token}").strip("/").replace("/", "-")
+
+
+def receiving(handler: Handler, path: str) -> Job:
+    route = _route_name(path)
+
+    async def receive(request: Request, services: ServicesDep) -> Response:
+        form = await _verified_form(request, services, handler, route, handler.receive_rules)
+        message = await _parsed(request, services, route, form, handler.receive)
+        await _keep(request, services, route, message)
+        return handler.received()
+
+    return receive
+
+
+def taking_status(handler: Handler, path: str) -> Job:
+    route = _route_name(path)
+
+    async def status(request: Request, services: ServicesDep) -> Response:
+        form = await _verified_form(request, services, handler, route, handler.status_rules)
+        update = await _parsed(request, services, route, form, handler.status)
+        await run_in_threadpool(_apply, services, update)
+        return handler.status_taken()
+
+    return status
+
+
+JOBS = {"receive": receiving, "status": taking_status}
+for _path, _handler, _job in WEBHOOKS:
+    _router = _at if "{token}" in _path else router
+    _router.add_api_route(_path, JOBS[_job](_handler, _path), methods=["POST"], name=_route_name(_path))
+
+
+@_at.post("/at/opt-out/{token}", response_class=PlainTextResponse)
+async def at_opt_out(request: Request, services: ServicesDep) -> str:
+    """A parent who sent STOP to our Bulk SMS sender id: Africa's Talking's alone."""
+    form = await checked_form(request, services, "at-opt-out", AfricasTalkingSmsHandler.opt_out_rules)
+    phone = await _parsed(request, services, "at-opt-out", form, AfricasTalkingSmsHandler.opt_out)
+    await run_in_threadpool(_opt_out, services, phone)
+    return "OK"
+
+
+async def _verified_form(
+    request: Request, services: ServicesDep, handler: Handler, route: str, rules: Rules
+) -> dict[str, str]:
+    """The form of a webhook its handler verifies (else 403, nothing kept: a forged body is no one's),
+    then checked at the edge (else kept, and 400)."""
+    if not await handler.verify(request, services.settings):
+        log.warning("refused an unverified %s webhook for %s", handler.provider, request.url.path)
         raise HTTPException(status_code=403, detail="bad signature")
     return await checked_form(request, services, route, rules)
 
@@ -63,8 +98,8 @@ async def _parsed(
     request: Request,
     services: ServicesDep,
     route: str,
-    form: dict[str, str],
-    parse: Callable[[dict[str, str]], T],
+    form: Mapping[str, str],
+    parse: Callable[[Mapping[str, str]], T],
 ) -> T:
     """The provider's reading of the form; a malformed one is kept and refused with 400."""
     try:
@@ -73,58 +108,13 @@ async def _parsed(
         raise await refuse(request, services, route, f"malformed: {error}") from error
 
 
-async def _receive(request: Request, services: ServicesDep, route: str, message: IncomingMessage) -> None:
+async def _keep(request: Request, services: ServicesDep, route: str, message: IncomingMessage) -> None:
     """Keep the message, then answer what can be answered (not while Redis is away: later, never lost)."""
     if len(message.phone) > PHONE:
         raise await refuse(request, services, route, f"sender {message.phone[:40]!r} is no phone number")
     if len(message.to) > RECIPIENT:
         raise await refuse(request, services, route, f"recipient {message.to[:60]!r} is too long")
     await run_in_threadpool(request.app.state.inbound.receive, message)
-
-
-@router.post("/at/sms/{token}", response_class=PlainTextResponse)
-async def at_incoming_sms(token: str, request: Request, services: ServicesDep) -> str:
-    check_webhook_token(services, token)
-    form = await checked_form(request, services, "at-sms", AT_SMS)
-    message = await _parsed(request, services, "at-sms", form, africastalking.parse_incoming_sms)
-    await _receive(request, services, "at-sms", message)
-    return "OK"
-
-
-@router.post("/twilio/whatsapp")
-@router.post("/twilio/sms")
-async def twilio_incoming(request: Request, services: ServicesDep) -> Response:
-    route = request.url.path.strip("/").replace("/", "-")
-    form = await _twilio_form(request, services, route, TWILIO_MESSAGE)
-    message = await _parsed(request, services, route, form, twilio.parse_inbound)
-    await _receive(request, services, route, message)
-    return Response(EMPTY_TWIML, media_type="application/xml")  # the reply travels through the outbox
-
-
-@router.post("/at/sms-status/{token}", response_class=PlainTextResponse)
-async def at_delivery_report(token: str, request: Request, services: ServicesDep) -> str:
-    check_webhook_token(services, token)
-    form = await checked_form(request, services, "at-sms-status", AT_DELIVERY)
-    update = await _parsed(request, services, "at-sms-status", form, africastalking.parse_delivery_report)
-    await run_in_threadpool(_apply, services, update)
-    return "OK"
-
-
-@router.post("/twilio/status")
-async def twilio_status(request: Request, services: ServicesDep) -> Response:
-    form = await _twilio_form(request, services, "twilio-status", TWILIO_STATUS)
-    update = await _parsed(request, services, "twilio-status", form, twilio.parse_status_callback)
-    await run_in_threadpool(_apply, services, update)
-    return Response(status_code=204)
-
-
-@router.post("/at/opt-out/{token}", response_class=PlainTextResponse)
-async def at_opt_out(token: str, request: Request, services: ServicesDep) -> str:
-    check_webhook_token(services, token)
-    form = await checked_form(request, services, "at-opt-out", AT_OPT_OUT)
-    phone = await _parsed(request, services, "at-opt-out", form, africastalking.parse_opt_out)
-    await run_in_threadpool(_opt_out, services, phone)
-    return "OK"
 
 
 def _opt_out(services: ServicesDep, phone: str) -> None:
@@ -142,3 +132,6 @@ def _apply(services: ServicesDep, update: DeliveryUpdate) -> None:
             reason=update.reason,
             now=dt.datetime.now(dt.UTC),
         )
+
+
+router.include_router(_at)

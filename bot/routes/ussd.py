@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import PlainTextResponse
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -25,12 +25,12 @@ from starlette.datastructures import State
 from bot.bootstrap import Services
 from bot.channels.conversations import SessionBusy
 from bot.channels.tables import UssdSessionReport
-from bot.routes.deps import ServicesDep, check_webhook_token
+from bot.routes.deps import ServicesDep, WebhookRouter
 from bot.routes.edge import checked_form, usable_form
 from bot.routes.webhook_fields import USSD_END, USSD_HOP
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = WebhookRouter()  # the token in each path is checked here, for every route
 
 BUSY = "END Service busy, please try again shortly.\nHuduma ina shughuli nyingi, jaribu tena baadaye."
 FAILED = "END Sorry, something went wrong. Please try again.\nSamahani, kuna hitilafu. Tafadhali jaribu tena."
@@ -43,7 +43,6 @@ HOP_THREADS = 8
 async def ussd_hop(request: Request) -> PlainTextResponse:
     """A Starlette endpoint: FastAPI's parameter handling would cost more than the parsing it saves."""
     services: Services = request.app.state.services
-    check_webhook_token(services, request.path_params["token"])
     form = await usable_form(request, services, "at-ussd", USSD_HOP)
     if form is None:
         return PlainTextResponse(FAILED)
@@ -80,9 +79,8 @@ def _threads(state: State) -> anyio.CapacityLimiter:
 
 
 @router.post("/at/ussd-end/{token}", response_class=PlainTextResponse)
-async def ussd_session_ended(token: str, request: Request, services: ServicesDep) -> str:
+async def ussd_session_ended(request: Request, services: ServicesDep) -> str:
     """Keep how the session ended (once per session: the gateway may retry the notification)."""
-    check_webhook_token(services, token)
     form = await checked_form(request, services, "at-ussd-end", USSD_END)
     if not form.get("sessionId"):
         return "missing sessionId"

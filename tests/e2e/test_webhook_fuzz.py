@@ -4,9 +4,11 @@ and is kept word for word for review; arbitrary bytes, forms and JSON never get 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.channels.tables import UssdSessionReport
+from bot.routes.deps import WebhookRouter
 from bot.settings import Settings
 from ledger.books.tables import Payment
 from ledger.payments.callbacks import CallbackFailure
@@ -269,3 +272,47 @@ def test_arbitrary_bytes_never_get_a_5xx(app, route, raw, content_type):
 def test_arbitrary_json_never_gets_a_5xx(app, route, body):
     response = app.post(f"{route}/{TOKEN}", content=body, headers={"content-type": "application/json"})
     assert response.status_code < 500, response.text
+
+
+def test_every_route_with_the_token_in_its_path_refuses_a_wrong_one_and_keeps_nothing(app, schools):
+    guarded = sorted(path for path in paths(app.app.routes) if "{token}" in path)
+    assert len(guarded) == len(AT_FORMS) + len(DARAJA)
+    for path in guarded:
+        wrong = path.replace("{token}", "not-" + TOKEN)
+        assert app.post(wrong, data={"sessionId": "s\x00", "id": "x"}).status_code == 403, path
+        json_body = {"content": b"{\x00", "headers": {"Content-Type": "application/json"}}
+        assert app.post(wrong, **json_body).status_code == 403, path
+    assert kept(schools) == []
+
+
+def paths(routes):
+    """Every route's path, through the routers FastAPI includes lazily."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        yield from paths(included.routes) if included is not None else [getattr(route, "path", "")]
+
+
+def test_a_route_added_to_a_webhook_router_is_guarded_by_it_without_checking_the_token_itself(app):
+    router = WebhookRouter()
+
+    @router.post("/at/new-callback/{token}")
+    async def new_callback() -> dict[str, str]:
+        return {"answer": "taken"}
+
+    async def raw(request):
+        return PlainTextResponse("taken")
+
+    router.add_route("/at/new-raw/{token}", raw, methods=["POST"])
+    app.app.include_router(router)
+    for path in ("/at/new-callback", "/at/new-raw"):
+        assert app.post(f"{path}/wrong").status_code == 403
+        assert app.post(f"{path}/{TOKEN}").status_code == 200
+
+
+def test_the_webhook_paths_are_the_ones_the_readme_lists(app):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.split("## Webhooks", 1)[1].split("\n\n", 2)[1]
+    routes = [row.split(" | ")[0] for row in table.splitlines()[2:]]  # the first column
+    listed = {path.removeprefix("POST ") for route in routes for path in route.split("`")[1:-1:2]}
+    served = {path for path in paths(app.app.routes) if path.startswith(("/at/", "/twilio/", "/daraja/"))}
+    assert listed == served and len(served) == len(AT_FORMS) + len(TWILIO_FORMS) + len(DARAJA)

@@ -10,7 +10,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.outbox.dispatcher import Dispatcher, Senders
+from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
+from bot.channels.handlers.base import Registry
+from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Unlimited
 from ledger.billing.invoicing import invoice_class
 from ledger.books.tables import PaymentSource
@@ -33,7 +35,7 @@ class Clock:
 
 def send_all(factory, now: dt.datetime) -> list[tuple[str, str]]:
     sms = FakeSms()
-    Dispatcher(factory, Senders(sms=sms, sms_provider="africastalking"), Unlimited(), Clock(now)).run()
+    Dispatcher(factory, Registry([AfricasTalkingSmsHandler(sms)]), Unlimited(), Clock(now)).run()
     return sms.sent
 
 

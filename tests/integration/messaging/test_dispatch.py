@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.outbox.dispatcher import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher, Senders
+from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
+from bot.channels.handlers.base import Registry, SmsHandler
+from bot.channels.handlers.twilio import TwilioWhatsAppHandler
+from bot.outbox.dispatcher import BACKOFF_SECONDS, MAX_ATTEMPTS, Dispatcher
 from bot.outbox.ratelimit import LocalRateLimiter, Unlimited
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
 from providers.messaging import SendResult, TransientSendError
@@ -74,7 +77,9 @@ def rows(factory):
 
 
 def dispatcher(factory, clock, sms, whatsapp=None, window=lambda phone: False):
-    senders = Senders(sms=sms, sms_provider="africastalking", whatsapp=whatsapp)
+    senders = Registry(
+        [AfricasTalkingSmsHandler(sms)] + ([TwilioWhatsAppHandler(whatsapp)] if whatsapp else [])
+    )
     return Dispatcher(factory, senders, Unlimited(), clock, whatsapp_window_open=window)
 
 
@@ -228,3 +233,21 @@ def test_redis_rate_limit_is_shared_by_workers():
         worker.acquire("twilio")
     redis.close()
     assert slept == [0.75]
+
+
+def test_a_new_provider_is_one_handler_in_the_registry(factory, clock):
+    class NewcoSms(SmsHandler):
+        provider = "newco"
+
+    add(factory, clock)
+    sms = FakeSms(["ok"])
+    report = Dispatcher(factory, Registry([NewcoSms(sms)]), Unlimited(), clock).run()
+    (row,) = rows(factory)
+    assert report.sent == 1
+    assert (row.status, row.provider, row.channel) == (MessageStatus.SENT, "newco", "sms")
+    assert sms.sent == [(row.phone, row.body)]
+
+
+def test_a_registry_without_sms_is_refused_since_every_message_may_fall_back_to_it():
+    with pytest.raises(ValueError, match="SMS"):
+        Registry([TwilioWhatsAppHandler(FakeWhatsApp())])

@@ -8,7 +8,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.outbox.dispatcher import Dispatcher, Senders
+from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
+from bot.channels.handlers.base import Registry
+from bot.channels.handlers.twilio import TwilioWhatsAppHandler
+from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import Unlimited
 from ledger.billing.invoicing import invoice_class
 from ledger.billing.promises import promise_to_pay
@@ -31,7 +34,7 @@ class Clock:
 
 def send_all(factory, now: dt.datetime) -> FakeSms:
     sms = FakeSms()
-    Dispatcher(factory, Senders(sms=sms, sms_provider="africastalking"), Unlimited(), Clock(now)).run()
+    Dispatcher(factory, Registry([AfricasTalkingSmsHandler(sms)]), Unlimited(), Clock(now)).run()
     return sms
 
 
@@ -203,7 +206,7 @@ def test_outside_the_whatsapp_window_a_reminder_goes_as_the_approved_template(se
     write_campaign(session, school, term.id, campaign.planned, now=at(d(2, 2)), templates={"en": "HXen"})
     session.commit()
     sms, whatsapp = FakeSms(), FakeWhatsApp()
-    senders = Senders(sms=sms, sms_provider="africastalking", whatsapp=whatsapp)
+    senders = Registry([AfricasTalkingSmsHandler(sms), TwilioWhatsAppHandler(whatsapp)])
     Dispatcher(
         factory, senders, Unlimited(), Clock(at(d(2, 2), 13)), whatsapp_window_open=lambda p: False
     ).run()

@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.outbox.dispatcher import LEASE, Dispatcher, Senders
+from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
+from bot.channels.handlers.base import Registry
+from bot.channels.handlers.twilio import TwilioSmsHandler, TwilioWhatsAppHandler
+from bot.outbox.dispatcher import LEASE, Dispatcher
 from bot.outbox.ratelimit import Unlimited
-from bot.outbox.senders import lookups_from
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, claim_due, enqueue, mark_in_flight
 from providers.africastalking import AfricasTalkingSms
 from providers.messaging import SendResult
@@ -42,7 +44,7 @@ def twilio(twilio_sim):  # noqa: F811
 
 
 def senders(twilio):
-    return Senders(sms=twilio, sms_provider="twilio", whatsapp=twilio)
+    return Registry([TwilioSmsHandler(twilio), TwilioWhatsAppHandler(twilio)])
 
 
 def add(factory, clock, channel="sms"):
@@ -82,7 +84,7 @@ def test_what_twilio_took_is_recorded_and_the_rest_is_sent_once(factory, clock, 
     clock.now += LEASE + dt.timedelta(minutes=1)
     worker = Dispatcher(factory, senders(twilio), Unlimited(), clock, whatsapp_window_open=lambda phone: True)
 
-    assert worker.recover(lookups_from(worker.senders)) == (2, 1, 0)  # two requeued, one found at Twilio
+    assert worker.recover(worker.channels.lookups()) == (2, 1, 0)  # two requeued, one found at Twilio
     assert worker.run().sent == 2
     got = twilio_sim.messages()
     assert sorted(m["to"].removeprefix("whatsapp:") for m in got) == sorted(PARENTS)  # each once
@@ -102,15 +104,17 @@ def test_a_twilio_that_cannot_answer_leaves_the_send_to_be_checked_later(factory
 
     assert worker.recover({"twilio": unreachable}) == (1, 0, 0)  # only the one never handed over
     assert [r.status for r in rows(factory)[:2]] == [MessageStatus.SENDING] * 2  # undecided, not given up
-    assert worker.recover(lookups_from(worker.senders)) == (1, 1, 0)
+    assert worker.recover(worker.channels.lookups()) == (1, 1, 0)
     assert rows(factory)[0].provider_id == taken
 
 
 def test_only_providers_that_can_list_their_messages_are_asked(twilio):
     at = AfricasTalkingSms("sandbox", "simulator-key", "http://127.0.0.1:9")
 
-    assert lookups_from(Senders(sms=at, sms_provider="africastalking", whatsapp=twilio)) == {"twilio": twilio}
-    assert lookups_from(Senders(sms=at, sms_provider="africastalking")) == {}
+    assert Registry([AfricasTalkingSmsHandler(at), TwilioWhatsAppHandler(twilio)]).lookups() == {
+        "twilio": twilio
+    }
+    assert Registry([AfricasTalkingSmsHandler(at)]).lookups() == {}
 
 
 class CountingSms:
@@ -139,16 +143,14 @@ class StallOnce:
 def test_a_worker_stalled_past_its_lease_does_not_send_what_recovery_took_back(factory, clock):
     add(factory, clock)
     sms = CountingSms()
-    quick = Dispatcher(factory, Senders(sms=sms, sms_provider="africastalking"), Unlimited(), clock)
+    quick = Dispatcher(factory, Registry([AfricasTalkingSmsHandler(sms)]), Unlimited(), clock)
 
     def meanwhile():
         clock.now += LEASE + dt.timedelta(minutes=1)
         assert quick.recover({}) == (3, 0, 0)
         assert quick.run().sent == 3
 
-    stalled = Dispatcher(
-        factory, Senders(sms=sms, sms_provider="africastalking"), StallOnce(meanwhile), clock
-    )
+    stalled = Dispatcher(factory, Registry([AfricasTalkingSmsHandler(sms)]), StallOnce(meanwhile), clock)
     assert stalled.run().sent == 0
     assert sorted(sms.sent) == sorted(PARENTS)  # once each, by the worker that recovered them
     assert {r.status for r in rows(factory)} == {MessageStatus.SENT}
@@ -175,9 +177,7 @@ def test_an_interrupted_template_not_found_by_its_text_is_left_for_review(factor
         mark_in_flight(row, provider="twilio", channel="whatsapp", now=clock())
     clock.now += LEASE + dt.timedelta(minutes=1)
     lookup = NothingSent()
-    worker = Dispatcher(
-        factory, Senders(sms=CountingSms(), sms_provider="africastalking"), Unlimited(), clock
-    )
+    worker = Dispatcher(factory, Registry([AfricasTalkingSmsHandler(CountingSms())]), Unlimited(), clock)
 
     # Twilio lists a template in the template's own words, so "not found" proves nothing: never resend.
     assert worker.recover({"twilio": lookup}) == (0, 0, 1)

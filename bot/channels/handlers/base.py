@@ -1,0 +1,146 @@
+"""What every channel handler does, and the registry the dispatcher and the webhook routes ask.
+
+A handler's ``send`` is given one outbox message; ``accepts`` says whether this channel may carry it now
+(WhatsApp: free text inside the parent's 24-hour window, an approved template outside it; SMS: anything).
+The registry holds the handlers in order of preference, so the dispatcher takes the first that accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, runtime_checkable
+
+from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
+
+from bot.routes.edge import Rules
+from bot.settings import Settings
+from ledger.sms_parts import gsm_friendly
+from providers.inbound import IncomingMessage
+from providers.messaging import DeliveryUpdate, SendResult, SmsSender, WhatsAppSender
+
+
+@runtime_checkable
+class SentLookup(Protocol):
+    """A provider that can say whether it took a message: how recovery avoids sending one twice."""
+
+    def find_sent(self, to: str, body: str, since: dt.datetime) -> str | None:
+        """The provider's id of a message with this recipient and body sent since then, if any.
+
+        ``to`` is the phone for SMS and ``whatsapp:+2547...`` for WhatsApp. Raises when the provider
+        cannot answer (the message is then left as it is, to ask again later).
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a send needs, copied out of the row so no transaction is open while the provider is called."""
+
+    id: int
+    phone: str
+    channel: str
+    body: str
+    template_id: str | None
+    template_vars: dict[str, str] | None
+    attempts: int
+
+
+class ChannelHandler:
+    """One provider's channel (courier's handler): its name in the outbox and rate limits, how its webhooks
+    are verified, how it reads an incoming message (``receive``) and a status callback (``status``), each
+    with the field rules its form is checked against first, what it answers, and how it sends."""
+
+    provider: ClassVar[str]
+    channel: ClassVar[str]
+    receive_rules: ClassVar[Rules]
+    status_rules: ClassVar[Rules]
+
+    @staticmethod
+    def receive(form: Mapping[str, str]) -> IncomingMessage:
+        """The webhook form of an incoming message, read (``MalformedCallback`` if it cannot be)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def status(form: Mapping[str, str]) -> DeliveryUpdate:
+        """The webhook form of a delivery report or status callback, read."""
+        raise NotImplementedError
+
+    @staticmethod
+    def received() -> Response:
+        return PlainTextResponse("OK")
+
+    @staticmethod
+    def status_taken() -> Response:
+        return PlainTextResponse("OK")
+
+    @staticmethod
+    async def verify(request: Request, settings: Settings) -> bool:
+        """Whether the webhook is the provider's. A token in the path is checked by the router
+        (``bot.routes.deps.WebhookRouter``) before this; a signed provider checks its signature here."""
+        return True
+
+    def accepts(self, message: Outgoing, window_open: bool) -> bool:
+        raise NotImplementedError
+
+    def send(self, message: Outgoing, window_open: bool) -> SendResult:
+        raise NotImplementedError
+
+    def lookup(self) -> SentLookup | None:
+        """The client, if it can list what it sent (``Dispatcher.recover``)."""
+        client = getattr(self, "client", None)
+        return client if isinstance(client, SentLookup) else None
+
+
+class SmsHandler(ChannelHandler):
+    """Any message, as SMS: its typographic characters made GSM-7, so it costs GSM-7 segments."""
+
+    channel = "sms"
+
+    def __init__(self, client: SmsSender, sender_id: str | None = None) -> None:
+        self.client, self.sender_id = client, sender_id
+
+    def accepts(self, message: Outgoing, window_open: bool) -> bool:
+        return True
+
+    def send(self, message: Outgoing, window_open: bool) -> SendResult:
+        return self.client.send_sms(message.phone, gsm_friendly(message.body), sender_id=self.sender_id)
+
+
+class WhatsAppHandler(ChannelHandler):
+    """Free text inside the 24-hour window, an approved template outside it; never a message the guardian
+    wants by SMS (the "sms" channel)."""
+
+    channel = "whatsapp"
+
+    def __init__(self, client: WhatsAppSender) -> None:
+        self.client = client
+
+    def accepts(self, message: Outgoing, window_open: bool) -> bool:
+        return message.channel != "sms" and (window_open or bool(message.template_id))
+
+    def send(self, message: Outgoing, window_open: bool) -> SendResult:
+        if window_open or not message.template_id:
+            return self.client.send_whatsapp(message.phone, message.body)
+        return self.client.send_template(message.phone, message.template_id, message.template_vars or {})
+
+
+class Registry:
+    """The channels Karo sends on, in order of preference (WhatsApp before SMS); SMS is always there."""
+
+    def __init__(self, handlers: Sequence[ChannelHandler]) -> None:
+        if not any(handler.channel == "sms" for handler in handlers):
+            raise ValueError("a registry needs an SMS handler: every message can fall back to SMS")
+        self.handlers = tuple(sorted(handlers, key=lambda handler: handler.channel == "sms"))
+
+    def handler_for(self, message: Outgoing, window_open: bool) -> ChannelHandler:
+        return next(handler for handler in self.handlers if handler.accepts(message, window_open))
+
+    def lookups(self) -> dict[str, SentLookup]:
+        """The providers that can say whether they took a message. Twilio can (it lists its messages);
+        Africa's Talking cannot (``fetch_messages`` reads only the inbox), so an SMS interrupted mid-send
+        there is left for review rather than risk sending it twice."""
+        found = ((handler.provider, handler.lookup()) for handler in self.handlers)
+        return {provider: lookup for provider, lookup in found if lookup is not None}
