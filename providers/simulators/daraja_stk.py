@@ -7,10 +7,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from providers.simulators.callbacks import Callback, Schedule
 from providers.simulators.common import ControlError
+from providers.simulators.daraja_core import CALLBACK_MODES, DarajaCore
 from providers.simulators.daraja_wire import (
     BUSY,
     ERROR_MESSAGES,
@@ -23,11 +24,7 @@ from providers.simulators.daraja_wire import (
     stk_callback,
 )
 
-if TYPE_CHECKING:
-    from providers.simulators.daraja import DarajaSimulator
-
 UNREACHABLE = 1037  # what an ignored prompt ends as
-CALLBACK_MODES = ("send", "drop", "duplicate")
 
 
 @dataclasses.dataclass
@@ -66,7 +63,7 @@ class Outcome:
 class StkPrompts:
     """The open and resolved prompts of a ``DarajaSimulator``, guarded by its lock."""
 
-    def __init__(self, sim: DarajaSimulator) -> None:
+    def __init__(self, sim: DarajaCore) -> None:
         self._sim = sim
         self._prompts: dict[str, Prompt] = {}
 
