@@ -36,7 +36,7 @@ def senders_from(settings: Settings) -> Senders:
     if settings.twilio_account_sid and settings.twilio_auth_token:
         twilio = TwilioMessaging(
             settings.twilio_account_sid,
-            settings.twilio_auth_token,
+            settings.twilio_auth_token.get_secret_value(),
             settings.twilio_api_url,
             sms_from=settings.twilio_sms_from,
             whatsapp_from=settings.twilio_whatsapp_from,
@@ -45,7 +45,10 @@ def senders_from(settings: Settings) -> Senders:
         )
     if settings.at_username and settings.at_api_key:
         sms = AfricasTalkingSms(
-            settings.at_username, settings.at_api_key, settings.at_api_url, timeout=(3.05, SEND_TIMEOUT)
+            settings.at_username,
+            settings.at_api_key.get_secret_value(),
+            settings.at_api_url,
+            timeout=(3.05, SEND_TIMEOUT),
         )
         return Senders(sms=sms, sms_provider="africastalking", whatsapp=twilio)
     if twilio is not None and settings.twilio_sms_from:

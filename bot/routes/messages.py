@@ -53,7 +53,8 @@ async def _twilio_form(request: Request, services: ServicesDep, route: str, rule
         form = None
     url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
     signature = request.headers.get("X-Twilio-Signature")
-    if form is None or not twilio.verify_signature(settings.twilio_auth_token, url, form, signature):
+    token = settings.twilio_auth_token.get_secret_value()
+    if form is None or not twilio.verify_signature(token, url, form, signature):
         log.warning("refused a Twilio webhook with a bad signature for %s", request.url.path)
         raise HTTPException(status_code=403, detail="bad signature")
     return await checked_form(request, services, route, rules)
