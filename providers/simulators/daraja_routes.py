@@ -174,13 +174,13 @@ async def resolve(request: Request) -> Response:
     sim: DarajaSimulator = simulator(request)
     body = await json_body(request)
     checkout_id = request.path_params["checkout_id"]
-    outcome = sim.stk.outcome(body)
+    answer = sim.stk.answer_from(body)
     delay = body.get("delay")
     if delay is None:
-        return JSONResponse(dataclasses.asdict(sim.stk.resolve(checkout_id, outcome)))
+        return JSONResponse(dataclasses.asdict(sim.stk.resolve(checkout_id, answer)))
     if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
         raise ControlError("delay is a number of seconds >= 0")
-    sim.stk.resolve_later(sim.stk.get(checkout_id), outcome, float(delay))
+    sim.stk.resolve_later(sim.stk.get(checkout_id), answer, float(delay))
     return JSONResponse({**dataclasses.asdict(sim.stk.get(checkout_id)), "resolves_in": delay})
 
 

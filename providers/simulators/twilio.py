@@ -28,12 +28,12 @@ from twilio.request_validator import RequestValidator
 
 from providers.simulators.callbacks import Callback, Schedule
 from providers.simulators.common import ControlError, SimulatorState, json_body, simulator, simulator_app
-from providers.simulators.twilio_pages import page, resource
+from providers.simulators.twilio_pages import listing_page, resource
 from providers.simulators.twilio_rules import (
     Refusal,
     check_request,
+    delivery_fate,
     fault_refusal,
-    outcome,
     split_channel,
     status_form,
 )
@@ -96,7 +96,7 @@ class TwilioSimulator(SimulatorState[TwilioConfig]):
         channel, phone = split_channel(str(form["To"]))
         content_sid = form.get("ContentSid")
         approved = bool(content_sid) and cfg.templates.get(str(content_sid), True)
-        fate = outcome(channel, approved, self.in_window(phone), phone in cfg.undeliverable)
+        fate = delivery_fate(channel, approved, self.in_window(phone), phone in cfg.undeliverable)
         message = _message(form, "SM" + secrets.token_hex(16), fate.final, fate.error_code)
         self.record(message)
         url = form.get("StatusCallback")
@@ -173,7 +173,7 @@ async def listing(request: Request) -> Response:
     if not _authorised(request, sim.config, request.path_params["sid"]):
         return JSONResponse(Refusal(401, 20003).document(), status_code=401)
     try:
-        return JSONResponse(page(sim.messages(), request.query_params, sim.config.account_sid))
+        return JSONResponse(listing_page(sim.messages(), request.query_params, sim.config.account_sid))
     except Refusal as refusal:
         return JSONResponse(refusal.document(), status_code=refusal.status)
 

@@ -85,7 +85,7 @@ def _date_test(value: str, compare: str) -> Callable[[dt.datetime], bool]:
     return lambda at: start <= at <= end
 
 
-def page(messages: list[dict[str, Any]], params: QueryParams, account_sid: str) -> dict[str, Any]:
+def listing_page(messages: list[dict[str, Any]], params: QueryParams, account_sid: str) -> dict[str, Any]:
     """One page of the recorded ``messages`` that ``params`` ask for, newest first, with Twilio's paging
     fields."""
     matches = _date_filter(params)
