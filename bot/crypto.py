@@ -11,6 +11,7 @@ import base64
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import SecretStr
 
 SALT = b"karo/v1"
 DARAJA = "daraja-credentials"
@@ -27,11 +28,11 @@ class CannotOpen(Exception):
 class SecretBox:
     """Seals and opens short secrets (passkeys, consumer keys) for one purpose."""
 
-    def __init__(self, secret_key: str | None, purpose: str = DARAJA) -> None:
+    def __init__(self, secret_key: SecretStr | None, purpose: str = DARAJA) -> None:
         if not secret_key:
             raise SecretKeyMissing("KARO_SECRET_KEY is not set: it protects the schools' M-Pesa secrets")
         derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=SALT, info=purpose.encode()).derive(
-            secret_key.encode()
+            secret_key.get_secret_value().encode()
         )
         self._fernet = Fernet(base64.urlsafe_b64encode(derived))
 

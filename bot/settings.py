@@ -1,19 +1,24 @@
 """Settings from the environment (prefix ``KARO_``): the only place Karo reads it.
 
-A malformed setting stops start-up with one line naming the variable (``load_settings_or_exit``).
+A malformed setting stops start-up with one line naming the variable (``load_settings_or_exit``). Secrets
+are ``SecretStr``, unwrapped only where they are used, and the URLs' passwords are masked, so a settings
+object printed or logged shows none of them.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "KARO_"
 DEFAULT_DATABASE_URL = "sqlite:///karo.db"
+URLS_WITH_PASSWORDS = ("database_url", "redis_url")
 
 
 class Settings(BaseSettings):
@@ -25,15 +30,15 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     public_url: str | None = None
-    webhook_token: str | None = None
-    secret_key: str | None = None
+    webhook_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
 
     at_username: str | None = None
-    at_api_key: str | None = None
+    at_api_key: SecretStr | None = None
     at_api_url: str | None = None
 
     twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
+    twilio_auth_token: SecretStr | None = None
     twilio_api_url: str | None = None
     twilio_whatsapp_from: str | None = None
     twilio_sms_from: str | None = None
@@ -47,6 +52,16 @@ class Settings(BaseSettings):
     # The browser phone at /sandbox (`karo demo`): its page carries the webhook token, so it stays off
     # in any deployment the internet can reach.
     sandbox: bool = False
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with ``changes`` checked as the environment's values are (``model_copy`` checks nothing,
+        and would keep a secret given as text unwrapped)."""
+        return type(self).model_validate({**self.model_dump(), **changes})
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            masked = name in URLS_WITH_PASSWORDS and isinstance(value, str)
+            yield name, without_password(value) if masked else value
 
     @field_validator("*", mode="before")
     @classmethod
@@ -91,6 +106,15 @@ class Settings(BaseSettings):
         return value.rstrip("/") if value else value
 
 
+def without_password(url: str) -> str:
+    """``postgresql://karo:pw@db/karo`` -> ``postgresql://karo:***@db/karo``; a URL without one unchanged."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user_info, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user_info.partition(':')[0]}:***@{host}").geturl()
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings, read from the environment once per process."""
@@ -114,5 +138,5 @@ def load_settings_or_exit() -> Settings:
         raise SystemExit(2) from None
     except SettingsError as error:  # a value that should be JSON and is not
         field = str(error).split('"')[1] if '"' in str(error) else ""
-        print(f"{ENV_PREFIX}{field.upper()}: must be JSON, e.g. {{\"en\": \"HX...\"}}", file=sys.stderr)
+        print(f'{ENV_PREFIX}{field.upper()}: must be JSON, e.g. {{"en": "HX..."}}', file=sys.stderr)
         raise SystemExit(2) from None

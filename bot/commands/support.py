@@ -73,7 +73,7 @@ def _first_line(value: object) -> str:
 def open_services(**overrides: object) -> Iterator[Services]:
     """Services from the environment (with ``overrides``, e.g. a database_url), closed when done."""
     settings = load_settings_or_exit()
-    services = bootstrap(settings.model_copy(update=overrides) if overrides else settings)
+    services = bootstrap(settings.with_changes(**overrides) if overrides else settings)
     try:
         yield services
     finally:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from itsdangerous import URLSafeTimedSerializer
+from pydantic import SecretStr
 
 from bot.dashboard.passwords import Passwords
 
@@ -30,10 +31,10 @@ class DashboardConfig:
     clock: Callable[[], dt.datetime] = utc_now
 
 
-def dashboard_config(secret_key: str | None) -> DashboardConfig:
+def dashboard_config(secret_key: SecretStr | None) -> DashboardConfig:
     """Sessions signed with KARO_SECRET_KEY; without one, a key for this process only (the demo),
     so signing in again is needed after a restart."""
     if not secret_key:
         log.warning("KARO_SECRET_KEY is not set: dashboard sessions end when this process stops")
-        secret_key = secrets.token_urlsafe(32)
-    return DashboardConfig(signer=URLSafeTimedSerializer(secret_key, salt=SESSION_SALT))
+        secret_key = SecretStr(secrets.token_urlsafe(32))
+    return DashboardConfig(signer=URLSafeTimedSerializer(secret_key.get_secret_value(), salt=SESSION_SALT))

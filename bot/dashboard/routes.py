@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
+from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dashboard import (
@@ -80,7 +81,9 @@ def dashboard_router() -> APIRouter:
     return router
 
 
-def install_dashboard(app: FastAPI, secret_key: str | None, config: DashboardConfig | None = None) -> None:
+def install_dashboard(
+    app: FastAPI, secret_key: SecretStr | None, config: DashboardConfig | None = None
+) -> None:
     app.state.dashboard = config or dashboard_config(secret_key)
     app.include_router(dashboard_router())
     app.add_exception_handler(SignInFirst, _sign_in_first)  # type: ignore[arg-type]

@@ -108,7 +108,7 @@ def sandbox(request: Request, services: ServicesDep, session: SessionDep) -> HTM
         "phones": sandbox_phones(session),
         "codes": dial_codes(session),
         # Without a token every callback is refused, so the page says so instead of dialling.
-        "endpoint": f"/at/ussd/{quote(token, safe='')}" if token else None,
+        "endpoint": f"/at/ussd/{quote(token.get_secret_value(), safe='')}" if token else None,
         # The chat and the inbox need the simulators (`karo demo` starts them when no provider is set).
         "simulated": simulators is not None,
         # The PIN prompt needs the Daraja simulator, which only `karo demo` (and tests) start.

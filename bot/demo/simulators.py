@@ -57,7 +57,7 @@ def start_simulators(
     loopback, their callbacks aimed at the Karo serving on ``public_url``; return ``settings`` pointed at
     them, and a ``stop()`` for all. Daraja knows the apps in ``shortcodes``, and each STK prompt waits for
     the sandbox's phone to answer it, ending 1037 after ``prompt_timeout`` seconds."""
-    token = settings.webhook_token
+    token = settings.webhook_token.get_secret_value() if settings.webhook_token else None
     if not token:
         raise ValueError("the simulators' Africa's Talking callbacks need a webhook token")
     public_url, path_token = public_url.rstrip("/"), quote(token, safe="")
@@ -77,7 +77,7 @@ def start_simulators(
             daraja = daraja_simulator.DarajaSimulator(daraja_config(shortcodes, prompt_timeout))
             urls["daraja_api_url"] = _start(started, daraja_simulator.create_app(daraja))
         stop = started.pop_all().close  # started: they run until the caller stops them
-    return settings.model_copy(update=urls), stop
+    return settings.with_changes(**urls), stop
 
 
 def _start(started: ExitStack, app: Any) -> str:

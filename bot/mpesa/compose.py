@@ -32,7 +32,7 @@ def daraja_gateway(services: Services) -> MpesaGateway | None:
 def stk_callback_url(settings: Settings) -> str | None:
     if not settings.public_url or not settings.webhook_token:
         return None
-    return f"{settings.public_url}/daraja/stk/{settings.webhook_token}"
+    return f"{settings.public_url}/daraja/stk/{settings.webhook_token.get_secret_value()}"
 
 
 def credentials_opener(settings: Settings) -> Callable[[School], Shortcode]:

@@ -25,7 +25,8 @@ def c2b_urls(settings: Settings) -> tuple[str, str]:
     if not settings.public_url or not settings.webhook_token:
         raise CannotRegister("set KARO_PUBLIC_URL and KARO_WEBHOOK_TOKEN first")
     base = f"{settings.public_url}/daraja/c2b"
-    return f"{base}/confirm/{settings.webhook_token}", f"{base}/validate/{settings.webhook_token}"
+    token = settings.webhook_token.get_secret_value()
+    return f"{base}/confirm/{token}", f"{base}/validate/{token}"
 
 
 def register_paybill(services: Services, school: School) -> tuple[str, str]:

@@ -36,7 +36,7 @@ def check_webhook_token(services: Services, token: str) -> None:
     """Unsigned callbacks carry the deployment's secret in their path: anything else is refused, and
     with no token configured every such callback is refused."""
     expected = services.settings.webhook_token
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+    if not expected or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
         raise HTTPException(status_code=403, detail="forbidden")
 
 

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from providers.simulators.callbacks import Callback, Schedule
-from providers.simulators.common import ControlError, SimulatorState, control_error, control_routes, json_body
+from providers.simulators.common import ControlError, SimulatorState, json_body, simulator, simulator_app
 from providers.simulators.segments import sms_segments
 
 STATUS_WORDS = {
@@ -135,62 +135,66 @@ def _record(
 
 def create_app(sim: AtSimulator | None = None) -> Starlette:
     """The simulator as an ASGI app; its state is ``app.state.sim``."""
-    sim = sim or AtSimulator()
+    return simulator_app(sim or AtSimulator(), ROUTES)
 
-    async def send(request: Request) -> Response:
-        cfg = sim.config
-        form = await request.form()
-        if request.headers.get("apiKey") != cfg.api_key or form.get("username") != cfg.username:
-            return PlainTextResponse(AUTH_FAILED, status_code=401)
-        numbers = [n.strip() for n in str(form.get("to", "")).split(",") if n.strip()]
-        sender = str(form["from"]) if form.get("from") else None
-        message = str(form.get("message", ""))
-        fault = sim.take_fault() or {}
-        if fault.get("delay"):
-            await asyncio.sleep(float(fault["delay"]))
-        if fault.get("status"):
-            _record_refusal(sim, numbers, sender, message, f"HTTP {fault['status']}")
-            return PlainTextResponse(
-                str(fault.get("body", "Internal error")), status_code=int(fault["status"])
-            )
-        wholesale = fault.get("message") or _sender_problem(cfg, sender)
-        if wholesale:
-            _record_refusal(sim, numbers, sender, message, wholesale)
-            return _answer(cfg, {"Message": wholesale, "Recipients": []}, 200)
-        recipients = [sim.recipient(n, sender, message, fault.get("recipient_status")) for n in numbers]
-        sim.poster.schedule(sim.delivery_reports(recipients), sim.schedule())
-        return _answer(cfg, {"Message": _summary(recipients), "Recipients": recipients}, 201)
 
-    async def incoming(request: Request) -> Response:
-        body = await json_body(request)
-        url = sim.config.incoming_url
-        if not url or not body.get("from"):
-            raise ControlError("set incoming_url first, and give at least a 'from'")
-        form = _incoming_form(sim.config, body)
-        status = await _post(sim, Callback(url, form))
-        return JSONResponse({"id": form["id"], "status_code": status, "form": form})
+async def send(request: Request) -> Response:
+    """``POST /version1/messaging``: AT's answer per recipient, delivery reports scheduled."""
+    sim: AtSimulator = simulator(request)
+    cfg = sim.config
+    form = await request.form()
+    if request.headers.get("apiKey") != cfg.api_key or form.get("username") != cfg.username:
+        return PlainTextResponse(AUTH_FAILED, status_code=401)
+    numbers = [n.strip() for n in str(form.get("to", "")).split(",") if n.strip()]
+    sender = str(form["from"]) if form.get("from") else None
+    message = str(form.get("message", ""))
+    fault = sim.take_fault() or {}
+    if fault.get("delay"):
+        await asyncio.sleep(float(fault["delay"]))
+    if fault.get("status"):
+        _record_refusal(sim, numbers, sender, message, f"HTTP {fault['status']}")
+        return PlainTextResponse(str(fault.get("body", "Internal error")), status_code=int(fault["status"]))
+    wholesale = fault.get("message") or _sender_problem(cfg, sender)
+    if wholesale:
+        _record_refusal(sim, numbers, sender, message, wholesale)
+        return _answer(cfg, {"Message": wholesale, "Recipients": []}, 200)
+    recipients = [sim.recipient(n, sender, message, fault.get("recipient_status")) for n in numbers]
+    sim.poster.schedule(sim.delivery_reports(recipients), sim.schedule())
+    return _answer(cfg, {"Message": _summary(recipients), "Recipients": recipients}, 201)
 
-    async def opt_out(request: Request) -> Response:
-        body = await json_body(request)
-        if not body.get("phone"):
-            raise ControlError("give the 'phone' that opts out")
-        with sim.lock:
-            sim.configure({"blacklist": sorted(sim.config.blacklist | {body["phone"]})})
-        url, status = sim.config.opt_out_url, None
-        if url:
-            sender = body.get("sender_id") or sorted(sim.config.sender_ids)[0]
-            status = await _post(sim, Callback(url, {"senderId": sender, "phoneNumber": body["phone"]}))
-        return JSONResponse({"status_code": status})
 
-    routes = [
-        Route("/version1/messaging", send, methods=["POST"]),
-        Route("/_sim/incoming", incoming, methods=["POST"]),
-        Route("/_sim/opt-out", opt_out, methods=["POST"]),
-        *control_routes(sim),
-    ]
-    app = Starlette(routes=routes, exception_handlers={ControlError: control_error})
-    app.state.sim = sim
-    return app
+async def incoming(request: Request) -> Response:
+    """``POST /_sim/incoming``: a parent's SMS to our shortcode, posted to ``incoming_url``."""
+    sim: AtSimulator = simulator(request)
+    body = await json_body(request)
+    url = sim.config.incoming_url
+    if not url or not body.get("from"):
+        raise ControlError("set incoming_url first, and give at least a 'from'")
+    form = _incoming_form(sim.config, body)
+    status = await _post(sim, Callback(url, form))
+    return JSONResponse({"id": form["id"], "status_code": status, "form": form})
+
+
+async def opt_out(request: Request) -> Response:
+    """``POST /_sim/opt-out``: the phone joins the blacklist and AT tells ``opt_out_url``."""
+    sim: AtSimulator = simulator(request)
+    body = await json_body(request)
+    if not body.get("phone"):
+        raise ControlError("give the 'phone' that opts out")
+    with sim.lock:
+        sim.configure({"blacklist": sorted(sim.config.blacklist | {body["phone"]})})
+    url, status = sim.config.opt_out_url, None
+    if url:
+        sender = body.get("sender_id") or sorted(sim.config.sender_ids)[0]
+        status = await _post(sim, Callback(url, {"senderId": sender, "phoneNumber": body["phone"]}))
+    return JSONResponse({"status_code": status})
+
+
+ROUTES = [
+    Route("/version1/messaging", send, methods=["POST"]),
+    Route("/_sim/incoming", incoming, methods=["POST"]),
+    Route("/_sim/opt-out", opt_out, methods=["POST"]),
+]
 
 
 def _sender_problem(cfg: AtConfig, sender: str | None) -> str | None:

@@ -1,5 +1,8 @@
-"""What both simulators share: the state object (config, recorder, scripted faults, callback poster) and the
-``/_sim/*`` control routes that drive it."""
+"""What every simulator shares: the state object (config, recorder, scripted faults, callback poster), the
+``/_sim/*`` control routes that drive it, and ``simulator_app``, which builds an app around a state.
+
+Endpoints are module-level functions that find their simulator on ``request.app.state.sim``, so one module
+serves any number of apps, each with its own state."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import threading
 from collections import deque
 from typing import Any, Generic, TypeVar
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -140,41 +144,58 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def control_routes(sim: SimulatorState[Any]) -> list[Route]:
-    """``/_sim/messages``, ``/_sim/callbacks``, ``/_sim/fail``, ``/_sim/config`` and ``/_sim/reset``."""
+def simulator(request: Request) -> Any:
+    """The state of the simulator serving ``request`` (its app's ``app.state.sim``)."""
+    return request.app.state.sim
 
-    async def messages(request: Request) -> Response:
-        if request.method == "DELETE":
-            sim.clear_messages()
-            return Response(status_code=204)
-        return JSONResponse(sim.messages())
 
-    async def callbacks(request: Request) -> Response:
-        if request.method == "DELETE":
-            sim.poster.clear()
-            return Response(status_code=204)
-        return JSONResponse({"idle": sim.poster.idle(), "attempts": sim.poster.log()})
+def simulator_app(sim: SimulatorState[Any], routes: list[Route]) -> Starlette:
+    """An app serving ``routes`` and the ``/_sim/*`` controls, its state ``sim`` on ``app.state.sim``."""
+    app = Starlette(routes=[*routes, *CONTROL_ROUTES], exception_handlers={ControlError: control_error})
+    app.state.sim = sim
+    return app
 
-    async def fail(request: Request) -> Response:
-        body = await json_body(request)
-        count = body.pop("count", 1)
-        if not isinstance(count, int) or count < 1 or not body:
-            raise ControlError('give a count >= 1 and a fault, e.g. {"count": 2, "status": 429}')
-        return JSONResponse({"pending_faults": sim.add_fault(body, count)})
 
-    async def config(request: Request) -> Response:
-        if request.method == "POST":
-            sim.configure(await json_body(request))
-        return JSONResponse(as_json(sim.config))
-
-    async def reset(request: Request) -> Response:
-        sim.reset()
+async def messages(request: Request) -> Response:
+    sim: SimulatorState[Any] = simulator(request)
+    if request.method == "DELETE":
+        sim.clear_messages()
         return Response(status_code=204)
+    return JSONResponse(sim.messages())
 
-    return [
-        Route("/_sim/messages", messages, methods=["GET", "DELETE"]),
-        Route("/_sim/callbacks", callbacks, methods=["GET", "DELETE"]),
-        Route("/_sim/fail", fail, methods=["POST"]),
-        Route("/_sim/config", config, methods=["GET", "POST"]),
-        Route("/_sim/reset", reset, methods=["POST"]),
-    ]
+
+async def callbacks(request: Request) -> Response:
+    sim: SimulatorState[Any] = simulator(request)
+    if request.method == "DELETE":
+        sim.poster.clear()
+        return Response(status_code=204)
+    return JSONResponse({"idle": sim.poster.idle(), "attempts": sim.poster.log()})
+
+
+async def fail(request: Request) -> Response:
+    body = await json_body(request)
+    count = body.pop("count", 1)
+    if not isinstance(count, int) or count < 1 or not body:
+        raise ControlError('give a count >= 1 and a fault, e.g. {"count": 2, "status": 429}')
+    return JSONResponse({"pending_faults": simulator(request).add_fault(body, count)})
+
+
+async def config(request: Request) -> Response:
+    sim: SimulatorState[Any] = simulator(request)
+    if request.method == "POST":
+        sim.configure(await json_body(request))
+    return JSONResponse(as_json(sim.config))
+
+
+async def reset(request: Request) -> Response:
+    simulator(request).reset()
+    return Response(status_code=204)
+
+
+CONTROL_ROUTES = [  # every simulator's /_sim/messages, /_sim/callbacks, /_sim/fail, /_sim/config, /_sim/reset
+    Route("/_sim/messages", messages, methods=["GET", "DELETE"]),
+    Route("/_sim/callbacks", callbacks, methods=["GET", "DELETE"]),
+    Route("/_sim/fail", fail, methods=["POST"]),
+    Route("/_sim/config", config, methods=["GET", "POST"]),
+    Route("/_sim/reset", reset, methods=["POST"]),
+]

@@ -8,14 +8,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from providers.simulators.common import ControlError
+from providers.simulators.daraja_core import DarajaCore
 from providers.simulators.daraja_rules import PHONE
 from providers.simulators.daraja_wire import c2b_body, hidden_msisdn, receipt_number
-
-if TYPE_CHECKING:
-    from providers.simulators.daraja import DarajaSimulator
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +27,7 @@ class Registration:
 class C2BDesk:
     """Registrations, payments made and each shortcode's balance, guarded by the simulator's lock."""
 
-    def __init__(self, sim: DarajaSimulator) -> None:
+    def __init__(self, sim: DarajaCore) -> None:
         self._sim = sim
         self._registrations: dict[str, Registration] = {}
         self._payments: list[dict[str, Any]] = []

@@ -1,4 +1,4 @@
-"""The simulator's STK prompts: one per accepted push, open on the phone until an outcome resolves it (a
+"""The simulator's STK prompts: one per accepted push, open on the phone until an answer resolves it (a
 control call, the sandbox's PIN prompt, the configured default after ``delay``, or 1037 after
 ``prompt_timeout``), then its callback delivered as configured: sent, dropped, duplicated, or late."""
 
@@ -7,10 +7,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from providers.simulators.callbacks import Callback, Schedule
 from providers.simulators.common import ControlError
+from providers.simulators.daraja_core import CALLBACK_MODES, DarajaCore
 from providers.simulators.daraja_wire import (
     BUSY,
     ERROR_MESSAGES,
@@ -23,11 +24,7 @@ from providers.simulators.daraja_wire import (
     stk_callback,
 )
 
-if TYPE_CHECKING:
-    from providers.simulators.daraja import DarajaSimulator
-
 UNREACHABLE = 1037  # what an ignored prompt ends as
-CALLBACK_MODES = ("send", "drop", "duplicate")
 
 
 @dataclasses.dataclass
@@ -53,8 +50,8 @@ class Prompt:
 
 
 @dataclasses.dataclass(frozen=True)
-class Outcome:
-    """How to resolve a prompt: the result, a forced receipt, and what happens to the callback."""
+class PromptAnswer:
+    """How the phone answers a prompt: the result, a forced receipt, and what happens to the callback."""
 
     result_code: int | str
     callback: str = "send"
@@ -66,7 +63,7 @@ class Outcome:
 class StkPrompts:
     """The open and resolved prompts of a ``DarajaSimulator``, guarded by its lock."""
 
-    def __init__(self, sim: DarajaSimulator) -> None:
+    def __init__(self, sim: DarajaCore) -> None:
         self._sim = sim
         self._prompts: dict[str, Prompt] = {}
 
@@ -89,35 +86,35 @@ class StkPrompts:
         self._schedule_default(prompt)
         return prompt
 
-    def resolve(self, checkout_id: str, outcome: Outcome) -> Prompt:
-        """Settle a pending prompt and schedule its callbacks; ``ControlError`` if unknown or settled."""
+    def resolve(self, checkout_id: str, answer: PromptAnswer) -> Prompt:
+        """Answer a pending prompt and schedule its callbacks; ``ControlError`` if unknown or answered."""
         sim = self._sim
         with sim.lock:
             prompt = self.get(checkout_id)
             if prompt.status != "pending":
                 raise ControlError(f"prompt {checkout_id} is already resolved ({prompt.result_code})")
-            code = str(outcome.result_code)
+            code = str(answer.result_code)
             prompt.status, prompt.result_code = "resolved", code
             prompt.result_desc = RESULT_DESCRIPTIONS.get(code, f"Simulated result {code}")
             prompt.resolved_at = sim.clock().isoformat()
-            prompt.receipt = (outcome.receipt or receipt_number()) if code == "0" else None
-            prompt.callback = outcome.callback
-            prompt.copies = 0 if outcome.callback == "drop" else outcome.copies
+            prompt.receipt = (answer.receipt or receipt_number()) if code == "0" else None
+            prompt.callback = answer.callback
+            prompt.copies = 0 if answer.callback == "drop" else answer.copies
             body = stk_callback(dataclasses.asdict(prompt))
         if prompt.copies:
             callbacks = [Callback(prompt.callback_url, body)] * prompt.copies
-            sim.poster.schedule(callbacks, Schedule(delay=outcome.callback_delay))
+            sim.poster.schedule(callbacks, Schedule(delay=answer.callback_delay))
         return prompt
 
-    def resolve_later(self, prompt: Prompt, outcome: Outcome, after: float) -> None:
+    def resolve_later(self, prompt: Prompt, answer: PromptAnswer, after: float) -> None:
         """Resolve ``prompt`` in ``after`` seconds unless something else (or a reset) got there first."""
 
-        def settle() -> None:
+        def answer_prompt() -> None:
             with self._sim.lock:
                 if self._prompts.get(prompt.checkout_request_id) is prompt and prompt.status == "pending":
-                    self.resolve(prompt.checkout_request_id, outcome)
+                    self.resolve(prompt.checkout_request_id, answer)
 
-        timer = threading.Timer(after, settle)
+        timer = threading.Timer(after, answer_prompt)
         timer.daemon = True
         timer.start()
 
@@ -143,7 +140,7 @@ class StkPrompts:
         with self._sim.lock:
             self._prompts.clear()
 
-    def outcome(self, body: dict[str, Any]) -> Outcome:
+    def answer_from(self, body: dict[str, Any]) -> PromptAnswer:
         """A resolve request ``{"result_code", "callback", "copies", "callback_delay", "receipt"}`` with the
         configured defaults filled in."""
         cfg = self._sim.config
@@ -161,14 +158,14 @@ class StkPrompts:
         if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
             raise ControlError("callback_delay is a number of seconds >= 0")
         receipt = body.get("receipt")
-        return Outcome(code, mode, copies, float(delay), str(receipt) if receipt else None)
+        return PromptAnswer(code, mode, copies, float(delay), str(receipt) if receipt else None)
 
     def _schedule_default(self, prompt: Prompt) -> None:
         cfg = self._sim.config
         if cfg.auto_resolve:
-            self.resolve_later(prompt, self.outcome({}), cfg.delay)
+            self.resolve_later(prompt, self.answer_from({}), cfg.delay)
         elif cfg.prompt_timeout > 0:
-            self.resolve_later(prompt, self.outcome({"result_code": UNREACHABLE}), cfg.prompt_timeout)
+            self.resolve_later(prompt, self.answer_from({"result_code": UNREACHABLE}), cfg.prompt_timeout)
 
     def _new_id(self, now: dt.datetime, phone: str) -> str:
         checkout_id = checkout_request_id(now, phone)

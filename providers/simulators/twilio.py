@@ -18,7 +18,6 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,14 +27,13 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from providers.simulators.callbacks import Callback, Schedule
-from providers.simulators.common import ControlError, SimulatorState, control_error, control_routes, json_body
-from providers.simulators.segments import sms_segments
+from providers.simulators.common import ControlError, SimulatorState, json_body, simulator, simulator_app
+from providers.simulators.twilio_pages import listing_page, resource
 from providers.simulators.twilio_rules import (
-    ERRORS,
     Refusal,
     check_request,
+    delivery_fate,
     fault_refusal,
-    outcome,
     split_channel,
     status_form,
 )
@@ -98,7 +96,7 @@ class TwilioSimulator(SimulatorState[TwilioConfig]):
         channel, phone = split_channel(str(form["To"]))
         content_sid = form.get("ContentSid")
         approved = bool(content_sid) and cfg.templates.get(str(content_sid), True)
-        fate = outcome(channel, approved, self.in_window(phone), phone in cfg.undeliverable)
+        fate = delivery_fate(channel, approved, self.in_window(phone), phone in cfg.undeliverable)
         message = _message(form, "SM" + secrets.token_hex(16), fate.final, fate.error_code)
         self.record(message)
         url = form.get("StatusCallback")
@@ -135,119 +133,6 @@ def _message(form: Any, sid: str | None, status: str, error_code: int | None) ->
     }
 
 
-def _resource(message: dict[str, Any], account_sid: str) -> dict[str, Any]:
-    """The Message resource Twilio answers a create with."""
-    now = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{message['sid']}"
-    return {
-        "account_sid": account_sid,
-        "api_version": "2010-04-01",
-        "body": message["body"] or "",
-        "date_created": now,
-        "date_sent": None,
-        "date_updated": now,
-        "direction": "outbound-api",
-        "error_code": None,
-        "error_message": None,
-        "from": message["from"],
-        "messaging_service_sid": None,
-        "num_media": "0",
-        "num_segments": str(sms_segments(message["body"] or "")),
-        "price": None,
-        "price_unit": "USD",
-        "sid": message["sid"],
-        "status": "queued",
-        "subresource_uris": {"media": f"{uri}/Media.json"},
-        "to": message["to"],
-        "uri": f"{uri}.json",
-    }
-
-
-def _listed(message: dict[str, Any], account_sid: str) -> dict[str, Any]:
-    """A recorded message as the list shows it: its status now, and when Twilio took and sent it."""
-    at = _sent_at(message)
-    stamp = at.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    resource = _resource(message, account_sid)
-    resource.update(date_created=stamp, date_updated=stamp, date_sent=stamp, status=message["status"])
-    if message["error_code"]:
-        resource.update(error_code=message["error_code"], error_message=ERRORS.get(message["error_code"]))
-    return resource
-
-
-def _sent_at(message: dict[str, Any]) -> dt.datetime:
-    """When the simulator took it, to the second (Twilio's dates carry no fractions)."""
-    return dt.datetime.fromisoformat(message["at"]).replace(microsecond=0)
-
-
-def _date_filter(params: Any) -> Callable[[dt.datetime], bool]:
-    """``DateSent>=`` (on or after), ``DateSent<=`` (on or before) and ``DateSent=`` (that day or time);
-    each a date (``2026-02-03``, the whole day) or a time (``2026-02-03T09:00:00Z``)."""
-    tests = []
-    for key, compare in (("DateSent>", "after"), ("DateSent<", "before"), ("DateSent", "on")):
-        if params.get(key):
-            tests.append(_date_test(str(params[key]), compare))
-    return lambda at: all(test(at) for test in tests)
-
-
-def _date_test(value: str, compare: str) -> Callable[[dt.datetime], bool]:
-    try:
-        if "T" in value:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            start = end = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-        else:
-            start = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
-            end = start + dt.timedelta(days=1) - dt.timedelta(seconds=1)
-    except ValueError as exc:
-        raise Refusal(400, 20001, f"Invalid DateSent filter {value!r}") from exc
-    if compare == "after":
-        return lambda at: at >= start
-    if compare == "before":
-        return lambda at: at <= end
-    return lambda at: start <= at <= end
-
-
-def _page(sim: TwilioSimulator, request: Request, account_sid: str) -> dict[str, Any]:
-    """One page of the list, newest first, with Twilio's paging fields."""
-    params = request.query_params
-    matches = _date_filter(params)
-    chosen = [
-        m
-        for m in reversed(sim.messages())
-        if m["accepted"]
-        and (not params.get("To") or m["to"] == params["To"])
-        and (not params.get("From") or m["from"] == params["From"])
-        and matches(_sent_at(m))
-    ]
-    size = min(_count(params, "PageSize", 50), 1000) or 1
-    number = _count(params, "Page", 0)
-    records = chosen[number * size : (number + 1) * size]
-    path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
-    query = [(k, v) for k, v in params.multi_items() if k not in ("Page", "PageSize", "PageToken")]
-
-    def uri(page: int) -> str:
-        return f"{path}?{urlencode([*query, ('PageSize', size), ('Page', page)])}"
-
-    more = (number + 1) * size < len(chosen)
-    return {
-        "messages": [_listed(m, account_sid) for m in records],
-        "end": number * size + max(len(records) - 1, 0),
-        "first_page_uri": uri(0),
-        "next_page_uri": f"{uri(number + 1)}&PageToken=PA{number + 1}" if more else None,
-        "page": number,
-        "page_size": size,
-        "previous_page_uri": uri(number - 1) if number > 0 else None,
-        "start": number * size,
-        "uri": uri(number),
-    }
-
-
-def _count(params: Any, name: str, default: int) -> int:
-    value = str(params.get(name) or default)
-    if not value.isdigit():
-        raise Refusal(400, 20001, f"Invalid {name} {value!r}")
-    return int(value)
-
-
 def _authorised(request: Request, cfg: TwilioConfig, account_sid: str) -> bool:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic ") or account_sid != cfg.account_sid:
@@ -261,53 +146,59 @@ def _authorised(request: Request, cfg: TwilioConfig, account_sid: str) -> bool:
 
 def create_app(sim: TwilioSimulator | None = None) -> Starlette:
     """The simulator as an ASGI app; its state is ``app.state.sim``."""
-    sim = sim or TwilioSimulator()
+    return simulator_app(sim or TwilioSimulator(), ROUTES)
 
-    async def create(request: Request) -> Response:
-        cfg = sim.config
-        if not _authorised(request, cfg, request.path_params["sid"]):
-            return JSONResponse(Refusal(401, 20003).document(), status_code=401)
-        form = await request.form()
-        fault = sim.take_fault() or {}
-        if fault.get("delay"):
-            await asyncio.sleep(float(fault["delay"]))
-        try:
-            message, callbacks = sim.accept(form, fault)
-        except Refusal as refusal:
-            return JSONResponse(refusal.document(), status_code=refusal.status)
-        sim.poster.schedule(callbacks, sim.schedule())
-        return JSONResponse(_resource(message, cfg.account_sid), status_code=201)
 
-    async def listing(request: Request) -> Response:
-        if not _authorised(request, sim.config, request.path_params["sid"]):
-            return JSONResponse(Refusal(401, 20003).document(), status_code=401)
-        try:
-            return JSONResponse(_page(sim, request, sim.config.account_sid))
-        except Refusal as refusal:
-            return JSONResponse(refusal.document(), status_code=refusal.status)
+async def create(request: Request) -> Response:
+    """``POST .../Messages.json``: the Message resource (201), or Twilio's error document."""
+    sim: TwilioSimulator = simulator(request)
+    cfg = sim.config
+    if not _authorised(request, cfg, request.path_params["sid"]):
+        return JSONResponse(Refusal(401, 20003).document(), status_code=401)
+    form = await request.form()
+    fault = sim.take_fault() or {}
+    if fault.get("delay"):
+        await asyncio.sleep(float(fault["delay"]))
+    try:
+        message, callbacks = sim.accept(form, fault)
+    except Refusal as refusal:
+        return JSONResponse(refusal.document(), status_code=refusal.status)
+    sim.poster.schedule(callbacks, sim.schedule())
+    return JSONResponse(resource(message, cfg.account_sid), status_code=201)
 
-    async def inbound(request: Request) -> Response:
-        body = await json_body(request)
-        if not body.get("from"):
-            raise ControlError("give at least a 'from' (E.164) and a 'body'")
-        form, url = _inbound(sim, body)
-        status = None
-        if url:
-            signature = RequestValidator(sim.config.auth_token).compute_signature(url, form)
-            callback = Callback(url, form, {"X-Twilio-Signature": signature})
-            for _ in range(2 if sim.config.duplicate else 1):
-                status = await run_in_threadpool(sim.poster.post_now, callback)
-        return JSONResponse({"sid": form["MessageSid"], "status_code": status, "form": form})
 
-    routes = [
-        Route("/2010-04-01/Accounts/{sid}/Messages.json", create, methods=["POST"]),
-        Route("/2010-04-01/Accounts/{sid}/Messages.json", listing, methods=["GET"]),
-        Route("/_sim/inbound", inbound, methods=["POST"]),
-        *control_routes(sim),
-    ]
-    app = Starlette(routes=routes, exception_handlers={ControlError: control_error})
-    app.state.sim = sim
-    return app
+async def listing(request: Request) -> Response:
+    """``GET .../Messages.json``: one page of the messages taken, newest first."""
+    sim: TwilioSimulator = simulator(request)
+    if not _authorised(request, sim.config, request.path_params["sid"]):
+        return JSONResponse(Refusal(401, 20003).document(), status_code=401)
+    try:
+        return JSONResponse(listing_page(sim.messages(), request.query_params, sim.config.account_sid))
+    except Refusal as refusal:
+        return JSONResponse(refusal.document(), status_code=refusal.status)
+
+
+async def inbound(request: Request) -> Response:
+    """``POST /_sim/inbound``: a parent's WhatsApp or SMS, posted signed to Karo's webhook."""
+    sim: TwilioSimulator = simulator(request)
+    body = await json_body(request)
+    if not body.get("from"):
+        raise ControlError("give at least a 'from' (E.164) and a 'body'")
+    form, url = _inbound(sim, body)
+    status = None
+    if url:
+        signature = RequestValidator(sim.config.auth_token).compute_signature(url, form)
+        callback = Callback(url, form, {"X-Twilio-Signature": signature})
+        for _ in range(2 if sim.config.duplicate else 1):
+            status = await run_in_threadpool(sim.poster.post_now, callback)
+    return JSONResponse({"sid": form["MessageSid"], "status_code": status, "form": form})
+
+
+ROUTES = [
+    Route("/2010-04-01/Accounts/{sid}/Messages.json", create, methods=["POST"]),
+    Route("/2010-04-01/Accounts/{sid}/Messages.json", listing, methods=["GET"]),
+    Route("/_sim/inbound", inbound, methods=["POST"]),
+]
 
 
 def _inbound(sim: TwilioSimulator, body: dict[str, Any]) -> tuple[dict[str, str], str | None]:

@@ -98,7 +98,7 @@ def _variables_ok(raw: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DeliveryFate:
     """The statuses an accepted message goes through after ``queued`` (no callback is sent for queued)."""
 
     statuses: tuple[str, ...]
@@ -109,15 +109,17 @@ class Outcome:
         return self.statuses[-1]
 
 
-def outcome(channel: str, approved_template: bool, in_window: bool, undeliverable: bool) -> Outcome:
+def delivery_fate(
+    channel: str, approved_template: bool, in_window: bool, undeliverable: bool
+) -> DeliveryFate:
     """Free-form WhatsApp (or an unapproved template) outside the window fails with 63016."""
     if channel == "whatsapp" and not in_window and not approved_template:
-        return Outcome(("failed",), 63016)
+        return DeliveryFate(("failed",), 63016)
     if undeliverable:
-        return Outcome(("sent", "undelivered"), 30003)
+        return DeliveryFate(("sent", "undelivered"), 30003)
     if channel == "whatsapp":
-        return Outcome(("sent", "delivered", "read"))
-    return Outcome(("sent", "delivered"))
+        return DeliveryFate(("sent", "delivered", "read"))
+    return DeliveryFate(("sent", "delivered"))
 
 
 def status_form(

@@ -54,8 +54,10 @@ def test_the_simulators_configuration_is_what_the_adapters_and_webhooks_expect()
     settings, stop = start_simulators(Settings(webhook_token="a/b"), "http://127.0.0.1:9/")
     stop()
     assert settings.public_url == "http://127.0.0.1:9"
-    assert (settings.at_username, settings.at_api_key) == ("sandbox", "simulator-key")
-    assert (settings.twilio_account_sid, settings.twilio_auth_token) == ("AC" + "0" * 32, "simulator-token")
+    assert settings.at_api_key is not None and settings.twilio_auth_token is not None
+    assert (settings.at_username, settings.at_api_key.get_secret_value()) == ("sandbox", "simulator-key")
+    twilio = (settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value())
+    assert twilio == ("AC" + "0" * 32, "simulator-token")
     assert (settings.twilio_whatsapp_from, settings.twilio_sms_from) == ("+14155238886", "+15005550006")
     assert providers_configured(settings) and not providers_configured(Settings())
 

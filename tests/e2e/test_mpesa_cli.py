@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.cli import cli
@@ -58,7 +59,8 @@ def test_credentials_are_kept_sealed_and_the_shortcode_becomes_the_paybill(karo,
     saved = school(tmp_path)
     assert (saved.daraja_shortcode, saved.paybill) == ("600100", "600100")
     assert PASSKEY not in (saved.daraja_passkey_sealed or "")
-    assert SecretBox("cli-secret").open(saved.daraja_consumer_secret_sealed) == "kilimani-app-secret"
+    box = SecretBox(SecretStr("cli-secret"))
+    assert box.open(saved.daraja_consumer_secret_sealed) == "kilimani-app-secret"
 
 
 def test_without_a_secret_key_nothing_is_kept(karo, tmp_path, monkeypatch):

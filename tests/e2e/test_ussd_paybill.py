@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import create_app
@@ -28,7 +29,7 @@ SANDBOX = "https://sandbox.safaricom.co.ke"
 def daraja_client(engine, redis, schools):
     with schools.begin() as session:
         kilimani = session.scalars(select(School).where(School.slug == "kilimani")).one()
-        store_credentials(kilimani, Shortcode("522533", "pk", "ck", "cs"), SecretBox(SECRET))
+        store_credentials(kilimani, Shortcode("522533", "pk", "ck", "cs"), SecretBox(SecretStr(SECRET)))
     settings = Settings(
         database_url="sqlite://",
         redis_url=REDIS_URL,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from pydantic import ValidationError
 
 from bot.settings import Settings, get_settings, load_settings_or_exit
 
@@ -90,3 +93,48 @@ def test_settings_are_read_once_per_process(monkeypatch: pytest.MonkeyPatch) -> 
 def test_reminder_templates_are_read_as_json_per_language(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KARO_WHATSAPP_REMINDER_TEMPLATES", '{"en": "HXen", "sw": "HXsw"}')
     assert Settings().whatsapp_reminder_templates == {"en": "HXen", "sw": "HXsw"}
+
+
+SECRETS = {
+    "secret_key": "cookie-signing-key-42",
+    "webhook_token": "path-token-9f3a",
+    "at_api_key": "atsk_live_key_77",
+    "twilio_auth_token": "twilio-auth-token-5e",
+}
+PASSWORDS = ("db-password-31", "redis-password-64")
+
+
+def settings_with_secrets() -> Settings:
+    return Settings(
+        **SECRETS,
+        database_url=f"postgresql://karo:{PASSWORDS[0]}@db:5432/karo",
+        redis_url=f"redis://:{PASSWORDS[1]}@cache:6379/0",
+    )
+
+
+def test_a_printed_or_logged_settings_shows_no_secret(caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_with_secrets()
+    logging.getLogger("karo.test").warning("settings: %s / %r", settings, settings)
+
+    for shown in (repr(settings), str(settings), f"{settings}", caplog.text):
+        assert [s for s in (*SECRETS.values(), *PASSWORDS) if s in shown] == []
+    assert "postgresql+psycopg://karo:***@db:5432/karo" in repr(settings)  # the rest of the URL still shows
+
+
+def test_a_copy_with_changes_keeps_its_secrets_hidden_and_checks_the_changes() -> None:
+    changed = settings_with_secrets().with_changes(webhook_token="another-token-1", sandbox=True)
+
+    assert "another-token-1" not in repr(changed) and changed.sandbox
+    assert changed.webhook_token is not None and changed.webhook_token.get_secret_value() == "another-token-1"
+    with pytest.raises(ValidationError):
+        changed.with_changes(redis_url="localhost:6379")
+
+
+def test_secrets_come_from_the_environment_and_a_blank_one_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KARO_SECRET_KEY", " cookie-signing-key-42 ")
+    monkeypatch.setenv("KARO_WEBHOOK_TOKEN", "  ")
+    settings = Settings()
+
+    assert settings.secret_key is not None
+    assert settings.secret_key.get_secret_value() == "cookie-signing-key-42"
+    assert settings.webhook_token is None

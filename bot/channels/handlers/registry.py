@@ -36,7 +36,10 @@ def registry_from(settings: Settings) -> Registry:
         handlers.append(TwilioWhatsAppHandler(client))
     if settings.at_username and settings.at_api_key:
         at = AfricasTalkingSms(
-            settings.at_username, settings.at_api_key, settings.at_api_url, timeout=(3.05, SEND_TIMEOUT)
+            settings.at_username,
+            settings.at_api_key.get_secret_value(),
+            settings.at_api_url,
+            timeout=(3.05, SEND_TIMEOUT),
         )
         handlers.append(AfricasTalkingSmsHandler(at))
     elif client is not None and settings.twilio_sms_from:
@@ -51,7 +54,7 @@ def _twilio_client(settings: Settings) -> TwilioMessaging | None:
         return None
     return TwilioMessaging(
         settings.twilio_account_sid,
-        settings.twilio_auth_token,
+        settings.twilio_auth_token.get_secret_value(),
         settings.twilio_api_url,
         sms_from=settings.twilio_sms_from,
         whatsapp_from=settings.twilio_whatsapp_from,

@@ -36,7 +36,7 @@ class _TwilioWebhooks:
         query = f"?{request.url.query}" if request.url.query else ""
         url = settings.public_url + request.url.path + query
         signature = request.headers.get("X-Twilio-Signature")
-        return twilio.verify_signature(settings.twilio_auth_token, url, form, signature)
+        return twilio.verify_signature(settings.twilio_auth_token.get_secret_value(), url, form, signature)
 
     receive = staticmethod(twilio.parse_inbound)  # the form as an ``IncomingMessage``
     status = staticmethod(twilio.parse_status_callback)  # a status callback as a ``DeliveryUpdate``

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import create_app
@@ -37,5 +38,5 @@ def test_the_overview_says_prompts_are_off_without_a_daraja_app(engine, staffed,
     assert "Paybill 522533 instructions" in text
     with transaction(staffed) as session:
         school = session.scalars(select(School).where(School.slug == "kilimani")).one()
-        store_credentials(school, Shortcode("522533", "pk", "ck", "cs"), SecretBox(SECRET))
+        store_credentials(school, Shortcode("522533", "pk", "ck", "cs"), SecretBox(SecretStr(SECRET)))
     assert "M-Pesa prompts are off" not in overview_against_a_real_daraja(engine, clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from bot.crypto import CannotOpen, SecretBox, SecretKeyMissing
 from bot.mpesa.credentials import NoCredentials, credentials_for, store_credentials
@@ -13,19 +14,19 @@ CREDS = Shortcode("600100", "passkey-abc", "consumer-key-1", "consumer-secret-1"
 
 
 def test_sealed_secrets_are_opaque_and_open_with_the_same_key_only():
-    box = SecretBox("deployment-secret")
+    box = SecretBox(SecretStr("deployment-secret"))
     sealed = box.seal("passkey-abc")
     assert "passkey" not in sealed and sealed != box.seal("passkey-abc")  # Fernet: a fresh IV each time
-    assert SecretBox("deployment-secret").open(sealed) == "passkey-abc"
+    assert SecretBox(SecretStr("deployment-secret")).open(sealed) == "passkey-abc"
     with pytest.raises(CannotOpen):
-        SecretBox("another-secret").open(sealed)
+        SecretBox(SecretStr("another-secret")).open(sealed)
     with pytest.raises(SecretKeyMissing):
         SecretBox(None)
 
 
 def test_a_school_keeps_its_shortcode_in_clear_and_its_secrets_sealed():
     school = School(slug="kilimani", name="Kilimani")
-    box = SecretBox("deployment-secret")
+    box = SecretBox(SecretStr("deployment-secret"))
     store_credentials(school, CREDS, box)
     assert school.daraja_shortcode == school.paybill == "600100"
     stored = (
