@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +23,7 @@ from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
 from ledger.billing.promises import promise_to_pay
 from ledger.books.balances import student_balance
 from ledger.books.statements import statement
+from ledger.clock import NAIROBI
 from ledger.errors import NotFound
 from ledger.payments.stk_requests import RequestStatus, close, lock_request, pending_request, record_request
 from ledger.records import parents
@@ -42,7 +42,6 @@ from ledger.types import (
     TermRef,
 )
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 # The session of the hop being answered on this thread, when the channel opened one (one_session).
 _HOP_SESSION: ContextVar[Session | None] = ContextVar("karo_hop_session", default=None)
 log = logging.getLogger(__name__)

@@ -88,10 +88,10 @@ def rules(
 @click.option("--at", "at", help="Charge as if it were this day, YYYY-MM-DD (default: today in Nairobi).")
 def late(slug: str, at: str | None) -> None:
     """Charge the late fees due (what the daily schedule does); running it again charges nothing twice."""
-    from bot.jobs.fees import nairobi_today
     from ledger.billing.late_fees import apply_late_fees
+    from ledger.clock import school_day, utc_now
 
-    day = parse_date(at, "--at") if at is not None else nairobi_today()
+    day = parse_date(at, "--at") if at is not None else school_day(utc_now())
     with open_services() as services, transaction(services.sessions) as session:
         found = find_school(session, slug)
         run = apply_late_fees(session, found.id, day, actor=cli_actor())

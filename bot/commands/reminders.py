@@ -14,9 +14,9 @@ from bot.commands.support import Refused, audit_cli, cli_actor, find_school, ope
 from bot.dashboard.plan_view import plan_snapshot
 from ledger.admission import admission_key
 from ledger.billing.payment_plans import PaymentPlan, active_plans, cancel_plan, create_plan
+from ledger.clock import NAIROBI, school_day
 from ledger.db import transaction
 from ledger.messaging.reminder_plans import Campaign, skipped_by_reason
-from ledger.messaging.reminder_policy import NAIROBI
 from ledger.money import kes
 from ledger.records.tables import Student
 from ledger.records.terms import current_term, find_term, parse_term_code
@@ -125,7 +125,7 @@ def add_plan(slug: str, admission_no: str, code: str | None, instalments: tuple[
     with open_services() as services, transaction(services.sessions) as session:
         school = find_school(session, slug)
         student = find_student(session, school.id, admission_no)
-        today = now.astimezone(NAIROBI).date()
+        today = school_day(now)
         term = (
             find_term(session, school.id, *parse_term_code(code))
             if code

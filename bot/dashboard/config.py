@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from itsdangerous import URLSafeTimedSerializer
 
 from bot.dashboard.passwords import Passwords
+from ledger.clock import utc_now
 
 log = logging.getLogger(__name__)
 
 SESSION_SALT = "karo.dashboard.session"
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass

@@ -32,10 +32,10 @@ from bot.dashboard.reminder_policy import (
 )
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import ServicesDep, SessionDep
+from ledger.clock import NAIROBI, school_day
 from ledger.messaging.campaigns import Effectiveness, effectiveness, write_campaign
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
-from ledger.messaging.reminder_policy import NAIROBI
 from ledger.records.terms import current_term
 
 router = APIRouter()
@@ -120,7 +120,7 @@ def _page(
 ) -> Response:
     now = config_of(request).clock()
     campaign = plan_campaign(session, staff.school, now)
-    term = campaign.term or current_term(session, staff.school_id, now.astimezone(NAIROBI).date())
+    term = campaign.term or current_term(session, staff.school_id, school_day(now))
     result = effectiveness(session, staff.school_id, term.id, now) if term else Effectiveness(0, 0, 0)
     context = {
         "staff": staff,

@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa import inbound, push, queries, recovery
 from bot.mpesa.scheduling import Scheduler, Task, Timings
+from ledger.clock import NAIROBI
 from ledger.payments.paybill import ForReview, Settled, Verdict
 from ledger.records.tables import School
 from providers.daraja_types import C2BPayment, MpesaGateway, Shortcode, StkCallback
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 def utc_now() -> dt.datetime:

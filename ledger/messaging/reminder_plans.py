@@ -39,10 +39,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.billing.payment_plans import PlanState, plan_statuses
 from ledger.billing.promises import standing_promises
 from ledger.books.tables import Account
+from ledger.clock import school_day
 from ledger.db import Base
 from ledger.messaging.reminder_policy import (
     DAYS_BEFORE_INSTALMENT,
-    NAIROBI,
     in_quiet_hours,
     policy_days,
 )
@@ -131,7 +131,7 @@ def plan_campaign(session: Session, school: School, now: dt.datetime) -> Campaig
     the ORM's per-row work.
     """
     campaign = Campaign(school=school, at=now)
-    today = now.astimezone(NAIROBI).date()
+    today = school_day(now)
     term = current_term(session, school.id, today)
     if not school.reminders_on:
         campaign.halted = "reminders are off for this school"
