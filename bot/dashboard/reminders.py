@@ -10,7 +10,6 @@ plans nothing new and queues nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -86,12 +85,9 @@ def last_reminders(session: Session, school_id: int, limit: int = LAST_SHOWN) ->
 
 
 def _sent(reminder: Reminder, message: OutboxMessage | None) -> SentReminder:
-    planned_at = reminder.planned_at
-    if planned_at.tzinfo is None:  # SQLite hands back UTC moments without their zone
-        planned_at = planned_at.replace(tzinfo=dt.UTC)
     failure = message.failure_reason if message is not None else None
     return SentReminder(
-        at=planned_at.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
+        at=reminder.planned_at.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
         phone=message.phone if message is not None else "-",
         kind=reminder.kind.value.replace("_", " "),
         total=reminder.total,

@@ -181,7 +181,7 @@ def effectiveness(session: Session, school_id: int, term_id: int, now: dt.dateti
     )
     if not reminders:
         return Effectiveness(0, 0, 0)
-    start = min(_nairobi_day(planned_at) for planned_at, _ in reminders)
+    start = min(school_day(planned_at) for planned_at, _ in reminders)
     paid_on: dict[int, list[dt.date]] = {}
     reversal = select(Entry.reverses_id).where(Entry.reverses_id.is_not(None), Entry.school_id == school_id)
     for student_id, on in session.execute(
@@ -195,15 +195,9 @@ def effectiveness(session: Session, school_id: int, term_id: int, now: dt.dateti
             paid_on.setdefault(student_id, []).append(on)
     followed = waiting = 0
     for planned_at, student_ids in reminders:
-        sent_on = _nairobi_day(planned_at)
+        sent_on = school_day(planned_at)
         if any(sent_on <= on <= sent_on + PAID_WITHIN for sid in student_ids for on in paid_on.get(sid, ())):
             followed += 1
         elif school_day(now) <= sent_on + PAID_WITHIN:
             waiting += 1
     return Effectiveness(len(reminders), followed, waiting)
-
-
-def _nairobi_day(moment: dt.datetime) -> dt.date:
-    """The day in Nairobi of a stored moment (SQLite hands back UTC moments without their zone)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return school_day(aware)

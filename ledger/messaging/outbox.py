@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base, is_postgres
+from ledger.db import Base, UtcDateTime, is_postgres
 from ledger.records.tables import _enum
 
 
@@ -84,15 +84,15 @@ class OutboxMessage(Base):
     # 0: a parent is waiting (replies, receipts, payment notices); 1: bulk (reminders, invoice notices),
     # so a campaign of thousands never holds up the answer to a parent's message.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # Set just before the provider is called: a claimed row without it was never attempted.
-    send_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    send_started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     provider: Mapped[str | None] = mapped_column(String(20))
     provider_id: Mapped[str | None] = mapped_column(String(80), index=True)
     failure_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 def enqueue(
