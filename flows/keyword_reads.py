@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from flows import attendance, balance, results, statement
+import flows.attendance as attendance
+import flows.balance as balance
+import flows.results as results
+import flows.statement as statement
 from flows.conversation import Position
 from flows.family import Family, adm, label
 from flows.formatting import clip

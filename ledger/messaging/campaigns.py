@@ -23,7 +23,7 @@ from ledger.clock import school_day
 from ledger.messaging.outbox import BULK, Category, MessageStatus, OutboxMessage, priority_of
 from ledger.messaging.reminder_plans import Planned, Reminder
 from ledger.messaging.reminder_policy import in_quiet_hours, quiet_hours_end
-from ledger.messaging.reminder_texts import day
+from ledger.messaging.wording import day
 from ledger.records.tables import School
 
 REMINDERS, OUTBOX = (cast(Table, model.__table__) for model in (Reminder, OutboxMessage))

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from ledger.books.balances import total_owed
 from ledger.books.tables import Payment, PaymentSource
 from ledger.events import FailureReason
+from ledger.messaging.family_notices import write_family_thanks
 from ledger.messaging.outbox import Category, OutboxMessage, enqueue
+from ledger.messaging.wording import day
 from ledger.money import kes
 from ledger.payments.stk_requests import PaymentRequestRecord
 from ledger.records.parents import find_guardian
@@ -23,10 +25,6 @@ from ledger.records.tables import Guardian, Language, School, Student, StudentGu
 from ledger.sms_parts import fits as fits_two_segments  # the one counter (UCS-2 too); name kept for callers
 from ledger.sms_parts import within
 
-MONTHS = {
-    Language.EN: ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    Language.SW: ("Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ago", "Sep", "Okt", "Nov", "Des"),
-}
 SOURCE = {
     PaymentSource.MPESA_STK: "M-Pesa",
     PaymentSource.MPESA_PAYBILL: "M-Pesa",
@@ -66,7 +64,7 @@ def receipt_text(language: Language, school: School, student: Student, payment: 
             source=SOURCE[payment.source],
             ref=payment.reference,
             after=after,
-            date=f"{on.day} {MONTHS[language][on.month - 1]} {on.year}",
+            date=day(on, language),
         )
     )
 
@@ -101,9 +99,6 @@ def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list
             student_id=student.id,
         )
         written.append(message)
-    # Imported here: family_notices renders with this module's helpers.
-    from ledger.messaging.family_notices import write_family_thanks
-
     return written + write_family_thanks(session, payment, now)
 
 

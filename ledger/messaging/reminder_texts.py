@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ledger.messaging.notices import MONTHS
+from ledger.messaging.wording import day
 from ledger.money import kes
 from ledger.records.tables import Language, School
 from ledger.sms_parts import fits as fits_two_segments
@@ -69,10 +69,6 @@ class Child:
     name: str
     admission_no: str
     owed: int  # cents
-
-
-def day(on: dt.date, language: Language) -> str:
-    return f"{on.day} {MONTHS[language][on.month - 1]} {on.year}"
 
 
 def _listed(children: Sequence[Child], width: int | None) -> str:
