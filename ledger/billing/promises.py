@@ -51,15 +51,6 @@ def promise_to_pay(
     return promise
 
 
-def standing_promise(session: Session, student_id: int, today: dt.date) -> PromiseToPay | None:
-    """The latest promise for this child that has not yet fallen due."""
-    return session.scalars(
-        select(PromiseToPay)
-        .where(PromiseToPay.student_id == student_id, PromiseToPay.promised_on >= today)
-        .order_by(PromiseToPay.id.desc())
-    ).first()
-
-
 def latest_promises(
     session: Session, *, school_id: int | None = None, student_ids: Iterable[int] | None = None
 ) -> dict[int, dt.date]:
