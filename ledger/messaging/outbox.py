@@ -11,9 +11,9 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ledger.bulk import insert_or_fetch
 from ledger.db import Base, UtcDateTime, is_postgres
 from ledger.records.tables import _enum
 
@@ -109,34 +109,23 @@ def enqueue(
     student_id: int | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Add a message unless one with this dedupe key exists; returns (message, created)."""
-    existing = _by_key(session, dedupe_key)
-    if existing is not None:
-        return existing, False
-    message = OutboxMessage(
-        dedupe_key=dedupe_key,
-        phone=phone,
-        body=body,
-        category=category,
-        channel=channel,
-        priority=priority_of(category),
-        school_id=school_id,
-        guardian_id=guardian_id,
-        student_id=student_id,
-        status=MessageStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        existing = _by_key(session, dedupe_key)
-        if existing is None:
-            raise
-        return existing, False
-    return message, True
+    values = {
+        "dedupe_key": dedupe_key,
+        "phone": phone,
+        "body": body,
+        "category": category,
+        "channel": channel,
+        "priority": priority_of(category),
+        "school_id": school_id,
+        "guardian_id": guardian_id,
+        "student_id": student_id,
+        "status": MessageStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return insert_or_fetch(session, OutboxMessage, values, lambda: _by_key(session, dedupe_key))
 
 
 def _by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
