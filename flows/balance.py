@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from flows.context import Context
 from flows.conversation import Position
-from flows.formatting import balance_line, figure, long_date
+from flows.formatting import balance_line, long_date
 from flows.machine import Flow, Hop, build_machine
 from flows.paging import page
 from flows.screen import Option, Screen
 from flows.statement import head_name
+from ledger.money import kes
 from ledger.types import Balance, VoteHeadBalance
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def view(ctx: Context, state: BalanceState, at: Position) -> Screen:
     balance = ctx.balance()
     heads, more = page(owing_heads(balance), at.cursor or 0, PAGE)
     lines = summary(ctx, balance)
-    lines += [f"{head_name(ctx, head.vote_head, 16)} {figure(head.balance)}" for head in heads]
+    lines += [f"{head_name(ctx, head.vote_head, 16)} {kes(head.balance, label=False)}" for head in heads]
     options = (Option("1", ctx.t("pay_now")),) + ((Option("98", ctx.t("more")),) if more else ())
     return Screen("\n".join(lines), options)
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 import enum
 from dataclasses import replace
 
-from flows import (
-    attendance,
-    balance,
-    identify,
-    language,
-    menu,
-    pay,
-    promise,
-    reminders,
-    results,
-    resume,
-    statement,
-)
+# Each flow by its module path, not ``from flows import``: that would import flows/__init__, which imports
+# this engine back.
+import flows.attendance as attendance
+import flows.balance as balance
+import flows.identify as identify
+import flows.language as language
+import flows.menu as menu
+import flows.pay as pay
+import flows.promise as promise
+import flows.reminders as reminders
+import flows.results as results
+import flows.resume as resume
+import flows.statement as statement
 from flows.context import ChildGone, Context
 from flows.conversation import MAX_BACK, Conversation, Position
 from flows.machine import Flow, Hop

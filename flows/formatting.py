@@ -8,26 +8,16 @@ import re
 
 from flows.gsm import plain
 from flows.texts import MONTHS, language_or_default, text
+from ledger.money import kes
 
 _KENYAN_MOBILE = re.compile(r"^\+254(\d{3})(\d{3})(\d{3})$")
-
-
-def figure(cents: int) -> str:
-    """``1250000`` -> ``12,500``; cents only when the amount is not whole (``12,500.50``)."""
-    sign = "-" if cents < 0 else ""
-    shillings, rest = divmod(abs(cents), 100)
-    return f"{sign}{shillings:,}" + (f".{rest:02d}" if rest else "")
-
-
-def money(cents: int) -> str:
-    return f"KES {figure(cents)}"
 
 
 def balance_line(language: str, cents: int) -> str:
     """``Balance KES 12,500``, or ``Credit KES 2,000`` when the family has paid ahead."""
     if cents < 0:
-        return text(language, "credit", amount=money(-cents))
-    return text(language, "owed", amount=money(cents))
+        return text(language, "credit", amount=kes(-cents))
+    return text(language, "owed", amount=kes(cents))
 
 
 def short_date(on: dt.date, language: str) -> str:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from flows import attendance, balance, results, statement
+import flows.attendance as attendance
+import flows.balance as balance
+import flows.results as results
+import flows.statement as statement
 from flows.conversation import Position
 from flows.family import Family, adm, label
-from flows.formatting import clip, figure
+from flows.formatting import clip
 from flows.segments import first_fitting, whole_lines
+from ledger.money import kes
 from ledger.types import Balance, StudentRef
 
 STATEMENT_BRIEF, STATEMENT_DETAIL = 2, 5  # entries per child
@@ -64,7 +68,8 @@ def balance_reply(family: Family, args: Sequence[str]) -> str:
         heads = balance.owing_heads(owed) if detail else []
         ctx = family.context(child)
         return lines + [
-            f"{statement.head_name(ctx, head.vote_head, 24)} {figure(head.balance)}" for head in heads
+            f"{statement.head_name(ctx, head.vote_head, 24)} {kes(head.balance, label=False)}"
+            for head in heads
         ]
 
     def pay_hint(children: Sequence[StudentRef]) -> str | None:

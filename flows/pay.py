@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from flows.context import Context
 from flows.conversation import Position
-from flows.formatting import balance_line, clip, local_phone, money
+from flows.formatting import balance_line, clip, local_phone
 from flows.machine import Flow, Hop, build_machine
 from flows.ports import PaymentOutcome, PaymentRequest
 from flows.screen import Option, Screen
+from ledger.money import kes
 
 if TYPE_CHECKING:
     from transitions.core import TransitionConfigDict
@@ -124,7 +125,7 @@ def outcome_text(ctx: Context, outcome: PaymentOutcome, amount: int) -> str:
     """What happens next, in words: the prompt is coming, is already coming, or how else to pay."""
     phone, student = local_phone(ctx.phone), ctx.student()
     if outcome is PaymentOutcome.QUEUED:
-        return ctx.t("pay_queued", phone=phone, amount=money(amount), name=clip(student.name, 24))
+        return ctx.t("pay_queued", phone=phone, amount=kes(amount), name=clip(student.name, 24))
     if outcome is PaymentOutcome.ALREADY_PENDING:
         return ctx.t("pay_pending", phone=phone)
     school = ctx.school()
@@ -138,7 +139,7 @@ def outcome_text(ctx: Context, outcome: PaymentOutcome, amount: int) -> str:
 def choose_view(ctx: Context) -> Screen:
     name = clip(ctx.student().name, 24)
     full = full_amount(ctx)
-    options = (Option("1", ctx.t("pay_full", amount=money(full))),) if full is not None else ()
+    options = (Option("1", ctx.t("pay_full", amount=kes(full))),) if full is not None else ()
     lines = [ctx.t("pay_title", name=name), balance_line(ctx.language, ctx.balance().total)]
     return Screen("\n".join(lines), options + (Option("2", ctx.t("pay_other")),))
 
@@ -153,13 +154,13 @@ def view(ctx: Context, state: PayState, at: Position) -> Screen:
     if state is P.CHOOSE or amount is None:
         return choose_view(ctx)
     if state is P.ABOVE:
-        balance = money(max(ctx.balance().total, 0))
+        balance = kes(max(ctx.balance().total, 0))
         options = (Option("1", ctx.t("yes")), Option("2", ctx.t("pay_change")))
-        return Screen(ctx.t("pay_above", amount=money(amount), balance=balance), options)
+        return Screen(ctx.t("pay_above", amount=kes(amount), balance=balance), options)
     student = ctx.student()
     question = ctx.t(
         "pay_confirm",
-        amount=money(amount),
+        amount=kes(amount),
         name=clip(student.name, 24),
         adm=clip(student.admission_no, 20),
         phone=local_phone(ctx.phone),

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 from flows.context import Context
 from flows.conversation import Position
-from flows.formatting import clip, long_date, money, short_date
+from flows.formatting import clip, long_date, short_date
 from flows.machine import Flow, Hop, build_machine
 from flows.screen import Option, Screen
+from ledger.money import kes
 from ledger.types import TermRef
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def choose_view(ctx: Context, term: TermRef) -> Screen:
         label, days = labels[key]
         options.append(Option(key, ctx.t(label, days=days, date=short_date(on, ctx.language))))
     options.append(Option("4", ctx.t("promise_other")))
-    return Screen(ctx.t("promise_ask", amount=money(ctx.balance().total)), tuple(options))
+    return Screen(ctx.t("promise_ask", amount=kes(ctx.balance().total)), tuple(options))
 
 
 def enter_view(ctx: Context, term: TermRef) -> Screen:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from flows.context import Context
 from flows.conversation import Position
-from flows.formatting import balance_line, clip, figure, money, short_date
+from flows.formatting import balance_line, clip, short_date
 from flows.machine import Flow, Hop, build_machine
 from flows.screen import Option, Screen
+from ledger.money import kes
 from ledger.types import LATE_FEE_HEAD, Statement, StatementLine
 
 if TYPE_CHECKING:
@@ -68,7 +69,9 @@ class StatementHop(Hop):
 def entry(ctx: Context, line: StatementLine) -> str:
     """``12 Mar Fees 15,000`` or ``15 Mar Payment -5,000``."""
     what = ctx.t(f"kind_{line.kind}") if line.kind in KINDS else clip(line.description, 14)
-    amount = figure(line.charged) if line.charged or not line.paid else "-" + figure(line.paid)
+    amount = (
+        kes(line.charged, label=False) if line.charged or not line.paid else "-" + kes(line.paid, label=False)
+    )
     return f"{short_date(line.on, ctx.language)} {what} {amount}"
 
 
@@ -82,7 +85,7 @@ def closing(ctx: Context, statement: Statement, latest: bool) -> str:
     if latest:
         return balance_line(ctx.language, statement.closing)
     on = short_date(statement.lines[-1].on, ctx.language)
-    return ctx.t("statement_then", date=on, amount=money(statement.closing))
+    return ctx.t("statement_then", date=on, amount=kes(statement.closing))
 
 
 def view(ctx: Context, state: StatementState, at: Position) -> Screen:

@@ -1,4 +1,5 @@
-"""Inserting many rows at once, skipping those whose unique key is already taken.
+"""Inserting rows, skipping those whose unique key is already taken: one row fetched if a racing writer
+took its key first (``insert_or_fetch``), or many at once (``insert_ignoring_duplicates``).
 
 On PostgreSQL the rows are streamed with COPY into a temporary table, then moved with one
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``: about twice as fast as a pipelined executemany for a
@@ -10,14 +11,40 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ledger.db import is_postgres
+from ledger.db import Base, is_postgres
+
+Row = TypeVar("Row", bound=Base)
+
+
+def insert_or_fetch(
+    session: Session, model: type[Row], values: Mapping[str, Any], find: Callable[[], Row | None]
+) -> tuple[Row, bool]:
+    """The row ``find`` returns, else a new ``model`` of ``values``; returns (row, created).
+
+    One ``INSERT ... ON CONFLICT DO NOTHING``: when a concurrent transaction commits the same unique key
+    first, PostgreSQL waits for it, inserts nothing, and ``find`` then reads the winner's row; the
+    caller's transaction stays usable, without a savepoint."""
+    found = find()
+    if found is not None:
+        return found, False
+    table = model.__table__
+    assert isinstance(table, Table)
+    dialect = postgresql if is_postgres(session) else sqlite
+    statement = dialect.insert(table).values(dict(values)).on_conflict_do_nothing().returning(table.c.id)
+    new_id = session.execute(statement).scalar_one_or_none()
+    if new_id is None:
+        found = find()
+        if found is None:
+            raise LookupError(f"{table.name}: the row in the way of {dict(values)} cannot be found")
+        return found, False
+    return session.get_one(model, new_id), True
 
 
 def insert_ignoring_duplicates(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

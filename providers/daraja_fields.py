@@ -12,6 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+# Daraja stamps its times in Nairobi; providers may not import the ledger, so not ledger.clock.
 NAIROBI = ZoneInfo("Africa/Nairobi")
 MIN_AMOUNT, MAX_AMOUNT = 1, 250_000
 MAX_ACCOUNT_REFERENCE = 12

@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +20,7 @@ from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
 from ledger.billing.promises import promise_to_pay
 from ledger.books.balances import student_balance
 from ledger.books.statements import statement
+from ledger.clock import NAIROBI
 from ledger.errors import NotFound
 from ledger.payments.stk_requests import RequestStatus, close, lock_request, pending_request, record_request
 from ledger.records import parents
@@ -39,7 +39,6 @@ from ledger.types import (
     TermRef,
 )
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 log = logging.getLogger(__name__)
 
 

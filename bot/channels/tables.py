@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 
 
 class UssdSessionReport(Base):
@@ -25,7 +25,7 @@ class UssdSessionReport(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     last_input: Mapped[str | None] = mapped_column(Text)
     cost: Mapped[str | None] = mapped_column(String(30))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class InboundMessage(Base):
@@ -46,6 +46,6 @@ class InboundMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     link_id: Mapped[str | None] = mapped_column(String(80))
     button_payload: Mapped[str | None] = mapped_column(String(200))
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # as the provider says
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())  # as the provider says
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True)

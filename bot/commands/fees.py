@@ -8,9 +8,10 @@ from decimal import Decimal
 import click
 from sqlalchemy.orm import Session
 
-from bot.commands.support import Refused, audit_cli, cli_actor, find_school, kes, open_services, parse_date
+from bot.commands.support import Refused, audit_cli, cli_actor, find_school, open_services, parse_date
 from ledger.billing.fee_rules import RULES, WHOLE, FeeRules, RuleChanges, percent_text
 from ledger.db import transaction
+from ledger.money import kes
 
 _AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
 _PERCENT = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
@@ -87,10 +88,10 @@ def rules(
 @click.option("--at", "at", help="Charge as if it were this day, YYYY-MM-DD (default: today in Nairobi).")
 def late(slug: str, at: str | None) -> None:
     """Charge the late fees due (what the daily schedule does); running it again charges nothing twice."""
-    from bot.jobs.fees import nairobi_today
     from ledger.billing.late_fees import apply_late_fees
+    from ledger.clock import school_day, utc_now
 
-    day = parse_date(at, "--at") if at is not None else nairobi_today()
+    day = parse_date(at, "--at") if at is not None else school_day(utc_now())
     with open_services() as services, transaction(services.sessions) as session:
         found = find_school(session, slug)
         run = apply_late_fees(session, found.id, day, actor=cli_actor())
@@ -106,9 +107,8 @@ def late(slug: str, at: str | None) -> None:
             click.echo(f"No late fees for {found.slug} on {day}: {_why_none(session, found.id)}")
             return
         terms = ", ".join(run.terms)
-        click.echo(
-            f"Late fees for {found.slug} on {day}, term {terms}: {run.charged} charged, {kes(run.total)}"
-        )
+        total = kes(run.total, always_cents=True)
+        click.echo(f"Late fees for {found.slug} on {day}, term {terms}: {run.charged} charged, {total}")
 
 
 def describe(rules: FeeRules) -> list[str]:
@@ -122,7 +122,7 @@ def describe(rules: FeeRules) -> list[str]:
 
 def _late_fee_text(rules: FeeRules) -> str:
     share = f"{percent_text(rules.late_fee_bp)} of what is overdue"
-    how = kes(rules.late_fee_cents) if rules.late_fee_cents else share
+    how = kes(rules.late_fee_cents, always_cents=True) if rules.late_fee_cents else share
     return f"{how}, {rules.late_fee_grace_days} days after the due date, to {rules.late_fee_vote_head}"
 
 

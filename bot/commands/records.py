@@ -15,11 +15,11 @@ from bot.commands.support import (
     audit_cli,
     cli_actor,
     find_school,
-    kes,
     open_services,
     parse_date,
 )
 from ledger.db import transaction
+from ledger.money import kes
 from ledger.records.tables import School, SchoolClass, Term
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -198,7 +198,9 @@ def invoice(slug: str, code: str, class_name: str | None) -> None:
             total = _invoice(session, slug, code, class_name)
         with transaction(services.sessions) as session:
             told = invoice_notices(session, slug) - told_before
-    click.echo(f"Term {code} total invoiced now: {kes(total)}; {told} family notice(s) queued")
+    click.echo(
+        f"Term {code} total invoiced now: {kes(total, always_cents=True)}; {told} family notice(s) queued"
+    )
 
 
 def _invoice(session: Session, slug: str, code: str, class_name: str | None) -> int:
@@ -222,7 +224,8 @@ def _invoice(session: Session, slug: str, code: str, class_name: str | None) -> 
             }
             target = f"class:{school_class.id}:term:{chosen.id}"
             audit_cli(session, found.id, "invoice.class", target=target, after=after)
-        click.echo(f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {kes(run.total)}")
+        amount = kes(run.total, always_cents=True)
+        click.echo(f"{run.class_name}: invoiced {run.invoiced}, already {run.already}, {amount}")
     return total
 
 

@@ -10,13 +10,14 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.commands.support import Refused, audit_cli, cli_actor, find_school, kes, open_services, parse_date
+from bot.commands.support import Refused, audit_cli, cli_actor, find_school, open_services, parse_date
 from bot.dashboard.plan_view import plan_snapshot
 from ledger.admission import admission_key
 from ledger.billing.payment_plans import PaymentPlan, active_plans, cancel_plan, create_plan
+from ledger.clock import NAIROBI, school_day
 from ledger.db import transaction
 from ledger.messaging.reminder_plans import Campaign, skipped_by_reason
-from ledger.messaging.reminder_policy import NAIROBI
+from ledger.money import kes
 from ledger.records.tables import Student
 from ledger.records.terms import current_term, find_term, parse_term_code
 
@@ -89,9 +90,8 @@ def print_campaign(campaign: Campaign, dry_run: bool) -> None:
     for planned in campaign.planned:
         family = planned.family
         names = ", ".join(f"{c.child.name} ({c.child.admission_no})" for c in planned.children)
-        click.echo(
-            f"  {verb} {family.phone} ({family.name}): {planned.kind.value}, {names}, {kes(planned.total)}"
-        )
+        total = kes(planned.total, always_cents=True)
+        click.echo(f"  {verb} {family.phone} ({family.name}): {planned.kind.value}, {names}, {total}")
         click.echo(f"    {planned.text}")
     for skipped in campaign.skipped:
         click.echo(f"  skip {skipped.family.phone} ({skipped.family.name}): {skipped.reason}")
@@ -125,7 +125,7 @@ def add_plan(slug: str, admission_no: str, code: str | None, instalments: tuple[
     with open_services() as services, transaction(services.sessions) as session:
         school = find_school(session, slug)
         student = find_student(session, school.id, admission_no)
-        today = now.astimezone(NAIROBI).date()
+        today = school_day(now)
         term = (
             find_term(session, school.id, *parse_term_code(code))
             if code
@@ -138,9 +138,10 @@ def add_plan(slug: str, admission_no: str, code: str | None, instalments: tuple[
         _audit_plan(session, student, "plan.create", before, {"term": term.code, "plan": plan_snapshot(made)})
         total = sum(amount for _, amount in parsed)
         who = f"{student.name} ({student.admission_no})"
-        click.echo(f"Plan for {who}, term {term.code}: {len(made.instalments)} instalments, {kes(total)}")
+        planned_total = kes(total, always_cents=True)
+        click.echo(f"Plan for {who}, term {term.code}: {len(made.instalments)} instalments, {planned_total}")
         for on, amount in sorted(parsed):
-            click.echo(f"  {on.isoformat()}  {kes(amount)}")
+            click.echo(f"  {on.isoformat()}  {kes(amount, always_cents=True)}")
 
 
 @plan.command("cancel")

@@ -94,12 +94,6 @@ def parse_date(value: str, option: str) -> dt.date:
         raise Refused(f"{option}: {value!r} is not a date (use YYYY-MM-DD, e.g. 2026-01-05)") from None
 
 
-def kes(cents: int) -> str:
-    """Cents as a bursar reads them: KES 1,500.50 (integer arithmetic, never a float)."""
-    sign = "-" if cents < 0 else ""
-    return f"KES {sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
 def cli_actor() -> str:
     """Who ran the command, as the audit log and the ledger's entries name them: ``cli:<os user>``."""
     try:

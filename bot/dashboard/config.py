@@ -12,14 +12,11 @@ from itsdangerous import URLSafeTimedSerializer
 from pydantic import SecretStr
 
 from bot.dashboard.passwords import Passwords
+from ledger.clock import utc_now
 
 log = logging.getLogger(__name__)
 
 SESSION_SALT = "karo.dashboard.session"
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass

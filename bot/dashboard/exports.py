@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.dashboard.access import StaffDep
 from bot.dashboard.cookies import config_of
-from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import HEADERS, render
 from bot.routes.deps import SessionDep
 from ledger.books.reports import arrears
 from ledger.books.tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
+from ledger.clock import school_day
 from ledger.records.tables import Guardian, Student, StudentGuardian, VoteHead
 
 router = APIRouter()
@@ -136,7 +136,7 @@ def vote_heads(session: Session, school_id: int) -> list[VoteHead]:
 
 @router.get("/dashboard/exports")
 def exports_page(request: Request, staff: StaffDep, session: SessionDep) -> Response:
-    today = nairobi_today(config_of(request).clock())
+    today = school_day(config_of(request).clock())
     context = {
         "staff": staff,
         "page": "exports",
@@ -149,7 +149,7 @@ def exports_page(request: Request, staff: StaffDep, session: SessionDep) -> Resp
 
 @router.get("/dashboard/exports/defaulters.csv")
 def defaulters_csv(request: Request, staff: StaffDep, session: SessionDep) -> Response:
-    today = nairobi_today(config_of(request).clock())
+    today = school_day(config_of(request).clock())
     rows = defaulter_rows(session, staff.school_id, today)
     return csv_response(f"{staff.school.slug}-defaulters-{today}.csv", DEFAULTERS_HEADER, rows)
 
@@ -163,7 +163,7 @@ def collections_csv(
     end: str = Query("", alias="to", max_length=10),
     vote_head: str = "",
 ) -> Response:
-    today = nairobi_today(config_of(request).clock())
+    today = school_day(config_of(request).clock())
     first, last = parse_day(start, today.replace(day=1)), parse_day(end, today)
     heads = {head.id for head in vote_heads(session, staff.school_id)}
     chosen = int(vote_head) if vote_head.isdigit() and int(vote_head) in heads else None

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.dashboard.access import MoneyStaff, Staff, StaffDep
 from bot.dashboard.cookies import config_of
-from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
 from ledger.billing.invoicing import fee_items, invoice_class
 from ledger.books.tables import Entry, EntryKind
+from ledger.clock import school_day
 from ledger.records.tables import SchoolClass, Student, Term
 from ledger.records.terms import current_term
 
@@ -96,7 +96,7 @@ def fees_page(
 ) -> Response:
     terms = terms_of(session, staff.school_id)
     chosen = next((t for t in terms if str(t.id) == term), None)
-    chosen = chosen or current_term(session, staff.school_id, nairobi_today(config_of(request).clock()))
+    chosen = chosen or current_term(session, staff.school_id, school_day(config_of(request).clock()))
     classes = session.scalars(
         select(SchoolClass).where(SchoolClass.school_id == staff.school_id).order_by(SchoolClass.name)
     )

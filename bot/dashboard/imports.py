@@ -9,9 +9,9 @@ from fastapi.responses import Response
 
 from bot.dashboard.access import Can, RecordsStaff, Staff, StaffDep, refuse_unless
 from bot.dashboard.cookies import config_of
-from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
+from ledger.clock import school_day
 from ledger.imports import KINDS, ImportRefused, ImportReport, decode_csv, import_csv
 
 router = APIRouter()
@@ -83,7 +83,7 @@ async def upload(
                 ImportReport(kind, 0), f"{name} is larger than 5 MB: split it and import each part"
             )
         text = decode_csv(data, kind).removeprefix("\ufeff")  # Excel's byte-order mark
-        today = nairobi_today(config_of(request).clock())
+        today = school_day(config_of(request).clock())
         report = import_csv(session, staff.school, kind, text, actor=staff.member.email, today=today)
     except ImportRefused as refused:
         session.rollback()

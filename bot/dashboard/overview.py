@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TypeVarTuple
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -21,13 +20,13 @@ from bot.mpesa.credentials import can_prompt
 from bot.routes.deps import SessionDep
 from ledger.books.reports import arrears, term_totals
 from ledger.books.tables import Entry, Payment, PaymentSource
+from ledger.clock import school_day
 from ledger.records.tables import School, Term
 from ledger.records.terms import current_term
 from ledger.types import TermTotals
 
 router = APIRouter()
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 MPESA = (PaymentSource.MPESA_STK, PaymentSource.MPESA_PAYBILL)
 AGING_LABELS = ("0-30 days", "31-60 days", "61-90 days", "over 90 days", "not yet due")
 
@@ -47,10 +46,6 @@ class Overview:
     mpesa_today: TodaysMpesa
     daily: BarChart
     aging: BarChart
-
-
-def nairobi_today(now: dt.datetime) -> dt.date:
-    return now.astimezone(NAIROBI).date()
 
 
 def overview(session: Session, school_id: int, today: dt.date) -> Overview:
@@ -105,7 +100,7 @@ def aging_totals(session: Session, school_id: int, today: dt.date) -> list[tuple
 
 @router.get("/dashboard")
 def overview_page(request: Request, staff: StaffDep, session: SessionDep) -> Response:
-    today = nairobi_today(config_of(request).clock())
+    today = school_day(config_of(request).clock())
     school = session.get(School, staff.school_id)
     daraja_api_url = request.app.state.services.settings.daraja_api_url
     context = {

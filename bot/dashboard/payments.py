@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.access import MoneyStaff, Staff, school_student
 from bot.dashboard.cookies import config_of
-from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
 from ledger.books.balances import total_owed
 from ledger.books.tables import PaymentSource
+from ledger.clock import school_day
 from ledger.errors import LedgerError
 from ledger.imports.core import BadRow
 from ledger.imports.fields import amount_cents, date_value
@@ -123,7 +123,7 @@ def _form_page(
 @router.get("/dashboard/students/{student_id}/payment")
 def payment_form(request: Request, student_id: int, staff: MoneyStaff, session: SessionDep) -> Response:
     student = school_student(session, staff, student_id)
-    today = nairobi_today(config_of(request).clock()).isoformat()
+    today = school_day(config_of(request).clock()).isoformat()
     return _form_page(request, staff, student, new_form(today), None, 200)
 
 

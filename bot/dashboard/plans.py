@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.access import MoneyStaff, Staff, school_student
 from bot.dashboard.cookies import config_of
-from bot.dashboard.overview import nairobi_today
 from bot.dashboard.plan_view import BadPlanForm, PlanForm, form_of, instalments_of, plan_snapshot
 from bot.dashboard.rendering import redirect, render
 from bot.dashboard.student import student_context
 from bot.routes.deps import SessionDep
 from ledger.billing.payment_plans import InvalidPlan, active_plans, cancel_plan, create_plan
+from ledger.clock import school_day
 from ledger.records.tables import Student
 from ledger.records.terms import current_term
 
@@ -54,7 +54,7 @@ def add_plan(
     student = school_student(session, staff, student_id)
     form = form_of(due_on or [], amount or [])
     now = config_of(request).clock()
-    today = nairobi_today(now)
+    today = school_day(now)
     term = current_term(session, staff.school_id, today)
     try:
         if term is None:

@@ -7,12 +7,12 @@ from fastapi.responses import Response
 
 from bot.dashboard.access import StaffDep, school_student
 from bot.dashboard.cookies import config_of
-from bot.dashboard.overview import nairobi_today
 from bot.dashboard.rendering import render
 from bot.dashboard.student import guardians_of
 from bot.routes.deps import SessionDep
 from ledger.books.balances import student_balance
 from ledger.books.statements import statement
+from ledger.clock import school_day
 
 router = APIRouter()
 
@@ -28,6 +28,6 @@ def printable_statement(request: Request, student_id: int, staff: StaffDep, sess
         "balance": student_balance(session, student),
         "statement": statement(session, student, limit=PRINTED_LINES),
         "guardians": guardians_of(session, student),
-        "today": nairobi_today(config_of(request).clock()),
+        "today": school_day(config_of(request).clock()),
     }
     return render(request, "statement_print.html", context)

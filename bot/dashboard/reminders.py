@@ -10,7 +10,6 @@ plans nothing new and queues nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -32,10 +31,10 @@ from bot.dashboard.reminder_policy import (
 )
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import ServicesDep, SessionDep
+from ledger.clock import NAIROBI, school_day
 from ledger.messaging.campaigns import Effectiveness, effectiveness, write_campaign
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
-from ledger.messaging.reminder_policy import NAIROBI
 from ledger.records.terms import current_term
 
 router = APIRouter()
@@ -86,12 +85,9 @@ def last_reminders(session: Session, school_id: int, limit: int = LAST_SHOWN) ->
 
 
 def _sent(reminder: Reminder, message: OutboxMessage | None) -> SentReminder:
-    planned_at = reminder.planned_at
-    if planned_at.tzinfo is None:  # SQLite hands back UTC moments without their zone
-        planned_at = planned_at.replace(tzinfo=dt.UTC)
     failure = message.failure_reason if message is not None else None
     return SentReminder(
-        at=planned_at.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
+        at=reminder.planned_at.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
         phone=message.phone if message is not None else "-",
         kind=reminder.kind.value.replace("_", " "),
         total=reminder.total,
@@ -120,7 +116,7 @@ def _page(
 ) -> Response:
     now = config_of(request).clock()
     campaign = plan_campaign(session, staff.school, now)
-    term = campaign.term or current_term(session, staff.school_id, now.astimezone(NAIROBI).date())
+    term = campaign.term or current_term(session, staff.school_id, school_day(now))
     result = effectiveness(session, staff.school_id, term.id, now) if term else Effectiveness(0, 0, 0)
     context = {
         "staff": staff,

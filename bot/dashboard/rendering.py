@@ -9,15 +9,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bot.commands.support import kes
 from bot.dashboard.cookies import read_session, write_cookie
+from ledger.money import kes
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates" / "dashboard")
 
 
 def kes_filter(cents: int) -> str:
     # int(): PostgreSQL's SUM of a bigint is a numeric, so some ledger totals arrive as Decimal.
-    return kes(int(cents))
+    return kes(int(cents), always_cents=True)
 
 
 TEMPLATES.env.filters["kes"] = kes_filter

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from bot.dashboard.access import Can, Staff, StaffDep, school_student
 from bot.dashboard.cookies import config_of
 from bot.dashboard.messages_text import plain_reason
-from bot.dashboard.overview import nairobi_today
 from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
 from ledger.books.balances import student_balance
 from ledger.books.statements import recent_receipts, statement
 from ledger.books.tables import Payment
+from ledger.clock import school_day
 from ledger.messaging.outbox import OutboxMessage
 from ledger.records.attendance import attendance_summary
 from ledger.records.results import exam_summary, latest_exams
@@ -117,7 +117,7 @@ def student_context(
     request: Request, staff: Staff, session: Session, student: Student, paid: int | None = None
 ) -> dict[str, Any]:
     """Everything the student page shows (the plan form re-renders it with its error)."""
-    today = nairobi_today(config_of(request).clock())
+    today = school_day(config_of(request).clock())
     term = current_term(session, staff.school_id, today)
     return {
         "staff": staff,

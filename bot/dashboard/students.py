@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.access import StaffDep
 from bot.dashboard.cookies import config_of
-from bot.dashboard.overview import AGING_LABELS, nairobi_today
+from bot.dashboard.overview import AGING_LABELS
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
 from ledger.admission import admission_key
 from ledger.books.reports import arrears
 from ledger.books.tables import Account
+from ledger.clock import school_day
 from ledger.records.tables import Guardian, SchoolClass, Student, StudentGuardian
 
 router = APIRouter()
@@ -148,7 +149,7 @@ def students_page(
         balance=balance if balance in BALANCES else "",
         aging=int(aging) if aging.isdigit() and int(aging) < len(AGING_LABELS) else None,
     )
-    today = nairobi_today(config_of(request).clock())
+    today = school_day(config_of(request).clock())
     found = find_students(session, staff.school_id, chosen, page, today)
     context = {
         "staff": staff,

@@ -30,8 +30,8 @@ from bot.demo.simulated_mpesa import (
 )
 from bot.demo.simulators import Simulators
 from bot.routes.deps import ServicesDep, SessionDep
-from flows.formatting import money
 from ledger.errors import InvalidPhone
+from ledger.money import kes
 from ledger.payments.stk_requests import by_checkout_id
 from ledger.phones import msisdn
 from ledger.records.tables import School
@@ -98,7 +98,7 @@ def _shown(session: Session, prompt: dict[str, object]) -> PromptShown:
     to = _payee(session, str(prompt["checkout_request_id"]), str(prompt["shortcode"]))
     return PromptShown(
         id=str(prompt["checkout_request_id"]),
-        text=f"Pay {money(amount * 100)} to {to} account {account}? Enter M-Pesa PIN",
+        text=f"Pay {kes(amount * 100)} to {to} account {account}? Enter M-Pesa PIN",
         amount=amount,
         to=to,
         account=account,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,23 +17,18 @@ from bot.bootstrap import bootstrap
 from bot.settings import get_settings
 from ledger.billing.fee_rules import FeeRules
 from ledger.billing.late_fees import apply_late_fees
+from ledger.clock import school_day, utc_now
 from ledger.db import transaction
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 ACTOR = "schedule"
 log = logging.getLogger(__name__)
-
-
-def nairobi_today(now: dt.datetime | None = None) -> dt.date:
-    """The school day in Nairobi, whatever the server's zone."""
-    return (now or dt.datetime.now(dt.UTC)).astimezone(NAIROBI).date()
 
 
 def apply_fee_rules() -> dict[str, int]:
     """RQ job (daily): apply late fees in every school with a late-fee rule, for today in Nairobi."""
     services = bootstrap(get_settings())
     try:
-        return run_fee_rules(services.sessions, nairobi_today())
+        return run_fee_rules(services.sessions, school_day(utc_now()))
     finally:
         services.close()
 

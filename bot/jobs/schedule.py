@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from bot.bootstrap import Services
 from bot.jobs.campaigns import run_reminders
-from bot.jobs.fees import nairobi_today, run_fee_rules
+from bot.jobs.fees import run_fee_rules
+from ledger.clock import school_day, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,6 @@ FEE_RULES_CRON = "0 3 * * *"  # 06:00 in Nairobi: late fees are posted before th
 STK_SWEEP_SECONDS = 60  # settles STK requests whose timer or job was lost (a restart, a dead worker)
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 @dataclass
 class InProcessSchedule:
     """Fee rules and reminders every ``every_seconds``; ``sweep_stk`` (the M-Pesa desk's sweep), when
@@ -40,7 +37,7 @@ class InProcessSchedule:
 
     services: Services
     every_seconds: float = REMINDERS_SECONDS
-    clock: Callable[[], dt.datetime] = _utc_now
+    clock: Callable[[], dt.datetime] = utc_now
     sweep_stk: Callable[[], object] | None = None
     sweep_every_seconds: float = STK_SWEEP_SECONDS
 
@@ -58,7 +55,7 @@ class InProcessSchedule:
 
     def run_once(self) -> None:
         now = self.clock()
-        run_fee_rules(self.services.sessions, nairobi_today(now))
+        run_fee_rules(self.services.sessions, school_day(now))
         report = run_reminders(self.services, now=now)
         log.info("reminders queued: %s", report.written)
 

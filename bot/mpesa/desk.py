@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa.scheduling import Scheduler, Task, Timings
+from ledger.clock import NAIROBI
 from ledger.records.tables import School
 from providers.daraja_types import MpesaGateway, Shortcode
-
-NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 def utc_now() -> dt.datetime:

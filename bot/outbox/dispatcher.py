@@ -221,7 +221,7 @@ class Dispatcher:
             if lookup is None:
                 return self._leave_for_review(row, "it may have gone")
             try:
-                provider_id = lookup.find_sent(_address(row), _sent_body(row), _utc(row.send_started_at))
+                provider_id = lookup.find_sent(_address(row), _sent_body(row), row.send_started_at)
             except Exception as error:  # the provider cannot answer now: decide nothing, ask again later
                 log.warning("could not ask %s about outbox message %s: %s", row.provider, row.id, error)
                 return "unsettled"
@@ -290,11 +290,6 @@ def _address(row: OutboxMessage) -> str:
 def _sent_body(row: OutboxMessage) -> str:
     """The body as the provider was given it: an SMS with its typographic characters made GSM-7."""
     return row.body if row.channel == "whatsapp" else gsm_friendly(row.body)
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every moment Karo stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _outgoing(row: OutboxMessage) -> Outgoing:

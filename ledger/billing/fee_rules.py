@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, func, select
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 from ledger.errors import LedgerError
 from ledger.records.tables import VoteHead
 from ledger.types import LATE_FEE_HEAD
@@ -50,7 +50,7 @@ class FeeRules(Base):
     early_discount_days: Mapped[int] = mapped_column(Integer, default=0)
     early_vote_heads: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        UtcDateTime(), server_default=func.now(), onupdate=func.now()
     )
 
     @property

@@ -22,7 +22,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.billing.fee_rules import LATE_FEE_PRIORITY, FeeRules, percent_of, percent_text, rules_for
@@ -32,6 +31,7 @@ from ledger.books.accounts import get_account, receivable_account
 from ledger.books.allocation import lock_student, receivables, settle
 from ledger.books.journal import Leg, find_by_key, once, post_entry
 from ledger.books.tables import Account, AccountKind, Entry, EntryKind
+from ledger.bulk import insert_or_fetch
 from ledger.events import LateFeesCharged, raise_event
 from ledger.records.tables import Student, Term, VoteHead
 
@@ -135,15 +135,8 @@ def term_owed(session: Session, student_id: int, term_id: int, *, excluding_head
 def late_fee_vote_head(session: Session, school_id: int, name: str) -> VoteHead:
     """The vote head late fees are charged to, made on first use (safely when two runs race)."""
     query = select(VoteHead).where(VoteHead.school_id == school_id, VoteHead.name == name)
-    found = session.scalars(query).one_or_none()
-    if found is not None:
-        return found
-    head = VoteHead(school_id=school_id, name=name, priority=LATE_FEE_PRIORITY)
-    try:
-        with session.begin_nested():
-            session.add(head)
-    except IntegrityError:
-        return session.scalars(query).one()
+    values = {"school_id": school_id, "name": name, "priority": LATE_FEE_PRIORITY}
+    head, _ = insert_or_fetch(session, VoteHead, values, lambda: session.scalars(query).one_or_none())
     return head
 
 

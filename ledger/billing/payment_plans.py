@@ -11,11 +11,11 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, String, select
+from sqlalchemy import BigInteger, Date, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from ledger.books.tables import Entry, Payment
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 from ledger.errors import LedgerError
 from ledger.records.tables import Student, Term
 
@@ -29,8 +29,8 @@ class PaymentPlan(Base):
     term_id: Mapped[int] = mapped_column(ForeignKey("terms.id"))
     starts_on: Mapped[dt.date] = mapped_column(Date)  # payments from this day count towards the plan
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     instalments: Mapped[list[PlanInstalment]] = relationship(
         order_by="PlanInstalment.due_on", cascade="all, delete-orphan"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Date, DateTime, ForeignKey, select
+from sqlalchemy import Date, ForeignKey, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 from ledger.errors import LedgerError
 
 
@@ -20,7 +20,7 @@ class PromiseToPay(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id"))
     promised_on: Mapped[dt.date] = mapped_column(Date)
-    made_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    made_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class InvalidPromise(LedgerError):
@@ -49,15 +49,6 @@ def promise_to_pay(
     session.add(promise)
     session.flush()
     return promise
-
-
-def standing_promise(session: Session, student_id: int, today: dt.date) -> PromiseToPay | None:
-    """The latest promise for this child that has not yet fallen due."""
-    return session.scalars(
-        select(PromiseToPay)
-        .where(PromiseToPay.student_id == student_id, PromiseToPay.promised_on >= today)
-        .order_by(PromiseToPay.id.desc())
-    ).first()
 
 
 def latest_promises(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.books.tables import Account, AccountKind, PaymentSource
+from ledger.bulk import insert_or_fetch
 from ledger.records.tables import Student
 
 CLEARING_FOR_SOURCE = {
@@ -42,26 +42,16 @@ def get_account(
 ) -> Account:
     """The account for this purpose, opened on first use (safely when two transactions race)."""
     key = account_key(kind, student_id, term_id, vote_head_id)
-    found = _find(session, school_id, key)
-    if found is not None:
-        return found
-    account = Account(
-        school_id=school_id,
-        key=key,
-        kind=kind,
-        student_id=student_id,
-        term_id=term_id,
-        vote_head_id=vote_head_id,
-        balance=0,
-    )
-    try:
-        with session.begin_nested():
-            session.add(account)
-    except IntegrityError:
-        found = _find(session, school_id, key)
-        if found is None:
-            raise
-        return found
+    values = {
+        "school_id": school_id,
+        "key": key,
+        "kind": kind,
+        "student_id": student_id,
+        "term_id": term_id,
+        "vote_head_id": vote_head_id,
+        "balance": 0,
+    }
+    account, _ = insert_or_fetch(session, Account, values, lambda: _find(session, school_id, key))
     return account
 
 

@@ -68,10 +68,6 @@ def _payment_allocated_by(session: Session, entry: Entry) -> Payment | None:
     return session.scalars(query).one_or_none()
 
 
-def payment_is_reversed(session: Session, payment: Payment) -> bool:
-    return session.scalars(select(Entry.id).where(Entry.reverses_id == payment.entry_id)).first() is not None
-
-
 def live_entries(
     session: Session, student_id: int, term_id: int, kind: EntryKind, *, key_prefix: str | None = None
 ) -> list[Entry]:

@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 from ledger.records.tables import _enum
 
 
@@ -93,7 +92,7 @@ class Entry(Base):
     kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind))
     memo: Mapped[str] = mapped_column(String(200))
     effective_on: Mapped[dt.date] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(80))
     idempotency_key: Mapped[str] = mapped_column(String(120))
     body_hash: Mapped[str] = mapped_column(String(64))

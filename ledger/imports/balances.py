@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from ledger.billing.credits import OPENING_VOTE_HEAD, post_opening_balance
 from ledger.books.tables import Account, Entry, EntryKind, Line
 from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
-from ledger.imports.fields import amount_cents, kes
+from ledger.imports.fields import amount_cents
 from ledger.imports.lookups import known_student, students_by_key
+from ledger.money import kes
 from ledger.records.tables import Student, Term, VoteHead
 from ledger.records.terms import current_or_new_term
 
@@ -55,9 +56,9 @@ class BalancesImport(Importer[BalancePlan]):
         amount = amount_cents(row.get("amount"))
         history = self.histories.get(student.id, History(None, 0))
         if history.standing is not None and history.standing != amount:
+            standing = kes(history.standing, always_cents=True)
             raise BadRow(
-                f"{student.admission_no} already has an opening balance of {kes(history.standing)}; "
-                "reverse it first"
+                f"{student.admission_no} already has an opening balance of {standing}; reverse it first"
             )
         return BalancePlan(student, amount, history)
 

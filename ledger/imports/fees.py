@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from ledger.errors import InvalidTerm
 from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
-from ledger.imports.fields import amount_cents, kes, text_value
+from ledger.imports.fields import amount_cents, text_value
 from ledger.imports.lookups import classes_by_name
+from ledger.money import kes
 from ledger.records.tables import FeeItem, SchoolClass, Term, VoteHead
 from ledger.records.terms import get_or_create_term, parse_term_code
 
@@ -49,7 +50,7 @@ class FeesImport(Importer[FeePlan]):
         head = text_value(row.get("vote_head"), "vote_head", 60)
         amount = amount_cents(row.get("amount"))
         if amount < 0:
-            raise BadRow(f"fee amount {kes(amount)} is negative; a fee is zero or more")
+            raise BadRow(f"fee amount {kes(amount, always_cents=True)} is negative; a fee is zero or more")
         code = f"{year}-{number}"
         earlier = self.lines_by_cell.setdefault((code, school_class.id, head.casefold()), row.line)
         if earlier != row.line:

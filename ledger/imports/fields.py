@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ledger.admission import admission_key as admission_key  # the one normaliser, re-exported
 from ledger.imports.core import BadRow
+from ledger.money import kes
 from ledger.records.tables import Language
 from ledger.types import MAX_AMOUNT_CENTS
 
@@ -39,7 +40,9 @@ def amount_cents(text: str, column: str = "amount") -> int:
         raise BadRow(f"{column} {text.strip()!r} is not an amount in KES (like 1500 or 1,500.50)")
     cents = int(Decimal(cleaned.replace(",", "")) * 100)
     if abs(cents) > MAX_AMOUNT_CENTS:
-        raise BadRow(f"{column} is more than {kes(MAX_AMOUNT_CENTS)}, the most one row may hold")
+        raise BadRow(
+            f"{column} is more than {kes(MAX_AMOUNT_CENTS, always_cents=True)}, the most one row may hold"
+        )
     return cents
 
 
@@ -77,9 +80,3 @@ def text_value(text: str, column: str, max_length: int) -> str:
     if len(cleaned) > max_length:
         raise BadRow(f"{column} is longer than {max_length} characters")
     return cleaned
-
-
-def kes(cents: int) -> str:
-    """Cents as a bursar reads them: KES 1,500.50."""
-    sign = "-" if cents < 0 else ""
-    return f"KES {sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
@@ -21,10 +21,24 @@ from ledger.imports.core import Outcome
 from ledger.imports.lookups import classes_by_name
 from ledger.records.tables import Channel, Guardian, Language, School, SchoolClass, Student, StudentGuardian
 
-if TYPE_CHECKING:
-    from ledger.imports.students import GuardianPlan, StudentPlan
-
 DELETE_BATCH = 1000  # ids per DELETE: well inside SQLite's limit on bound parameters
+
+
+# A checked row of the register, as the students import makes it and this writer plays it.
+@dataclass(frozen=True, slots=True)
+class GuardianPlan:
+    phone: str  # E.164
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StudentPlan:
+    admission_no: str
+    key: str
+    name: str
+    class_name: str
+    guardians: tuple[GuardianPlan, ...]
+    language: Language | None  # None: leave (or default) the guardians' language
 
 
 @dataclass

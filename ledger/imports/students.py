@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ledger.errors import InvalidPhone
 from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
 from ledger.imports.fields import admission_key, language_value, text_value
 from ledger.imports.phones import register_phone
-from ledger.imports.register import RegisterWriter
-from ledger.records.tables import Language
-
-
-@dataclass(frozen=True, slots=True)
-class GuardianPlan:
-    phone: str  # E.164
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class StudentPlan:
-    admission_no: str
-    key: str
-    name: str
-    class_name: str
-    guardians: tuple[GuardianPlan, ...]
-    language: Language | None  # None: leave (or default) the guardians' language
+from ledger.imports.register import GuardianPlan, RegisterWriter, StudentPlan
 
 
 class StudentsImport(Importer[StudentPlan]):

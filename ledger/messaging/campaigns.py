@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from ledger.billing.promises import latest_promises
 from ledger.books.tables import Account, Entry, Payment
 from ledger.bulk import insert_ignoring_duplicates
+from ledger.clock import school_day
 from ledger.messaging.outbox import BULK, Category, MessageStatus, OutboxMessage, priority_of
 from ledger.messaging.reminder_plans import Planned, Reminder
-from ledger.messaging.reminder_policy import NAIROBI, in_quiet_hours, quiet_hours_end
-from ledger.messaging.reminder_texts import day
+from ledger.messaging.reminder_policy import in_quiet_hours, quiet_hours_end
+from ledger.messaging.wording import day
 from ledger.records.tables import School
 
 REMINDERS, OUTBOX = (cast(Table, model.__table__) for model in (Reminder, OutboxMessage))
@@ -143,7 +144,7 @@ def _no_longer_wanted(session: Session, reminder: Reminder, now: dt.datetime) ->
     )
     if (owed or 0) < reminder.total:
         return "not sent: the family paid after the reminder was planned"
-    today = now.astimezone(NAIROBI).date()
+    today = school_day(now)
     promised = {
         student_id
         for student_id, on in latest_promises(session, student_ids=reminder.student_ids).items()
@@ -180,7 +181,7 @@ def effectiveness(session: Session, school_id: int, term_id: int, now: dt.dateti
     )
     if not reminders:
         return Effectiveness(0, 0, 0)
-    start = min(_nairobi_day(planned_at) for planned_at, _ in reminders)
+    start = min(school_day(planned_at) for planned_at, _ in reminders)
     paid_on: dict[int, list[dt.date]] = {}
     reversal = select(Entry.reverses_id).where(Entry.reverses_id.is_not(None), Entry.school_id == school_id)
     for student_id, on in session.execute(
@@ -194,15 +195,9 @@ def effectiveness(session: Session, school_id: int, term_id: int, now: dt.dateti
             paid_on.setdefault(student_id, []).append(on)
     followed = waiting = 0
     for planned_at, student_ids in reminders:
-        sent_on = _nairobi_day(planned_at)
+        sent_on = school_day(planned_at)
         if any(sent_on <= on <= sent_on + PAID_WITHIN for sid in student_ids for on in paid_on.get(sid, ())):
             followed += 1
-        elif now.astimezone(NAIROBI).date() <= sent_on + PAID_WITHIN:
+        elif school_day(now) <= sent_on + PAID_WITHIN:
             waiting += 1
     return Effectiveness(len(reminders), followed, waiting)
-
-
-def _nairobi_day(moment: dt.datetime) -> dt.date:
-    """The day in Nairobi of a stored moment (SQLite hands back UTC moments without their zone)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(NAIROBI).date()

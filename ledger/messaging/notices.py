@@ -15,17 +15,16 @@ from sqlalchemy.orm import Session
 from ledger.books.balances import total_owed
 from ledger.books.tables import Payment, PaymentSource
 from ledger.events import FailureReason
+from ledger.messaging.family_notices import write_family_thanks
 from ledger.messaging.outbox import Category, OutboxMessage, enqueue
+from ledger.messaging.wording import day
+from ledger.money import kes
 from ledger.payments.stk_requests import PaymentRequestRecord
 from ledger.records.parents import find_guardian
 from ledger.records.tables import Guardian, Language, School, Student, StudentGuardian
 from ledger.sms_parts import fits as fits_two_segments  # the one counter (UCS-2 too); name kept for callers
 from ledger.sms_parts import within
 
-MONTHS = {
-    Language.EN: ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    Language.SW: ("Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ago", "Sep", "Okt", "Nov", "Des"),
-}
 SOURCE = {
     PaymentSource.MPESA_STK: "M-Pesa",
     PaymentSource.MPESA_PAYBILL: "M-Pesa",
@@ -47,30 +46,25 @@ AFTER = {
 }
 
 
-def kes(cents: int) -> str:
-    whole, part = divmod(abs(cents), 100)
-    return f"{whole:,}" + (f".{part:02d}" if part else "")
-
-
 def receipt_text(language: Language, school: School, student: Student, payment: Payment, owed: int) -> str:
     after_owed, after_paid, after_credit = AFTER[language]
     if owed > 0:
-        after = after_owed.format(amount=kes(owed))
+        after = after_owed.format(amount=kes(owed, label=False))
     elif owed == 0:
         after = after_paid
     else:
-        after = after_credit.format(amount=kes(-owed))
+        after = after_credit.format(amount=kes(-owed, label=False))
     on = payment.received_on
     return within(
         RECEIPT[language].format(
             school=school.name[:30],
-            amount=kes(payment.amount),
+            amount=kes(payment.amount, label=False),
             name=student.name[:40],
             adm=student.admission_no,
             source=SOURCE[payment.source],
             ref=payment.reference,
             after=after,
-            date=f"{on.day} {MONTHS[language][on.month - 1]} {on.year}",
+            date=day(on, language),
         )
     )
 
@@ -105,11 +99,7 @@ def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list
             student_id=student.id,
         )
         written.append(message)
-    # Imported here: family_notices renders with this module's helpers.
-    from ledger.messaging.family_notices import write_family_thanks
-
     return written + write_family_thanks(session, payment, now)
-
 
 
 FAILED_HEAD = {
@@ -167,7 +157,9 @@ def payment_failed_text(
 ) -> str:
     """Why, and how to try again: the school's USSD code is left out when the text would not fit."""
     adm = student.admission_no
-    head = FAILED_HEAD[language].format(school=school.name[:30], amount=kes(amount), name=student.name[:30])
+    head = FAILED_HEAD[language].format(
+        school=school.name[:30], amount=kes(amount, label=False), name=student.name[:30]
+    )
     paybill = school.daraja_shortcode or school.paybill or ""
     text = ""
     for ussd in (f" ({school.ussd_code})" if school.ussd_code else "", ""):
@@ -205,7 +197,7 @@ def suspense_text(language: Language, school: School, payment: Payment) -> str:
     return within(
         SUSPENSE[language].format(
             school=school.name[:30],
-            amount=kes(payment.amount),
+            amount=kes(payment.amount, label=False),
             ref=payment.reference,
             account=(payment.account_text or "")[:20],
         )

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base, is_postgres
+from ledger.bulk import insert_or_fetch
+from ledger.db import Base, UtcDateTime, is_postgres
 from ledger.records.tables import _enum
 
 
@@ -84,15 +84,15 @@ class OutboxMessage(Base):
     # 0: a parent is waiting (replies, receipts, payment notices); 1: bulk (reminders, invoice notices),
     # so a campaign of thousands never holds up the answer to a parent's message.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # Set just before the provider is called: a claimed row without it was never attempted.
-    send_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    send_started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     provider: Mapped[str | None] = mapped_column(String(20))
     provider_id: Mapped[str | None] = mapped_column(String(80), index=True)
     failure_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 def enqueue(
@@ -109,34 +109,23 @@ def enqueue(
     student_id: int | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Add a message unless one with this dedupe key exists; returns (message, created)."""
-    existing = _by_key(session, dedupe_key)
-    if existing is not None:
-        return existing, False
-    message = OutboxMessage(
-        dedupe_key=dedupe_key,
-        phone=phone,
-        body=body,
-        category=category,
-        channel=channel,
-        priority=priority_of(category),
-        school_id=school_id,
-        guardian_id=guardian_id,
-        student_id=student_id,
-        status=MessageStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        existing = _by_key(session, dedupe_key)
-        if existing is None:
-            raise
-        return existing, False
-    return message, True
+    values = {
+        "dedupe_key": dedupe_key,
+        "phone": phone,
+        "body": body,
+        "category": category,
+        "channel": channel,
+        "priority": priority_of(category),
+        "school_id": school_id,
+        "guardian_id": guardian_id,
+        "student_id": student_id,
+        "status": MessageStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return insert_or_fetch(session, OutboxMessage, values, lambda: _by_key(session, dedupe_key))
 
 
 def _by_key(session: Session, dedupe_key: str) -> OutboxMessage | None:

@@ -25,7 +25,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
-    DateTime,
     ForeignKey,
     String,
     Text,
@@ -39,10 +38,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ledger.billing.payment_plans import PlanState, plan_statuses
 from ledger.billing.promises import standing_promises
 from ledger.books.tables import Account
-from ledger.db import Base
+from ledger.clock import school_day
+from ledger.db import Base, UtcDateTime
 from ledger.messaging.reminder_policy import (
     DAYS_BEFORE_INSTALMENT,
-    NAIROBI,
     in_quiet_hours,
     policy_days,
 )
@@ -73,7 +72,7 @@ class Reminder(Base):
     message_key: Mapped[str] = mapped_column(String(160), unique=True)
     student_ids: Mapped[list[int]] = mapped_column(JSON)
     total: Mapped[int] = mapped_column(BigInteger)  # cents owed by those children when planned
-    planned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    planned_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     held_reason: Mapped[str | None] = mapped_column(Text)  # why it was not sent after all
 
 
@@ -131,7 +130,7 @@ def plan_campaign(session: Session, school: School, now: dt.datetime) -> Campaig
     the ORM's per-row work.
     """
     campaign = Campaign(school=school, at=now)
-    today = now.astimezone(NAIROBI).date()
+    today = school_day(now)
     term = current_term(session, school.id, today)
     if not school.reminders_on:
         campaign.halted = "reminders are off for this school"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from ledger.clock import NAIROBI
 from ledger.records.tables import School, Term
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 DAYS_BEFORE_INSTALMENT = 3  # a plan's instalment is announced this many days before it falls due
 
 

@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ledger.messaging.notices import MONTHS, kes
+from ledger.messaging.wording import day
+from ledger.money import kes
 from ledger.records.tables import Language, School
 from ledger.sms_parts import fits as fits_two_segments
 from ledger.sms_parts import folded, within
@@ -76,14 +77,10 @@ def first_name(name: str) -> str:
     return words[0] if words else name.strip()
 
 
-def day(on: dt.date, language: Language) -> str:
-    return f"{on.day} {MONTHS[language][on.month - 1]} {on.year}"
-
-
 def _listed(children: Sequence[Child], width: int | None) -> str:
     def name(child: Child) -> str:
         shown = child.name if width is None else first_name(child.name)[:width]
-        return f"{shown} ({child.admission_no}) KES {kes(child.owed)}"
+        return f"{shown} ({child.admission_no}) KES {kes(child.owed, label=False)}"
 
     return "; ".join(name(child) for child in children)
 
@@ -123,7 +120,7 @@ def reminder_text(
     """A fee reminder for one family: each child who owes, the total, and the due date."""
     before, after = WHEN[language]
     when = (before if today <= due_on else after).format(date=day(due_on, language))
-    total = kes(sum(child.owed for child in children))
+    total = kes(sum(child.owed for child in children), label=False)
 
     def render(listed: str, with_ussd: bool) -> str:
         pay = _how_to_pay(language, school, children, with_ussd)
@@ -142,7 +139,7 @@ def instalment_text(
     def render(listed: str, with_ussd: bool) -> str:
         return INSTALMENT[language].format(
             school=school.name[:30],
-            amount=kes(amount),
+            amount=kes(amount, label=False),
             children=listed,
             date=day(due_on, language),
             pay=_how_to_pay(language, school, children, with_ussd),
@@ -156,7 +153,7 @@ def invoice_text(
     language: Language, school: School, term_code: str, children: Sequence[Child], due_on: dt.date
 ) -> str:
     """The term's fees for each child just invoiced, and what the family owes now."""
-    total = kes(sum(child.owed for child in children))
+    total = kes(sum(child.owed for child in children), label=False)
 
     def render(listed: str, with_ussd: bool) -> str:
         return INVOICE[language].format(
@@ -180,12 +177,12 @@ def late_fee_text(
     due_on: dt.date,
 ) -> str:
     """The late fee just charged to a family's children, and what each now owes."""
-    total = kes(sum(child.owed for child in children))
+    total = kes(sum(child.owed for child in children), label=False)
 
     def render(listed: str, with_ussd: bool) -> str:
         return LATE_FEE[language].format(
             school=school.name[:30],
-            fee=kes(fee),
+            fee=kes(fee, label=False),
             term=term_code,
             date=day(due_on, language),
             children=listed,

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 
 
 class CallbackFailure(Base):
     __tablename__ = "callback_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     route: Mapped[str] = mapped_column(String(40))  # "stk", "c2b-validate", "c2b-confirm", "at-sms"...
     payload: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)

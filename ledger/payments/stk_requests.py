@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 from ledger.errors import InvalidAmount, NotFound
 from ledger.records.tables import _enum
 
@@ -58,9 +58,9 @@ class PaymentRequestRecord(Base):
     # For the bursar: the money was posted, but something about it needs a person (amount or phone differ...).
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 def pending_request(session: Session, phone: str, now: dt.datetime) -> PaymentRequestRecord | None:

@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -66,7 +65,7 @@ class School(Base):
     remind_max_per_term: Mapped[int] = mapped_column(Integer, default=4)
     quiet_hours_start: Mapped[int] = mapped_column(Integer, default=20)
     quiet_hours_end: Mapped[int] = mapped_column(Integer, default=7)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class Term(Base):

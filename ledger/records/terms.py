@@ -6,9 +6,9 @@ import datetime as dt
 import re
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledger.bulk import insert_or_fetch
 from ledger.errors import InvalidTerm
 from ledger.records.tables import Term
 
@@ -60,22 +60,13 @@ def find_term(session: Session, school_id: int, year: int, number: int) -> Term 
 def get_or_create_term(session: Session, school_id: int, code: str) -> Term:
     """The school's term for this code; one not seen before gets the usual Kenyan dates."""
     year, number = parse_term_code(code)
-    found = find_term(session, school_id, year, number)
-    if found is not None:
-        return found
     starts_on, ends_on, due_on = kenyan_calendar(year, number)
-    term = Term(
-        school_id=school_id, year=year, number=number, starts_on=starts_on, ends_on=ends_on, due_on=due_on
+    values = {"school_id": school_id, "year": year, "number": number}
+    dates = {"starts_on": starts_on, "ends_on": ends_on, "due_on": due_on}
+    # Another transaction may create it first: theirs stands.
+    term, _ = insert_or_fetch(
+        session, Term, values | dates, lambda: find_term(session, school_id, year, number)
     )
-    try:
-        with session.begin_nested():
-            session.add(term)
-    except IntegrityError:
-        # Another transaction created it first: theirs stands.
-        found = find_term(session, school_id, year, number)
-        if found is None:
-            raise
-        return found
     return term
 
 

@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, select
+from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UtcDateTime
 
 Snapshot = Mapping[str, Any]  # JSON-able: names, ids, cents, ISO dates
 
@@ -30,7 +30,7 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(80))  # e.g. "student:12", "payment:40"
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 def audit(

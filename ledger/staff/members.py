@@ -12,11 +12,11 @@ import math
 import re
 from collections.abc import Mapping
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base, is_postgres
+from ledger.db import Base, UtcDateTime, is_postgres
 from ledger.errors import LedgerError
 from ledger.records.tables import _enum
 
@@ -40,8 +40,8 @@ class StaffMember(Base):
     role: Mapped[Role] = mapped_column(_enum(Role))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # Carried in each dashboard session; bumping it ends every session signed in before (on every device).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -54,8 +54,8 @@ class LoginFailures(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    blocked_until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    blocked_until: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class InvalidStaff(LedgerError):
@@ -143,7 +143,7 @@ def wait_after(failures: int, free_tries: int) -> dt.timedelta:
 def seconds_to_wait(session: Session, keys: list[str], now: dt.datetime) -> int:
     """Whole seconds before any of ``keys`` may try again (0: go ahead)."""
     rows = session.scalars(select(LoginFailures).where(LoginFailures.key.in_(keys)))
-    waits = [(_aware(row.blocked_until) - now).total_seconds() for row in rows]
+    waits = [(row.blocked_until - now).total_seconds() for row in rows]
     return max(0, math.ceil(max(waits, default=0.0)))
 
 
@@ -162,7 +162,7 @@ def claim_try(session: Session, free_tries: Mapping[str, int], now: dt.datetime)
     if wait:
         return wait
     for row in rows:
-        if now - _aware(row.last_failed_at) > FORGET_AFTER:
+        if now - row.last_failed_at > FORGET_AFTER:
             row.failures = 0
         row.failures += 1
         row.last_failed_at = now
@@ -177,7 +177,7 @@ def take_back_try(session: Session, key: str, free_tries: int, now: dt.datetime)
     row = session.scalars(query).one_or_none()
     if row is not None and row.failures > 0:
         row.failures -= 1
-        row.blocked_until = min(_aware(row.blocked_until), now + wait_after(row.failures, free_tries))
+        row.blocked_until = min(row.blocked_until, now + wait_after(row.failures, free_tries))
         session.flush()
 
 
@@ -187,8 +187,3 @@ def forget_failures(session: Session, key: str) -> None:
     if row is not None:
         session.delete(row)
         session.flush()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns: they were stored as UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

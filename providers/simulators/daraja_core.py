@@ -14,6 +14,7 @@ from providers.simulators.common import ControlError, SimulatorState
 from providers.simulators.daraja_rules import Merchant, merchants
 from providers.simulators.daraja_wire import JsonPoster
 
+# Safaricom stamps its times in Nairobi; providers may not import the ledger, so not ledger.clock.
 NAIROBI = ZoneInfo("Africa/Nairobi")
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"  # Safaricom's public one
 MSISDN_MODES = ("masked", "hashed", "plain")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.formatting import money
 from ledger.books.balances import student_balance
+from ledger.money import kes
 from ledger.records.tables import Student
 from tests.browser.conftest import MARKUP, PART_PAID, TOKEN, TWO_SCHOOLS, Family, sandbox_app
 from tests.e2e.ussd_helpers import option_key
@@ -22,7 +22,7 @@ def balance_shown(families: sessionmaker[Session], admission_no: str) -> str:
     """The child's balance as the ledger computes it, written as the USSD menus write money."""
     with families() as session:
         child = session.scalars(select(Student).where(Student.admission_no == admission_no)).one()
-        return money(student_balance(session, child).total)
+        return kes(student_balance(session, child).total)
 
 
 def dial(page: Page, family: Family) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.formatting import money
+from ledger.money import kes
 from ledger.records.tables import School
 from tests.browser.conftest import PART_PAID, TOKEN, SimulatedKaro, sandbox_app, simulated_karo
 from tests.browser.test_sandbox import balance_shown, choose, dial
@@ -60,7 +60,7 @@ def test_a_pin_and_ok_pays_and_the_receipt_arrives_with_the_new_balance(
     expect(page.locator("#status")).to_contain_text("PIN accepted")
     expect(last_sms(page)).to_contain_text("Received KES 22,500 for Brian Kamau (KJA-002), M-Pesa")
     expect(last_sms(page)).to_contain_text("Fees fully paid")
-    assert balance_shown(families, PART_PAID.children[0]) == money(0)
+    assert balance_shown(families, PART_PAID.children[0]) == kes(0)
     expect(page.get_by_role("button", name="Dial again")).to_be_enabled()
 
 

@@ -10,12 +10,13 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from bot.jobs.fees import apply_fee_rules, nairobi_today, run_fee_rules
+from bot.jobs.fees import apply_fee_rules, run_fee_rules
 from bot.settings import get_settings
 from ledger.billing.fee_rules import RuleChanges, set_rules
 from ledger.billing.invoicing import invoice_class
 from ledger.books.balances import total_owed
 from ledger.books.tables import Entry, EntryKind
+from ledger.clock import school_day, utc_now
 from ledger.messaging.bus import session_factory
 from ledger.records.tables import Term
 from tests import builders as b
@@ -28,7 +29,7 @@ FEES = 20_000_00
 def schools(engine):
     """Two schools, each with a pupil owing a term that fell due ten days ago; one charges late fees."""
     factory = session_factory(engine)
-    today = nairobi_today()
+    today = school_day(utc_now())
     pupils = {}
     with factory() as session:
         for slug, rules in (("strict", RuleChanges(late_fee_cents=1_000_00, grace_days=3)), ("kind", None)):
@@ -56,8 +57,8 @@ def late_fee_count(factory):
 
 def test_the_job_charges_schools_with_a_late_fee_rule_once_per_term(schools):
     factory, pupils = schools
-    first = run_fee_rules(factory, nairobi_today())
-    again = run_fee_rules(factory, nairobi_today() + dt.timedelta(days=1))
+    first = run_fee_rules(factory, school_day(utc_now()))
+    again = run_fee_rules(factory, school_day(utc_now()) + dt.timedelta(days=1))
     assert (first, again) == (
         {"schools": 1, "charged": 1, "cents": 1_000_00, "failed": 0},
         {"schools": 1, "charged": 0, "cents": 0, "failed": 0},

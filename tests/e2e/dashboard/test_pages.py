@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dashboard.overview import nairobi_today
 from ledger.billing.invoicing import invoice_student
 from ledger.books.tables import PaymentSource
+from ledger.clock import school_day
 from ledger.db import transaction
 from ledger.messaging.outbox import OutboxMessage, record_refused
 from ledger.payments.recording import Received, record_payment
@@ -21,7 +21,7 @@ from ledger.records.tables import School, SchoolClass, Student, Term
 from tests import builders as b
 
 RESULTS_ONLY = {"HX-Request": "true", "HX-Target": "results"}
-TODAY = nairobi_today(dt.datetime.now(dt.UTC))  # the dashboard's today is Nairobi's
+TODAY = school_day(dt.datetime.now(dt.UTC))  # the dashboard's today is Nairobi's
 
 
 def kilimani(session: Session) -> tuple[School, Term, SchoolClass]:

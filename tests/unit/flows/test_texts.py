@@ -7,10 +7,11 @@ import string
 
 import pytest
 
-from flows.formatting import clip, decimal, figure, local_phone, long_date, money, short_date, term_label
+from flows.formatting import clip, decimal, local_phone, long_date, short_date, term_label
 from flows.gsm import gsm7_length, is_gsm7, plain
 from flows.screen import Option, Screen, fit
 from flows.texts import MONTHS, TEXTS
+from ledger.money import kes
 
 
 def placeholders(template: str) -> set[str]:
@@ -55,8 +56,8 @@ def test_record_data_is_made_plain() -> None:
     ],
 )
 def test_money_drops_whole_cents(cents: int, expected: str) -> None:
-    assert money(cents) == expected
-    assert figure(cents) == expected.removeprefix("KES ")
+    assert kes(cents) == expected
+    assert kes(cents, label=False) == expected.removeprefix("KES ")
 
 
 def test_dates_phones_terms_and_scores() -> None:
