@@ -2,7 +2,7 @@
 
 Replays the same sessions (``bench.ussd_profile.replay``) through the handler the USSD route calls, in
 turns, once per variant per round, Redis flushed before each: as it is; without the chosen child kept in
-the conversation (``Context.student()`` re-reads the phone's children, as before); without one database
+the conversation (``Turn.student()`` re-reads the phone's children, as before); without one database
 session per hop (a session per port call, as before); without holding the session in two Redis round
 trips (lock, get, set, set or delete, unlock, as before); and with none of the three. Counts per hop the
 thread's CPU, the wall-clock time, the Redis round trips, the pool checkouts and the SQL statements.
@@ -23,7 +23,7 @@ from bench.ussd_profile import Meters, replay
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.channels.compose import UssdHops
-from bot.channels.conversations import Held, RedisSessionStore
+from bot.channels.conversations import LockedState, RedisSessionStore
 from bot.channels.ussd.handler import UssdHandler
 from bot.settings import Settings
 from flows.conversation import Conversation
@@ -54,9 +54,9 @@ class PerCommandStore(RedisSessionStore):
     """The session held as before: one Redis command per step (redis-py's lock, GET, SET, DEL, unlock)."""
 
     @contextmanager
-    def hold(self, key: str, *also: str) -> Iterator[Held]:
+    def hold(self, key: str, *also: str) -> Iterator[LockedState]:
         with self.lock(key):
-            held = Held(_Found(self, key))
+            held = LockedState(_Found(self, key))
             yield held
             for name, write in held.writes.items():
                 self.delete(name) if write is None else self.save(name, *write)

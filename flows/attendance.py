@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import decimal, short_date, term_label
 from flows.machine import Flow, Hop, build_machine
@@ -27,7 +27,7 @@ TRANSITIONS: list[TransitionConfigDict] = []  # one screen: only back and home l
 MACHINE = build_machine("attendance", AttendanceState, TRANSITIONS)
 
 
-def summary(ctx: Context, record: AttendanceSummary) -> list[str]:
+def summary(ctx: Turn, record: AttendanceSummary) -> list[str]:
     lines = [
         ctx.t(
             "attendance_rate",
@@ -43,19 +43,19 @@ def summary(ctx: Context, record: AttendanceSummary) -> list[str]:
     return lines
 
 
-def days(ctx: Context, record: AttendanceSummary) -> str:
+def days(ctx: Turn, record: AttendanceSummary) -> str:
     """Days present of days recorded, naming the late ones among them when there are any."""
     key = "attendance_days_late" if record.late else "attendance_days"
     return ctx.t(key, present=record.present, days=record.days_recorded, late=record.late)
 
 
-def absences(ctx: Context, record: AttendanceSummary) -> str:
+def absences(ctx: Turn, record: AttendanceSummary) -> str:
     """Days absent, and the excused days (neither present nor absent) when there are any."""
     key = "attendance_absent_excused" if record.excused else "attendance_absent"
     return ctx.t(key, absent=record.absent, excused=record.excused)
 
 
-def view(ctx: Context, state: AttendanceState, at: Position) -> Screen:
+def view(ctx: Turn, state: AttendanceState, at: Position) -> Screen:
     record = ctx.ports.directory.attendance(ctx.phone, ctx.student_id())
     lines = summary(ctx, record) if record and record.days_recorded else [ctx.t("attendance_none")]
     return Screen("\n".join(lines))

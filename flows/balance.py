@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import balance_line, long_date
 from flows.machine import Flow, Hop, build_machine
@@ -47,7 +47,7 @@ class BalanceHop(Hop):
         self.cursor = (self.cursor or 0) + PAGE
 
 
-def summary(ctx: Context, balance: Balance) -> list[str]:
+def summary(ctx: Turn, balance: Balance) -> list[str]:
     """The total in words a parent reads at a glance, with the due date while something is owed."""
     if balance.total == 0:
         return [ctx.t("paid_up")]
@@ -57,7 +57,7 @@ def summary(ctx: Context, balance: Balance) -> list[str]:
     return lines
 
 
-def view(ctx: Context, state: BalanceState, at: Position) -> Screen:
+def view(ctx: Turn, state: BalanceState, at: Position) -> Screen:
     balance = ctx.balance()
     heads, more = page(owing_heads(balance), at.cursor or 0, PAGE)
     lines = summary(ctx, balance)

@@ -9,11 +9,11 @@ from flows.ports import ChildGone, Ports
 from flows.texts import text
 from ledger.types import Balance, GuardianRef, SchoolRef, StudentRef
 
-__all__ = ["ChildGone", "Context"]
+__all__ = ["ChildGone", "Turn"]
 
 
 @dataclass
-class Context:
+class Turn:
     conversation: Conversation
     ports: Ports
     _balance: Balance | None = field(default=None, repr=False)

@@ -19,11 +19,11 @@ import flows.language as language
 import flows.menu as menu
 import flows.pay as pay
 import flows.promise as promise
-import flows.reminders as reminders
+import flows.reminder_switch as reminder_switch
 import flows.results as results
 import flows.resume as resume
 import flows.statement as statement
-from flows.context import ChildGone, Context
+from flows.context import ChildGone, Turn
 from flows.conversation import MAX_BACK, Conversation, Position
 from flows.machine import Flow, Hop
 from flows.ports import Ports
@@ -42,7 +42,7 @@ FLOWS: dict[str, Flow] = {
         pay.FLOW,
         promise.FLOW,
         language.FLOW,
-        reminders.FLOW,
+        reminder_switch.FLOW,
         resume.FLOW,
     )
 }
@@ -56,8 +56,8 @@ def start(phone: str, ports: Ports, *, school_id: int | None = None) -> tuple[Co
     if conversation is None:
         ended = Conversation(phone=phone, dialled_school_id=school_id, ended=True)
         return ended, Screen(texts("en", "unknown"), end=True)
-    conversation.at = settle(conversation.at)
-    return conversation, present(Context(conversation, ports))
+    conversation.at = with_state_named(conversation.at)
+    return conversation, present(Turn(conversation, ports))
 
 
 def step(conversation: Conversation, text: str, ports: Ports) -> tuple[Conversation, Screen]:
@@ -82,21 +82,21 @@ def offer_resume(previous: Conversation, ports: Ports) -> tuple[Conversation, Sc
     if not resumable(previous):
         return start(previous.phone, ports, school_id=previous.dialled_school_id)
     offered = resume.offer(previous)
-    offered.at = settle(offered.at)
-    return offered, present(Context(offered, ports))
+    offered.at = with_state_named(offered.at)
+    return offered, present(Turn(offered, ports))
 
 
 def _step(conversation: Conversation, text: str, ports: Ports) -> tuple[Conversation, Screen]:
-    ctx = Context(conversation, ports)
+    ctx = Turn(conversation, ports)
     if not known(conversation.at):
         go_home(conversation, lost=True)
         return conversation, present(ctx)
     if text == HOME_KEY:
         go_home(conversation)
-        return conversation, present(Context(conversation, ports))
+        return conversation, present(Turn(conversation, ports))
     if text == BACK:
         go_back(conversation)
-        return conversation, present(Context(conversation, ports))
+        return conversation, present(Turn(conversation, ports))
     flow, state = locate(conversation)
     trigger = flow.trigger_for(state, text)
     if trigger is None:
@@ -112,18 +112,18 @@ def apply(conversation: Conversation, ports: Ports, flow: Flow, hop: Hop) -> tup
     if hop.restart:
         return start(conversation.phone, ports, school_id=conversation.dialled_school_id)
     if hop.resumed is not None:
-        return hop.resumed, present(Context(hop.resumed, ports))
+        return hop.resumed, present(Turn(hop.resumed, ports))
     if hop.ending is not None:
         conversation.ended = True
         return conversation, fit(hop.ending)
     if hop.notice is not None:
         go_home(conversation)
-        return conversation, present(Context(conversation, ports), notice=hop.notice)
+        return conversation, present(Turn(conversation, ports), notice=hop.notice)
     move(conversation, hop.goto or Position(flow.name, hop.state.value, hop.item, hop.cursor))
-    return conversation, present(Context(conversation, ports))
+    return conversation, present(Turn(conversation, ports))
 
 
-def settle(position: Position) -> Position:
+def with_state_named(position: Position) -> Position:
     """The position with its state named, so that one screen is always stored the same way."""
     return position if position.state else replace(position, state=FLOWS[position.flow].state("").value)
 
@@ -145,7 +145,7 @@ def locate(conversation: Conversation) -> tuple[Flow, enum.Enum]:
 def move(conversation: Conversation, target: Position) -> None:
     """Go to ``target``, remembering where from; a screen already on the way back is returned to, so
     going round in circles (amount, too much, change amount, ...) never deepens the back-stack."""
-    target = settle(target)
+    target = with_state_named(target)
     if target in conversation.back:
         conversation.back = conversation.back[: conversation.back.index(target)]
     elif target != conversation.at:
@@ -193,7 +193,7 @@ def navigation(conversation: Conversation) -> tuple[Option, ...]:
     return back + (Option(HOME_KEY, texts(lang, "home")),)
 
 
-def present(ctx: Context, *, hint: str | None = None, notice: str | None = None) -> Screen:
+def present(ctx: Turn, *, hint: str | None = None, notice: str | None = None) -> Screen:
     """The current screen, read afresh, with the hint or notice on top and the navigation keys below."""
     conversation = ctx.conversation
     flow, state = locate(conversation)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Conversation
 from flows.formatting import clip
 from flows.gsm import plain
@@ -50,11 +50,11 @@ class Family:
         """The keyword for ``action`` in the reply's language (``BAL``, ``SALIO``)."""
         return self.t(f"kw_word_{action}")
 
-    def context(self, child: StudentRef) -> Context:
+    def context(self, child: StudentRef) -> Turn:
         """A context on this child, as if chosen from the USSD menus, so the flows' own views can be used."""
         conversation = Conversation(phone=self.phone, language=self.language, school_id=child.school_id)
         conversation.choose_child(child)
-        return Context(conversation, self.ports)
+        return Turn(conversation, self.ports)
 
     def matching(self, words: Sequence[str]) -> tuple[StudentRef, ...]:
         """The children whose admission number the words spell (split by spaces or not)."""

@@ -7,7 +7,7 @@ import enum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Conversation, Position
 from flows.formatting import clip
 from flows.machine import Flow, Hop, build_machine
@@ -165,7 +165,7 @@ class IdentifyHop(Hop):
         self.enter("menu")
 
 
-def view(ctx: Context, state: IdentifyState, at: Position) -> Screen:
+def view(ctx: Turn, state: IdentifyState, at: Position) -> Screen:
     more = ctx.t("more")
     if state is S.SCHOOL:
         labels = [clip(s.name, 26) for s in ctx.schools()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.machine import Flow, Hop, build_machine
 from flows.screen import Option, Screen
@@ -35,7 +35,7 @@ class LanguageHop(Hop):
         self.home(ctx.t("language_set"))
 
 
-def view(ctx: Context, state: LanguageState, at: Position) -> Screen:
+def view(ctx: Turn, state: LanguageState, at: Position) -> Screen:
     return Screen(ctx.t("language_ask"), tuple(Option(key, name) for key, (_, name) in CHOICES.items()))
 
 

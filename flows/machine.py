@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from transitions import Machine
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Conversation, Position
 from flows.screen import Screen
 
@@ -30,7 +30,7 @@ class Hop:
     state: enum.Enum  # set by the machine while attached
     trigger: Callable[..., bool]  # bound by the machine while attached
 
-    def __init__(self, ctx: Context, text: str, at: Position) -> None:
+    def __init__(self, ctx: Turn, text: str, at: Position) -> None:
         self.ctx = ctx
         self.text = text
         self.item = at.item
@@ -57,7 +57,7 @@ class Hop:
         self.ending = Screen(text, end=True)
 
 
-View = Callable[[Context, Any, Position], Screen]
+View = Callable[[Turn, Any, Position], Screen]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import clip
 from flows.machine import Flow, Hop, build_machine
@@ -43,7 +43,7 @@ class MenuHop(Hop):
         self.enter(_FLOW_BY_KEY[self.text])
 
 
-def view(ctx: Context, state: MenuState, at: Position) -> Screen:
+def view(ctx: Turn, state: MenuState, at: Position) -> Screen:
     options = tuple(Option(key, ctx.t(label)) for key, label, _ in ITEMS)
     return Screen(clip(ctx.student().name, 20), options)
 

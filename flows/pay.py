@@ -7,7 +7,7 @@ import enum
 import re
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import balance_line, clip, local_phone
 from flows.machine import Flow, Hop, build_machine
@@ -61,7 +61,7 @@ TRANSITIONS: list[TransitionConfigDict] = [
 MACHINE = build_machine("pay", PayState, TRANSITIONS)
 
 
-def full_amount(ctx: Context) -> int | None:
+def full_amount(ctx: Turn) -> int | None:
     """The whole balance in whole shillings (cents rounded up), when M-Pesa can take it in one payment."""
     total = ctx.balance().total
     whole = -(-total // 100) * 100
@@ -72,11 +72,11 @@ def typed_amount(text: str) -> int | None:
     return int(text) * 100 if _DIGITS.fullmatch(text) else None
 
 
-def stk_on(ctx: Context) -> bool:
+def stk_on(ctx: Turn) -> bool:
     return ctx.ports.payments.stk_available(ctx.school_id())
 
 
-def paybill_text(ctx: Context) -> str:
+def paybill_text(ctx: Turn) -> str:
     """How to pay without a prompt: the school's Paybill and the child's account, or to ask the school."""
     school, student = ctx.school(), ctx.student()
     if school is not None and school.paybill:
@@ -121,7 +121,7 @@ class PayHop(Hop):
         self.home(self.ctx.t("pay_cancelled"))
 
 
-def outcome_text(ctx: Context, outcome: PaymentOutcome, amount: int) -> str:
+def outcome_text(ctx: Turn, outcome: PaymentOutcome, amount: int) -> str:
     """What happens next, in words: the prompt is coming, is already coming, or how else to pay."""
     phone, student = local_phone(ctx.phone), ctx.student()
     if outcome is PaymentOutcome.QUEUED:
@@ -136,7 +136,7 @@ def outcome_text(ctx: Context, outcome: PaymentOutcome, amount: int) -> str:
     return ctx.t("pay_unavailable")
 
 
-def choose_view(ctx: Context) -> Screen:
+def choose_view(ctx: Turn) -> Screen:
     name = clip(ctx.student().name, 24)
     full = full_amount(ctx)
     options = (Option("1", ctx.t("pay_full", amount=kes(full))),) if full is not None else ()
@@ -144,7 +144,7 @@ def choose_view(ctx: Context) -> Screen:
     return Screen("\n".join(lines), options + (Option("2", ctx.t("pay_other")),))
 
 
-def view(ctx: Context, state: PayState, at: Position) -> Screen:
+def view(ctx: Turn, state: PayState, at: Position) -> Screen:
     amount = ctx.conversation.amount
     if state is P.ENTER:
         return Screen(ctx.t("pay_enter"))

@@ -9,7 +9,7 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import clip, long_date, short_date
 from flows.machine import Flow, Hop, build_machine
@@ -54,13 +54,13 @@ TRANSITIONS: list[TransitionConfigDict] = [
 MACHINE = build_machine("promise", PromiseState, TRANSITIONS)
 
 
-def open_term(ctx: Context) -> TermRef | None:
+def open_term(ctx: Turn) -> TermRef | None:
     """The current term, while a promise can still fall within it."""
     term = ctx.ports.directory.current_term(ctx.school_id())
     return term if term is not None and term.ends_on >= ctx.ports.clock.today() else None
 
 
-def quick_dates(ctx: Context, term: TermRef) -> dict[str, dt.date]:
+def quick_dates(ctx: Turn, term: TermRef) -> dict[str, dt.date]:
     """Choices by key: in 7 days, in 14 days, the term's end when later; each only within the term."""
     today = ctx.ports.clock.today()
     soon, later = today + dt.timedelta(days=SOON), today + dt.timedelta(days=LATER)
@@ -124,7 +124,7 @@ class PromiseHop(Hop):
         self.end(ctx.t("promise_done", date=long_date(on, ctx.language), name=name))
 
 
-def choose_view(ctx: Context, term: TermRef) -> Screen:
+def choose_view(ctx: Turn, term: TermRef) -> Screen:
     labels = {"1": ("promise_in_days", SOON), "2": ("promise_in_days", LATER), "3": ("promise_term_end", 0)}
     options = []
     for key, on in quick_dates(ctx, term).items():
@@ -134,7 +134,7 @@ def choose_view(ctx: Context, term: TermRef) -> Screen:
     return Screen(ctx.t("promise_ask", amount=kes(ctx.balance().total)), tuple(options))
 
 
-def enter_view(ctx: Context, term: TermRef) -> Screen:
+def enter_view(ctx: Turn, term: TermRef) -> Screen:
     example = min(ctx.ports.clock.today() + dt.timedelta(days=SOON), term.ends_on)
     return Screen(
         ctx.t(
@@ -146,7 +146,7 @@ def enter_view(ctx: Context, term: TermRef) -> Screen:
     )
 
 
-def view(ctx: Context, state: PromiseState, at: Position) -> Screen:
+def view(ctx: Turn, state: PromiseState, at: Position) -> Screen:
     if ctx.balance().total <= 0:
         return Screen(ctx.t("promise_nothing", name=clip(ctx.student().name, 24)))
     term = open_term(ctx)

@@ -6,7 +6,7 @@ import enum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import clip, decimal, term_label
 from flows.machine import Flow, Hop, build_machine
@@ -62,11 +62,11 @@ TRANSITIONS: list[TransitionConfigDict] = [
 MACHINE = build_machine("results", ResultsState, TRANSITIONS)
 
 
-def read(ctx: Context) -> list[ExamSummary]:
+def read(ctx: Turn) -> list[ExamSummary]:
     return ctx.ports.directory.exams(ctx.phone, ctx.student_id())
 
 
-def exam_label(ctx: Context, exam: ExamSummary, limit: int) -> str:
+def exam_label(ctx: Turn, exam: ExamSummary, limit: int) -> str:
     return f"{clip(exam.exam, limit)}, {term_label(exam.term, ctx.language)}"
 
 
@@ -105,7 +105,7 @@ class ResultsHop(Hop):
         self.item, self.cursor = (index or 0) + 1, None
 
 
-def exam_view(ctx: Context, exams: list[ExamSummary], at: Position) -> Screen:
+def exam_view(ctx: Turn, exams: list[ExamSummary], at: Position) -> Screen:
     if not 0 <= at.item < len(exams):
         return Screen(ctx.t("results_none"))
     exam = exams[at.item]
@@ -121,7 +121,7 @@ def exam_view(ctx: Context, exams: list[ExamSummary], at: Position) -> Screen:
     return Screen("\n".join(lines), tuple(options))
 
 
-def subjects_view(ctx: Context, exams: list[ExamSummary], at: Position) -> Screen:
+def subjects_view(ctx: Turn, exams: list[ExamSummary], at: Position) -> Screen:
     exam = exams[at.item] if 0 <= at.item < len(exams) else None
     if exam is None or not exam.subjects:
         return Screen(ctx.t("results_none"))
@@ -134,7 +134,7 @@ def subjects_view(ctx: Context, exams: list[ExamSummary], at: Position) -> Scree
     return Screen("\n".join(lines), (Option("98", ctx.t("more")),) if more else ())
 
 
-def view(ctx: Context, state: ResultsState, at: Position) -> Screen:
+def view(ctx: Turn, state: ResultsState, at: Position) -> Screen:
     exams = read(ctx)
     if state is R.SUBJECTS:
         return subjects_view(ctx, exams, at)

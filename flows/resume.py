@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Conversation, Position
 from flows.machine import Flow, Hop, build_machine
 from flows.screen import Option, Screen
@@ -60,7 +60,7 @@ class ResumeHop(Hop):
         self.restart = True
 
 
-def view(ctx: Context, state: ResumeState, at: Position) -> Screen:
+def view(ctx: Turn, state: ResumeState, at: Position) -> Screen:
     options = (Option("1", ctx.t("resume_continue")), Option("2", ctx.t("resume_restart")))
     return Screen(ctx.t("resume_ask"), options)
 

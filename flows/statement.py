@@ -6,7 +6,7 @@ import enum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import balance_line, clip, short_date
 from flows.machine import Flow, Hop, build_machine
@@ -50,7 +50,7 @@ TRANSITIONS: list[TransitionConfigDict] = [
 MACHINE = build_machine("statement", StatementState, TRANSITIONS)
 
 
-def read(ctx: Context, before: int | None) -> Statement:
+def read(ctx: Turn, before: int | None) -> Statement:
     return ctx.ports.directory.statement(ctx.phone, ctx.student_id(), before=before, limit=PAGE)
 
 
@@ -66,7 +66,7 @@ class StatementHop(Hop):
         self.cursor = self.statement.lines[0].entry_id
 
 
-def entry(ctx: Context, line: StatementLine) -> str:
+def entry(ctx: Turn, line: StatementLine) -> str:
     """``12 Mar Fees 15,000`` or ``15 Mar Payment -5,000``."""
     what = ctx.t(f"kind_{line.kind}") if line.kind in KINDS else clip(line.description, 14)
     amount = (
@@ -75,20 +75,20 @@ def entry(ctx: Context, line: StatementLine) -> str:
     return f"{short_date(line.on, ctx.language)} {what} {amount}"
 
 
-def head_name(ctx: Context, vote_head: str, width: int) -> str:
+def head_name(ctx: Turn, vote_head: str, width: int) -> str:
     """A vote head as the parent reads it: Karo's own late-fee head in their language (whole), the
     school's own as named, cut to ``width``."""
     return ctx.t("kind_late_fee") if vote_head == LATE_FEE_HEAD else clip(vote_head, width)
 
 
-def closing(ctx: Context, statement: Statement, latest: bool) -> str:
+def closing(ctx: Turn, statement: Statement, latest: bool) -> str:
     if latest:
         return balance_line(ctx.language, statement.closing)
     on = short_date(statement.lines[-1].on, ctx.language)
     return ctx.t("statement_then", date=on, amount=kes(statement.closing))
 
 
-def view(ctx: Context, state: StatementState, at: Position) -> Screen:
+def view(ctx: Turn, state: StatementState, at: Position) -> Screen:
     statement = read(ctx, at.cursor)
     lines = [clip(ctx.student().name, 20)]
     if not statement.lines:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, Interval, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -44,6 +44,12 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # ``claimed_at - timedelta(...)``: the interval is an Interval, not a moment to convert to UTC.
+        if isinstance(value, dt.timedelta):
+            return Interval()
+        return self
 
 
 class Base(DeclarativeBase):

@@ -40,7 +40,7 @@ class SessionBusy(Exception):
 
 
 @dataclass
-class Held:
+class LockedState:
     """What ``hold`` read under the lock (None: absent), and what to write as it lets go."""
 
     found: dict[str, dict[str, Any] | None]
@@ -82,8 +82,8 @@ class SessionStore(Protocol):
         ...
 
     def hold(self, key: str, *also: str) -> Any:
-        """A context manager holding ``key`` exclusively and yielding a ``Held`` with ``key`` and ``also``
-        read; its writes are made on leaving normally, none when the block raised."""
+        """A context manager holding ``key`` exclusively and yielding a ``LockedState`` with ``key`` and
+        ``also`` read; its writes are made on leaving normally, none when the block raised."""
         ...
 
 
@@ -124,7 +124,7 @@ class RedisSessionStore:
             lock.release()
 
     @contextmanager
-    def hold(self, key: str, *also: str) -> Iterator[Held]:
+    def hold(self, key: str, *also: str) -> Iterator[LockedState]:
         lock, token = self.prefix + "lock:" + key, uuid.uuid4().hex
         held = self._acquire(lock, token, (key, *also))
         try:
@@ -134,7 +134,7 @@ class RedisSessionStore:
             raise
         self._write_and_unlock(lock, token, held.writes)
 
-    def _acquire(self, lock: str, token: str, keys: tuple[str, ...]) -> Held:
+    def _acquire(self, lock: str, token: str, keys: tuple[str, ...]) -> LockedState:
         """Take the lock and read ``keys`` in one round trip, again until the lock is free."""
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
@@ -144,7 +144,7 @@ class RedisSessionStore:
                 pipe.get(self.prefix + key)
             taken, *values = pipe.execute()
             if taken:
-                return Held(
+                return LockedState(
                     {key: json.loads(raw) if raw else None for key, raw in zip(keys, values, strict=True)}
                 )
             if time.monotonic() > deadline:
@@ -206,9 +206,9 @@ class MemorySessionStore:
             lock.release()
 
     @contextmanager
-    def hold(self, key: str, *also: str) -> Iterator[Held]:
+    def hold(self, key: str, *also: str) -> Iterator[LockedState]:
         with self.lock(key):
-            held = Held({name: self.load(name) for name in (key, *also)})
+            held = LockedState({name: self.load(name) for name in (key, *also)})
             yield held
             for name, write in held.writes.items():
                 if write is None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.handlers.base import Outgoing, Registry, SentLookup
 from bot.outbox.ratelimit import RateLimiter
 from ledger.messaging import outbox
-from ledger.messaging.campaigns import hold_for
+from ledger.messaging.campaigns import deferral_for
 from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from ledger.records.parents import refuses
 from ledger.records.tables import Guardian
@@ -81,7 +81,7 @@ class Dispatcher:
         """
         report, batches = DispatchReport(), 0
         with self._connected_session() as session:
-            outcome = _HeldOutcome(session)
+            outcome = _UnwrittenResult(session)
             try:
                 while max_batches is None or batches < max_batches:
                     with session.begin():
@@ -105,7 +105,7 @@ class Dispatcher:
             yield session
 
     def _send_one(
-        self, session: Session, item: Outgoing, outcome: _HeldOutcome, report: DispatchReport
+        self, session: Session, item: Outgoing, outcome: _UnwrittenResult, report: DispatchReport
     ) -> None:
         provider, channel, send = self._route(item)
         # Before marking in flight, so a wait never looks like a send; what waits commits first.
@@ -133,7 +133,7 @@ class Dispatcher:
         """Lock the row and mark it in flight, unless recovery took it back or the parent opted out.
 
         The opt-out is read at this last moment, so a STOP that arrived after the message was written
-        still counts; so is a bulk message's reason to wait (``ledger.messaging.campaigns.hold_for``).
+        still counts; so is a bulk message's reason to wait (``ledger.messaging.campaigns.deferral_for``).
         """
         query = (
             select(OutboxMessage, Guardian.opted_out)
@@ -151,7 +151,7 @@ class Dispatcher:
             outbox.record_refused(row, provider=provider, reason="not sent: the parent opted out", now=now)
             report.refused += 1
             return None
-        hold = hold_for(session, row, now)  # bulk in quiet hours, or a reminder no longer wanted
+        hold = deferral_for(session, row, now)  # bulk in quiet hours, or a reminder no longer wanted
         if hold is not None:
             if hold.until is not None:
                 outbox.requeue(row, now=now)
@@ -244,7 +244,7 @@ class Dispatcher:
         return "review"
 
 
-class _HeldOutcome:
+class _UnwrittenResult:
     """The last send's outcome, not yet written: written in the next transaction, or on its own by
     ``commit`` (before the rate limiter waits, and at the end). Never held across a wait, so a worker
     that dies leaves at most the message it was sending unsettled, as without holding."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.imports.attendance import AttendanceImport
 from ledger.imports.balances import BalancesImport
-from ledger.imports.core import Context, Importer, ImportRefused, ImportReport, RowError, run_import
+from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
 from ledger.imports.fees import FeesImport
 from ledger.imports.results import ResultsImport
 from ledger.imports.students import StudentsImport
@@ -24,7 +24,7 @@ from ledger.records.tables import School
 
 __all__ = ["KINDS", "ImportRefused", "ImportReport", "RowError", "decode_csv", "import_csv"]
 
-_IMPORTERS: dict[str, Callable[[Context], Importer[Any]]] = {
+_IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "students": StudentsImport,
     "fees": FeesImport,
     "balances": BalancesImport,
@@ -46,7 +46,7 @@ def import_csv(
     if make is None:
         message = f"unknown import kind {kind!r}; choose one of {', '.join(KINDS)}"
         raise ImportRefused(ImportReport(kind, 0), message)
-    return run_import(make(Context(session, school, actor, today)), kind.strip().lower(), text)
+    return run_import(make(ImportScope(session, school, actor, today)), kind.strip().lower(), text)
 
 
 def decode_csv(data: bytes, kind: str = "csv") -> str:

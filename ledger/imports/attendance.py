@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
+from ledger.imports.core import BadRow, Importer, ImportScope, Row, RowChange
 from ledger.imports.fields import date_value
 from ledger.imports.lookups import known_student, students_by_key
 from ledger.records.attendance import NOTE_LENGTH, AttendanceRecord, AttendanceStatus, record_attendance
@@ -33,7 +33,7 @@ class AttendanceImport(Importer[AttendancePlan]):
     required = ("admission_no", "date", "status")
     optional = ("note",)
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: ImportScope) -> None:
         super().__init__(ctx)
         self.students = students_by_key(ctx.session, ctx.school.id)
         self.lines_by_day: dict[tuple[int, dt.date], int] = {}
@@ -54,12 +54,12 @@ class AttendanceImport(Importer[AttendancePlan]):
             raise BadRow(f"{student.admission_no} on {on.isoformat()} is also on line {earlier}")
         return AttendancePlan(student, on, status, note)
 
-    def apply(self, plan: AttendancePlan) -> Outcome:
+    def apply(self, plan: AttendancePlan) -> RowChange:
         existed = self.ctx.session.scalar(
             select(AttendanceRecord.id).where(
                 AttendanceRecord.student_id == plan.student.id, AttendanceRecord.on == plan.on
             )
         )
         if not record_attendance(self.ctx.session, plan.student, plan.on, plan.status, plan.note):
-            return Outcome.UNCHANGED
-        return Outcome.UPDATED if existed is not None else Outcome.CREATED
+            return RowChange.UNCHANGED
+        return RowChange.UPDATED if existed is not None else RowChange.CREATED

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ledger.billing.credits import OPENING_VOTE_HEAD, post_opening_balance
 from ledger.books.tables import Account, Entry, EntryKind, Line
-from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
+from ledger.imports.core import BadRow, Importer, ImportScope, Row, RowChange
 from ledger.imports.fields import amount_cents
 from ledger.imports.lookups import known_student, students_by_key
 from ledger.money import kes
@@ -40,7 +40,7 @@ class BalancesImport(Importer[BalancePlan]):
 
     required = ("admission_no", "amount")
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: ImportScope) -> None:
         super().__init__(ctx)
         self.students = students_by_key(ctx.session, ctx.school.id)
         self.histories = opening_histories(ctx.session, ctx.school.id)
@@ -62,9 +62,9 @@ class BalancesImport(Importer[BalancePlan]):
             )
         return BalancePlan(student, amount, history)
 
-    def apply(self, plan: BalancePlan) -> Outcome:
+    def apply(self, plan: BalancePlan) -> RowChange:
         if plan.amount == 0 or plan.history.standing is not None:
-            return Outcome.UNCHANGED
+            return RowChange.UNCHANGED
         # The first opening balance has the plain key; one posted after a reversal needs a fresh key.
         key = f"opening:s{plan.student.id}"
         if plan.history.posted:
@@ -73,7 +73,7 @@ class BalancesImport(Importer[BalancePlan]):
         post_opening_balance(
             self.ctx.session, plan.student, plan.amount, term, head, key=key, actor=self.ctx.actor
         )
-        return Outcome.CREATED
+        return RowChange.CREATED
 
     def _term_and_head(self) -> tuple[Term, VoteHead]:
         if self.term is None:

@@ -58,7 +58,7 @@ class BadRow(LedgerError):
     """Raised while checking a row; becomes a RowError with the row's line number."""
 
 
-class Outcome(enum.Enum):
+class RowChange(enum.Enum):
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
@@ -76,7 +76,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Context:
+class ImportScope:
     session: Session
     school: School
     actor: str
@@ -89,16 +89,16 @@ class Importer(ABC, Generic[P]):
     required: ClassVar[tuple[str, ...]]
     optional: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: ImportScope) -> None:
         self.ctx = ctx
 
     @abstractmethod
     def check(self, row: Row) -> P: ...
 
     @abstractmethod
-    def apply(self, plan: P) -> Outcome: ...
+    def apply(self, plan: P) -> RowChange: ...
 
-    def apply_all(self, plans: list[P]) -> list[Outcome]:
+    def apply_all(self, plans: list[P]) -> list[RowChange]:
         """Write every plan, in file order; an importer that can write in bulk does it here instead."""
         return [self.apply(plan) for plan in plans]
 
@@ -167,7 +167,7 @@ def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
     return ImportReport(
         kind,
         read,
-        created=outcomes[Outcome.CREATED],
-        updated=outcomes[Outcome.UPDATED],
-        unchanged=outcomes[Outcome.UNCHANGED],
+        created=outcomes[RowChange.CREATED],
+        updated=outcomes[RowChange.UPDATED],
+        unchanged=outcomes[RowChange.UNCHANGED],
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ledger.errors import InvalidTerm
-from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
+from ledger.imports.core import BadRow, Importer, ImportScope, Row, RowChange
 from ledger.imports.fields import amount_cents, text_value
 from ledger.imports.lookups import classes_by_name
 from ledger.money import kes
@@ -32,7 +32,7 @@ class FeesImport(Importer[FeePlan]):
 
     required = ("term", "class", "vote_head", "amount")
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: ImportScope) -> None:
         super().__init__(ctx)
         self.classes = classes_by_name(ctx.session, ctx.school.id)
         heads = ctx.session.scalars(select(VoteHead).where(VoteHead.school_id == ctx.school.id))
@@ -66,7 +66,7 @@ class FeesImport(Importer[FeePlan]):
             raise BadRow(f"unknown class {name!r}; {known} (a students import adds classes)")
         return found
 
-    def apply(self, plan: FeePlan) -> Outcome:
+    def apply(self, plan: FeePlan) -> RowChange:
         term, head = self._term(plan.term_code), self._vote_head(plan)
         session = self.ctx.session
         item = session.scalars(
@@ -80,11 +80,11 @@ class FeesImport(Importer[FeePlan]):
             fields = {"term_id": term.id, "class_id": plan.school_class.id, "vote_head_id": head.id}
             session.add(FeeItem(school_id=self.ctx.school.id, amount=plan.amount, **fields))
             session.flush()
-            return Outcome.CREATED
+            return RowChange.CREATED
         if item.amount == plan.amount:
-            return Outcome.UNCHANGED
+            return RowChange.UNCHANGED
         item.amount = plan.amount
-        return Outcome.UPDATED
+        return RowChange.UPDATED
 
     def _term(self, code: str) -> Term:
         if code not in self.terms:

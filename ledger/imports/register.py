@@ -17,7 +17,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from ledger.bulk import insert_ignoring_duplicates
-from ledger.imports.core import Outcome
+from ledger.imports.core import RowChange
 from ledger.imports.lookups import classes_by_name
 from ledger.records.tables import Channel, Guardian, Language, School, SchoolClass, Student, StudentGuardian
 
@@ -93,7 +93,7 @@ class RegisterWriter:
         self.new_links: list[tuple[str, str]] = []  # (admission_no, phone), resolved to ids once written
         self.stale_links: list[int] = []
 
-    def write(self, plans: list[StudentPlan]) -> list[Outcome]:
+    def write(self, plans: list[StudentPlan]) -> list[RowChange]:
         self._add_classes(plans)
         outcomes = [self._play(plan) for plan in plans]
         self._write_guardians()
@@ -110,7 +110,7 @@ class RegisterWriter:
                 self.classes[plan.class_name.casefold()] = found
         self.session.flush()
 
-    def _play(self, plan: StudentPlan) -> Outcome:
+    def _play(self, plan: StudentPlan) -> RowChange:
         """What this row does to the register: what importing it on its own, in turn, would have done."""
         class_id = self.classes[plan.class_name.casefold()].id
         guardians_changed = [self._guardian(guardian, plan.language) for guardian in plan.guardians]
@@ -118,7 +118,7 @@ class RegisterWriter:
         if student is None:
             self.new_students.append(self._new_student(plan, class_id))
             self.new_links += [(plan.admission_no, guardian.phone) for guardian in plan.guardians]
-            return Outcome.CREATED
+            return RowChange.CREATED
         wanted = StudentState(student.id, plan.admission_no, plan.name, class_id)
         changed = wanted != student
         if changed:
@@ -126,7 +126,7 @@ class RegisterWriter:
             fields = {"admission_no": plan.admission_no, "name": plan.name, "class_id": class_id}
             self.changed_students.append({"id": student.id, **fields})
         linked = self._relink(student.id, plan)
-        return Outcome.UPDATED if changed or linked or any(guardians_changed) else Outcome.UNCHANGED
+        return RowChange.UPDATED if changed or linked or any(guardians_changed) else RowChange.UNCHANGED
 
     def _new_student(self, plan: StudentPlan, class_id: int) -> dict[str, Any]:
         return {

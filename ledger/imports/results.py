@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
+from ledger.imports.core import BadRow, Importer, ImportScope, Row, RowChange
 from ledger.imports.fields import text_value
 from ledger.imports.lookups import known_student, students_by_key
 from ledger.records.results import Exam, Score, get_or_create_exam, record_score
@@ -30,7 +30,7 @@ class ResultsImport(Importer[ScorePlan]):
     required = ("admission_no", "exam", "subject", "score")
     optional = ("grade",)
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: ImportScope) -> None:
         super().__init__(ctx)
         self.students = students_by_key(ctx.session, ctx.school.id)
         # The first spelling of an exam or subject in the file stands for all its rows, so
@@ -56,7 +56,7 @@ class ResultsImport(Importer[ScorePlan]):
     def _spelling(self, name: str) -> str:
         return self.spellings.setdefault(name.casefold(), name)
 
-    def apply(self, plan: ScorePlan) -> Outcome:
+    def apply(self, plan: ScorePlan) -> RowChange:
         exam = self._exam(plan.exam)
         existed = self.ctx.session.scalar(
             select(Score.id).where(
@@ -64,8 +64,8 @@ class ResultsImport(Importer[ScorePlan]):
             )
         )
         if not record_score(self.ctx.session, exam, plan.student, plan.subject, plan.score, plan.grade):
-            return Outcome.UNCHANGED
-        return Outcome.UPDATED if existed is not None else Outcome.CREATED
+            return RowChange.UNCHANGED
+        return RowChange.UPDATED if existed is not None else RowChange.CREATED
 
     def _exam(self, name: str) -> Exam:
         if self.term is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledger.errors import InvalidPhone
-from ledger.imports.core import BadRow, Context, Importer, Outcome, Row
+from ledger.imports.core import BadRow, Importer, ImportScope, Row, RowChange
 from ledger.imports.fields import admission_key, language_value, text_value
 from ledger.imports.phones import register_phone
 from ledger.imports.register import GuardianPlan, RegisterWriter, StudentPlan
@@ -15,7 +15,7 @@ class StudentsImport(Importer[StudentPlan]):
     required = ("admission_no", "name", "class", "guardian_name", "guardian_phone")
     optional = ("guardian2_name", "guardian2_phone", "language")
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: ImportScope) -> None:
         super().__init__(ctx)
         self.lines_by_key: dict[str, int] = {}
         self.names_by_phone: dict[str, tuple[str, int]] = {}
@@ -60,10 +60,10 @@ class StudentsImport(Importer[StudentPlan]):
             )
         return GuardianPlan(phone, name)
 
-    def apply(self, plan: StudentPlan) -> Outcome:
+    def apply(self, plan: StudentPlan) -> RowChange:
         return self.apply_all([plan])[0]
 
-    def apply_all(self, plans: list[StudentPlan]) -> list[Outcome]:
+    def apply_all(self, plans: list[StudentPlan]) -> list[RowChange]:
         # The register is read only now: a refused file never needed it.
         self.lines_by_key.clear()
         self.names_by_phone.clear()  # what checking needed, freed before writing needs its own

@@ -2,7 +2,8 @@
 
 A planned reminder becomes a ``reminders`` row and an outbox message, both inserted in bulk and keyed by
 (family, term, reminder day): a second run of the same day, or a run racing it, inserts nothing again. Just
-before any bulk message is sent the dispatcher asks ``hold_for``: one whose school entered quiet hours goes
+before any bulk message is sent the dispatcher asks ``deferral_for``: one whose school entered quiet hours
+goes
 when they end; a reminder to a family that paid since it was planned, or promised to pay, does not go.
 """
 
@@ -107,12 +108,12 @@ def _message_row(
 
 
 @dataclass(frozen=True)
-class Hold:
+class Deferral:
     reason: str
     until: dt.datetime | None = None  # send then instead; None means never
 
 
-def hold_for(session: Session, message: OutboxMessage, now: dt.datetime) -> Hold | None:
+def deferral_for(session: Session, message: OutboxMessage, now: dt.datetime) -> Deferral | None:
     """Whether a message about to be sent should wait or not go at all; None means send it.
 
     Every bulk message (``ledger.messaging.outbox.BULK``) waits for the end of its school's quiet hours; a
@@ -123,7 +124,7 @@ def hold_for(session: Session, message: OutboxMessage, now: dt.datetime) -> Hold
         return None
     school = session.get_one(School, message.school_id)
     if in_quiet_hours(school, now):
-        return Hold("quiet hours", until=quiet_hours_end(school, now))
+        return Deferral("quiet hours", until=quiet_hours_end(school, now))
     if message.category != Category.REMINDER:
         return None
     reminder = session.scalars(select(Reminder).where(Reminder.message_key == message.dedupe_key)).first()
@@ -132,7 +133,7 @@ def hold_for(session: Session, message: OutboxMessage, now: dt.datetime) -> Hold
     reason = _no_longer_wanted(session, reminder, now)
     if reason is not None:
         reminder.held_reason = reason
-        return Hold(reason)
+        return Deferral(reason)
     return None
 
 

@@ -52,7 +52,7 @@ class Category(enum.StrEnum):
 
 
 # Bulk messages go after anything a parent is waiting for, and never in the school's quiet hours
-# (``ledger.messaging.campaigns.hold_for``); a new kind of bulk message is listed here and gets both.
+# (``ledger.messaging.campaigns.deferral_for``); a new kind of bulk message is listed here and gets both.
 BULK = frozenset({Category.REMINDER, Category.INVOICE_NOTICE, Category.LATE_FEE_NOTICE})
 BULK_PRIORITY = 1
 

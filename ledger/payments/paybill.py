@@ -27,7 +27,7 @@ from ledger.books.allocation import lock_student
 from ledger.books.tables import Payment, PaymentSource
 from ledger.events import SuspensePaymentReceived, raise_event
 from ledger.payments.recording import Received
-from ledger.payments.stk import Outcome, complete_provisional, payment_by_reference, post_once
+from ledger.payments.stk import StkResult, complete_provisional, payment_by_reference, post_once
 from ledger.payments.stk_requests import MAX_AMOUNT, PaymentRequestRecord, RequestStatus
 from ledger.records.tables import Guardian, School, Student
 
@@ -78,7 +78,7 @@ class ForReview:
 
 @dataclass(frozen=True)
 class Settled:
-    outcome: Outcome
+    outcome: StkResult
     payment: Payment
     school: School
     texted: str | None = None  # the phone told about suspense, if any
@@ -148,12 +148,12 @@ def settle_paybill(session: Session, paid: PaybillPaid, *, now: dt.datetime) -> 
         complete_provisional(session, request, paid.trans_id, None, now)
         payment = session.get(Payment, request.payment_id)
         assert payment is not None
-        return Settled(Outcome.COMPLETED, payment, school)
+        return Settled(StkResult.COMPLETED, payment, school)
     payment, created = post_once(session, school.id, _received(paid), student, now=now)
     if not created:
         return _repeated(payment, paid, student, school)
     texted = _tell_about_suspense(session, school, payment, paid, now) if student is None else None
-    return Settled(Outcome.POSTED, payment, school, texted)
+    return Settled(StkResult.POSTED, payment, school, texted)
 
 
 def _repeated(
@@ -171,7 +171,7 @@ def _repeated(
     if differences:
         reason = f"conflicting repeat of {existing.reference}: " + "; ".join(differences) + ": not posted"
         return ForReview(school, reason)
-    return Settled(Outcome.ALREADY, existing, school)
+    return Settled(StkResult.ALREADY, existing, school)
 
 
 def _received(paid: PaybillPaid) -> Received:

@@ -48,7 +48,7 @@ REASONS = {
 OUR_FAULT = {"8", "1025", "2028", "SFC_IC0003"}
 
 
-class Outcome(enum.StrEnum):
+class StkResult(enum.StrEnum):
     POSTED = "posted"  # new money in the books
     COMPLETED = "completed"  # a provisional payment got its receipt, or a request found its payment
     ALREADY = "already"  # seen before: nothing changed
@@ -109,19 +109,19 @@ def post_once(
         return existing, False
 
 
-def settle_stk_success(session: Session, request_id: int, paid: StkPaid, *, now: dt.datetime) -> Outcome:
+def settle_stk_success(session: Session, request_id: int, paid: StkPaid, *, now: dt.datetime) -> StkResult:
     """A success callback: post the money once, or give a provisional payment its receipt; mark PAID."""
     request = lock_for_settling(session, request_id)
     receipt = paid.receipt.strip().upper()
     if request.payment_id is not None:
         if request.receipt == receipt:
-            return Outcome.ALREADY
+            return StkResult.ALREADY
         if request.receipt is None:
             _complete(session, request, receipt, paid.phone, now)
             _check_details(request, paid, posted=request.amount)
-            return Outcome.COMPLETED
+            return StkResult.COMPLETED
         flag(request, f"a second receipt {receipt} arrived for a request paid by {request.receipt}")
-        return Outcome.ALREADY
+        return StkResult.ALREADY
     student = session.get(Student, request.student_id)
     received = Received(
         PaymentSource.MPESA_STK,
@@ -138,14 +138,14 @@ def settle_stk_success(session: Session, request_id: int, paid: StkPaid, *, now:
         flag(request, f"paid ({receipt}) after the request was marked {request.status.value}")
     _mark_paid(request, payment, receipt, now)
     _check_details(request, paid, posted=payment.amount)
-    return Outcome.POSTED if created else Outcome.COMPLETED
+    return StkResult.POSTED if created else StkResult.COMPLETED
 
 
-def settle_query_success(session: Session, request_id: int, *, today: dt.date, now: dt.datetime) -> Outcome:
+def settle_query_success(session: Session, request_id: int, *, today: dt.date, now: dt.datetime) -> StkResult:
     """A query says the prompt was paid, without a receipt number: post provisionally (once)."""
     request = lock_for_settling(session, request_id)
     if request.payment_id is not None:
-        return Outcome.ALREADY
+        return StkResult.ALREADY
     paybill = _unclaimed_paybill_payment(session, request)
     if paybill is not None:
         # Its confirmation came by the Paybill road before any STK answer: the same money, surely; but a
@@ -154,7 +154,7 @@ def settle_query_success(session: Session, request_id: int, *, today: dt.date, n
         flag(
             request, f"paid per STK query; matched to Paybill payment {paybill.reference} by child and amount"
         )
-        return Outcome.COMPLETED
+        return StkResult.COMPLETED
     student = session.get(Student, request.student_id)
     received = Received(
         PaymentSource.MPESA_STK,
@@ -166,35 +166,35 @@ def settle_query_success(session: Session, request_id: int, *, today: dt.date, n
     )
     payment, _ = post_once(session, request.school_id, received, student, now=now)
     _mark_paid(request, payment, None, now)
-    return Outcome.POSTED
+    return StkResult.POSTED
 
 
 def settle_stk_failure(
     session: Session, request_id: int, code: str, desc: str, *, now: dt.datetime
-) -> Outcome:
+) -> StkResult:
     """A failed prompt (by callback or query): mark FAILED once and tell the parent why, in plain words."""
     request = lock_for_settling(session, request_id)
     if request.status in (RequestStatus.PAID, RequestStatus.FAILED):
-        return Outcome.ALREADY
+        return StkResult.ALREADY
     close(request, RequestStatus.FAILED, now=now, code=code, desc=desc)
     if code.strip() in OUR_FAULT:
         flag(request, f"M-Pesa result {code}: {desc}")
     raise_event(session, PaymentRequestFailed(request.id, reason_for(code), now))
-    return Outcome.FAILED
+    return StkResult.FAILED
 
 
 def fail_unsent(
     session: Session, request_id: int, reason: FailureReason, *, detail: str, now: dt.datetime, review: bool
-) -> Outcome:
+) -> StkResult:
     """The push never reached the phone: FAILED, the parent told, and (``review``) the bursar asked."""
     request = lock_request(session, request_id)
     if request.status not in (RequestStatus.PENDING, RequestStatus.SENDING):
-        return Outcome.ALREADY
+        return StkResult.ALREADY
     close(request, RequestStatus.FAILED, now=now, desc=detail)
     if review:
         flag(request, detail)
     raise_event(session, PaymentRequestFailed(request.id, reason, now))
-    return Outcome.FAILED
+    return StkResult.FAILED
 
 
 def mark_for_review(

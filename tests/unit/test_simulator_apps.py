@@ -42,7 +42,8 @@ def test_two_apps_of_one_simulator_keep_their_own_settings_and_faults(module: Mo
     assert second.post("/_sim/fail", json={"status": 500}).json() == {"pending_faults": 1}
 
 
-# Names that already mean something else: the ledger's and flows' ``Outcome``s, their ``settle``s.
+# Names too general for a simulator: other parts had classes and functions of these names meaning
+# other things.
 TAKEN_ELSEWHERE = {"Outcome", "settle"}
 
 

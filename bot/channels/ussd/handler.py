@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import flows
-from bot.channels.conversations import Held, SessionStore
+from bot.channels.conversations import LockedState, SessionStore
 from bot.channels.ussd.hops import new_inputs
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
@@ -86,7 +86,7 @@ def _begin(
 
 
 def _keep(
-    held: Held,
+    held: LockedState,
     keys: tuple[str, str],
     service_code: str,
     text: str,

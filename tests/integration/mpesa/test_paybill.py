@@ -15,7 +15,7 @@ from ledger.books.tables import Payment
 from ledger.imports import import_csv
 from ledger.messaging.outbox import Category, OutboxMessage
 from ledger.payments.paybill import PaybillPaid, Verdict, match_account, settle_paybill, validate
-from ledger.payments.stk import Outcome
+from ledger.payments.stk import StkResult
 from ledger.payments.stk_requests import record_request
 from ledger.records.tables import School, Student
 from tests import builders as b
@@ -32,7 +32,7 @@ def confirmation(
 def test_case_spaces_and_dashes_do_not_matter(session, family, typed):
     school, pupil = family
     settled = settle_paybill(session, confirmation(typed), now=NOW)
-    assert settled.outcome == Outcome.POSTED and settled.payment.student_id == pupil.id
+    assert settled.outcome == StkResult.POSTED and settled.payment.student_id == pupil.id
     assert settled.payment.account_text == typed
 
 

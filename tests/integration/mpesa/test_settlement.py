@@ -12,7 +12,13 @@ from ledger.books.balances import total_owed
 from ledger.books.tables import Entry, EntryKind, Payment, PaymentSource
 from ledger.messaging.outbox import Category, OutboxMessage
 from ledger.payments.paybill import PaybillPaid, settle_paybill
-from ledger.payments.stk import Outcome, StkPaid, settle_query_success, settle_stk_failure, settle_stk_success
+from ledger.payments.stk import (
+    StkPaid,
+    StkResult,
+    settle_query_success,
+    settle_stk_failure,
+    settle_stk_success,
+)
 from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus, mark_sent, record_request
 from ledger.records.tables import Language
 from tests.integration.mpesa.family import NOW, PARENT, TODAY
@@ -59,7 +65,7 @@ def test_a_success_callback_posts_once_however_often_it_comes(session, family):
     for _ in range(10):
         outcomes.append(settle_stk_success(session, request.id, paid(), now=NOW))
         session.commit()
-    assert outcomes == [Outcome.POSTED] + [Outcome.ALREADY] * 9
+    assert outcomes == [StkResult.POSTED] + [StkResult.ALREADY] * 9
     (payment,) = payments(session)
     assert (payment.reference, payment.source, payment.amount) == (RECEIPT, PaymentSource.MPESA_STK, 5_000_00)
     assert len(receipts(session)) == 1 and total_owed(session, pupil.id) == 30_000_00
@@ -75,12 +81,12 @@ def test_a_success_callback_posts_once_however_often_it_comes(session, family):
 def test_a_query_success_posts_provisionally_and_the_late_callback_completes_it(session, family):
     school, pupil = family
     request = sent_request(session, pupil)
-    assert settle_query_success(session, request.id, today=TODAY, now=NOW) == Outcome.POSTED
+    assert settle_query_success(session, request.id, today=TODAY, now=NOW) == StkResult.POSTED
     session.commit()
     (provisional,) = payments(session)
     assert provisional.reference == "STK-WS_CO_221120261000001"
-    assert settle_query_success(session, request.id, today=TODAY, now=NOW) == Outcome.ALREADY
-    assert settle_stk_success(session, request.id, paid(), now=NOW) == Outcome.COMPLETED
+    assert settle_query_success(session, request.id, today=TODAY, now=NOW) == StkResult.ALREADY
+    assert settle_stk_success(session, request.id, paid(), now=NOW) == StkResult.COMPLETED
     session.commit()
     (payment,) = payments(session)
     assert payment.id == provisional.id and payment.reference == RECEIPT
@@ -94,18 +100,18 @@ def test_a_paybill_confirmation_gives_a_provisional_payment_its_receipt(session,
     settle_query_success(session, request.id, today=TODAY, now=NOW)
     settled = settle_paybill(session, paybill("kja 001"), now=NOW)
     session.commit()
-    assert settled.outcome == Outcome.COMPLETED
+    assert settled.outcome == StkResult.COMPLETED
     (payment,) = payments(session)
     assert payment.reference == RECEIPT and payment.source == PaymentSource.MPESA_STK
-    assert settle_stk_success(session, request.id, paid(), now=NOW) == Outcome.ALREADY
+    assert settle_stk_success(session, request.id, paid(), now=NOW) == StkResult.ALREADY
     assert total_owed(session, pupil.id) == 30_000_00
 
 
 def test_a_receipt_seen_by_paybill_first_is_not_posted_again_by_the_callback(session, family):
     school, pupil = family
     request = sent_request(session, pupil)
-    assert settle_paybill(session, paybill(), now=NOW).outcome == Outcome.POSTED
-    assert settle_stk_success(session, request.id, paid(), now=NOW) == Outcome.COMPLETED
+    assert settle_paybill(session, paybill(), now=NOW).outcome == StkResult.POSTED
+    assert settle_stk_success(session, request.id, paid(), now=NOW) == StkResult.COMPLETED
     session.commit()
     (payment,) = payments(session)
     assert payment.source == PaymentSource.MPESA_PAYBILL and total_owed(session, pupil.id) == 30_000_00
@@ -117,7 +123,7 @@ def test_a_query_success_after_the_paybill_confirmation_claims_it_for_the_bursar
     school, pupil = family
     request = sent_request(session, pupil)
     settle_paybill(session, paybill(), now=NOW)
-    assert settle_query_success(session, request.id, today=TODAY, now=NOW) == Outcome.COMPLETED
+    assert settle_query_success(session, request.id, today=TODAY, now=NOW) == StkResult.COMPLETED
     session.commit()
     assert len(payments(session)) == 1 and total_owed(session, pupil.id) == 30_000_00
     session.refresh(request)
@@ -130,7 +136,7 @@ def test_a_provisional_payment_whose_receipt_was_posted_apart_is_reversed(sessio
     settle_query_success(session, request.id, today=TODAY, now=NOW)
     # The same receipt posted on its own (to suspense: the payer typed a wrong account number).
     settle_paybill(session, paybill("nobody"), now=NOW)
-    assert settle_stk_success(session, request.id, paid(), now=NOW) == Outcome.COMPLETED
+    assert settle_stk_success(session, request.id, paid(), now=NOW) == StkResult.COMPLETED
     session.commit()
     # The provisional posting was undone; the receipt's own payment left suspense for the child.
     assert total_owed(session, pupil.id) == 30_000_00
@@ -145,7 +151,7 @@ def test_a_receipt_in_suspense_is_allocated_to_the_child_the_callback_names(sess
     request = sent_request(session, pupil)
     settle_paybill(session, paybill("a typo"), now=NOW)
     assert total_owed(session, pupil.id) == 35_000_00
-    assert settle_stk_success(session, request.id, paid(), now=NOW) == Outcome.COMPLETED
+    assert settle_stk_success(session, request.id, paid(), now=NOW) == StkResult.COMPLETED
     session.commit()
     (payment,) = payments(session)
     assert payment.student_id == pupil.id and total_owed(session, pupil.id) == 30_000_00
@@ -157,11 +163,11 @@ def test_a_failure_is_told_once_in_the_parents_language_and_a_late_one_changes_n
     request = sent_request(session, pupil)
     assert (
         settle_stk_failure(session, request.id, "1032", "Request cancelled by user", now=NOW)
-        == Outcome.FAILED
+        == StkResult.FAILED
     )
     assert (
         settle_stk_failure(session, request.id, "1032", "Request cancelled by user", now=NOW)
-        == Outcome.ALREADY
+        == StkResult.ALREADY
     )
     session.commit()
     (notice,) = session.scalars(select(OutboxMessage)).all()
@@ -175,11 +181,11 @@ def test_a_late_success_after_a_failure_still_posts_and_is_flagged(session, fami
     school, pupil = family
     request = sent_request(session, pupil)
     settle_stk_failure(session, request.id, "1037", "DS timeout", now=NOW)
-    assert settle_stk_success(session, request.id, paid(), now=NOW) == Outcome.POSTED
+    assert settle_stk_success(session, request.id, paid(), now=NOW) == StkResult.POSTED
     session.commit()
     session.refresh(request)
     assert request.status == RequestStatus.PAID and request.flagged
-    assert settle_stk_failure(session, request.id, "1032", "late", now=NOW) == Outcome.ALREADY
+    assert settle_stk_failure(session, request.id, "1032", "late", now=NOW) == StkResult.ALREADY
 
 
 def test_an_amount_or_phone_other_than_asked_is_posted_as_paid_and_flagged(session, family):

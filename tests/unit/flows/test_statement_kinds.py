@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Conversation
 from flows.statement import KINDS, entry
 from ledger.types import StatementLine
@@ -27,7 +27,7 @@ from tests.unit.flows.fakes import world
     ],
 )
 def test_fee_rule_entries_read_in_the_parents_language(language, kind, memo, shown):
-    ctx = Context(Conversation("+254712345678", language=language), world(language).ports)
+    ctx = Turn(Conversation("+254712345678", language=language), world(language).ports)
     late = kind == "late_fee"
     line = StatementLine(
         1, dt.date(2026, 1, 27), memo, kind, 617_26 if late else 0, 0 if late else 2_000_00, 0
@@ -37,5 +37,5 @@ def test_fee_rule_entries_read_in_the_parents_language(language, kind, memo, sho
 
 @pytest.mark.parametrize("language", ["en", "sw"])
 def test_every_kind_has_a_word_in_both_languages(language):
-    ctx = Context(Conversation("+254712345678", language=language), world(language).ports)
+    ctx = Turn(Conversation("+254712345678", language=language), world(language).ports)
     assert all(ctx.t(f"kind_{kind}") for kind in KINDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from flows.context import Context
+from flows.context import Turn
 from flows.conversation import Position
 from flows.machine import Flow, Hop, build_machine
 from flows.screen import Option, Screen
@@ -42,7 +42,7 @@ class RemindersHop(Hop):
         self.home(ctx.t("reminders_now_on" if on else "reminders_now_off"))
 
 
-def view(ctx: Context, state: RemindersState, at: Position) -> Screen:
+def view(ctx: Turn, state: RemindersState, at: Position) -> Screen:
     guardian = ctx.guardian()
     if guardian is None:
         return Screen(ctx.t("reminders_unavailable"))
