@@ -23,7 +23,7 @@ from bench.ussd_profile import Meters, replay
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.channels.compose import UssdHops
-from bot.channels.conversations import LockedState, RedisSessionStore
+from bot.channels.conversations import LockedState, RedisConversationStore
 from bot.channels.ussd.handler import UssdHandler
 from bot.settings import Settings
 from flows.conversation import Conversation
@@ -41,7 +41,7 @@ VARIANTS: dict[str, frozenset[str]] = {
 class _Found(dict[str, Any]):
     """Reads a key the first time the handler asks for it, as the handler did before ``hold``."""
 
-    def __init__(self, store: RedisSessionStore, key: str) -> None:
+    def __init__(self, store: RedisConversationStore, key: str) -> None:
         super().__init__({key: store.load(key)})
         self.store = store
 
@@ -50,7 +50,7 @@ class _Found(dict[str, Any]):
         return value
 
 
-class PerCommandStore(RedisSessionStore):
+class PerCommandStore(RedisConversationStore):
     """The session held as before: one Redis command per step (redis-py's lock, GET, SET, DEL, unlock)."""
 
     @contextmanager
@@ -158,7 +158,7 @@ def undoing(handler: UssdHandler, undone: frozenset[str]) -> Iterator[None]:
         assert isinstance(handler.open_hop, UssdHops)
         handler.open_hop = replace(handler.open_hop, shared_session=False)
     if REDIS in undone:
-        assert isinstance(handler.store, RedisSessionStore)
+        assert isinstance(handler.store, RedisConversationStore)
         handler.store = PerCommandStore(handler.store.redis, handler.store.prefix)
     try:
         yield

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from bot.bootstrap import Services
-from bot.channels.conversations import SessionStore
+from bot.channels.conversations import ConversationStore
 from bot.mpesa.desk import MpesaDesk
 from bot.mpesa.recovery import sweep
 from bot.mpesa.scheduling import ThreadScheduler
@@ -44,7 +44,7 @@ class Background:
 
 @contextmanager
 def running(
-    background: Background, services: Services, store: SessionStore, desk: MpesaDesk
+    background: Background, services: Services, store: ConversationStore, desk: MpesaDesk
 ) -> Iterator[None]:
     """The background work for as long as the block lasts; the M-Pesa timers are stopped after it."""
     from bot.channels.handlers.registry import ProvidersNotConfigured

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 import flows
-from bot.channels.conversations import SessionBusy, SessionStore
+from bot.channels.conversations import ConversationBusy, ConversationStore
 from bot.channels.tables import InboundMessage
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
@@ -54,7 +54,7 @@ class InboundHandler:
 
     def __init__(
         self,
-        store: SessionStore,
+        store: ConversationStore,
         ports: Callable[[str], Ports],
         sessions: sessionmaker[Session],
         clock: Callable[[], dt.datetime],
@@ -69,7 +69,7 @@ class InboundHandler:
         self._keep(message)
         try:
             self.answer_waiting()
-        except (RedisError, SessionBusy):
+        except (RedisError, ConversationBusy):
             log.warning("inbound messages wait: the conversation store is unavailable", exc_info=True)
             return False
         return True
@@ -86,7 +86,7 @@ class InboundHandler:
         for message_id in waiting:
             try:
                 self._answer(message_id)
-            except (RedisError, SessionBusy):
+            except (RedisError, ConversationBusy):
                 raise  # the store is away: every later message waits too
             except Exception:  # one message the flow fails on must not hold up everyone else's answers
                 log.exception("inbound message %s not answered; it waits for the next try", message_id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services
 from bot.channels.chat import InboundHandler
-from bot.channels.conversations import MemorySessionStore, RedisSessionStore, SessionStore
+from bot.channels.conversations import ConversationStore, MemoryConversationStore, RedisConversationStore
 from bot.channels.directory import LedgerDirectory, NairobiClock, RecordingPayments
 from bot.channels.ussd.handler import HopPorts, UssdHandler
 from flows.ports import Ports
@@ -22,14 +22,14 @@ SchedulePush = Callable[[int], None]  # the M-Pesa desk's: push a recorded STK r
 
 @dataclass(frozen=True)
 class Channels:
-    store: SessionStore
+    store: ConversationStore
     ussd: UssdHandler
     inbound: InboundHandler
 
 
-def session_store(services: Services) -> SessionStore:
+def conversation_store(services: Services) -> ConversationStore:
     """Redis when configured (shared by every worker process), else in this process (the embedded default)."""
-    return RedisSessionStore(services.redis) if services.redis is not None else MemorySessionStore()
+    return RedisConversationStore(services.redis) if services.redis is not None else MemoryConversationStore()
 
 
 def parent_ports(
@@ -72,10 +72,10 @@ def ussd_hops(services: Services, schedule_push: SchedulePush | None) -> UssdHop
 
 
 def compose_channels(
-    services: Services, store: SessionStore | None = None, schedule_push: SchedulePush | None = None
+    services: Services, store: ConversationStore | None = None, schedule_push: SchedulePush | None = None
 ) -> Channels:
     """The USSD and chat handlers; ``schedule_push`` (None: payment requests are recorded and wait)."""
-    store = store if store is not None else session_store(services)
+    store = store if store is not None else conversation_store(services)
     return Channels(
         store=store,
         ussd=UssdHandler(store, ussd_hops(services, schedule_push)),

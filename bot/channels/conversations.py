@@ -35,7 +35,7 @@ return 1
 """
 
 
-class SessionBusy(Exception):
+class ConversationBusy(Exception):
     """Another hop of the same session held the lock for too long (or this one outlived its lock)."""
 
 
@@ -53,13 +53,14 @@ class LockedState:
         self.writes[key] = None
 
 
-class SessionStore(Protocol):
+class ConversationStore(Protocol):
     """Where a parent's conversation lives between messages: its state (the flow's ``Conversation`` as a
     dict, the USSD hop's raw text and reply, the phone's last USSD session to resume, the WhatsApp window),
     each under a key with a time to live, and a lock per key so one session's messages go one at a time.
 
-    ``RedisSessionStore`` (shared by every process) or ``MemorySessionStore`` (the embedded default), chosen
-    by ``bot.channels.compose.session_store``; the USSD and chat handlers read and write it, the outbox
+    ``RedisConversationStore`` (shared by every process) or ``MemoryConversationStore`` (the embedded
+    default), chosen
+    by ``bot.channels.compose.conversation_store``; the USSD and chat handlers read and write it, the outbox
     dispatcher asks it whether a WhatsApp window is open. It holds conversations, not database sessions.
     """
 
@@ -87,7 +88,7 @@ class SessionStore(Protocol):
         ...
 
 
-class RedisSessionStore:
+class RedisConversationStore:
     """The store in Redis under ``prefix``: JSON values with a TTL, locks as SET NX keys with a token."""
 
     def __init__(self, redis: Redis, prefix: str = "karo:") -> None:
@@ -117,7 +118,7 @@ class RedisSessionStore:
             self.prefix + "lock:" + key, timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS
         )
         if not lock.acquire():
-            raise SessionBusy(key)
+            raise ConversationBusy(key)
         try:
             yield
         finally:
@@ -148,7 +149,7 @@ class RedisSessionStore:
                     {key: json.loads(raw) if raw else None for key, raw in zip(keys, values, strict=True)}
                 )
             if time.monotonic() > deadline:
-                raise SessionBusy(keys[0])
+                raise ConversationBusy(keys[0])
             time.sleep(LOCK_RETRY_SECONDS)
 
     def _write_and_unlock(
@@ -159,10 +160,10 @@ class RedisSessionStore:
             args += ["", 0] if write is None else [json.dumps(write[0]), write[1]]
         keys = [lock, *(self.prefix + key for key in writes)]
         if not self._save_and_unlock(keys=keys, args=args):
-            raise SessionBusy(lock)  # the lock expired while this hop ran: its writes are dropped
+            raise ConversationBusy(lock)  # the lock expired while this hop ran: its writes are dropped
 
 
-class MemorySessionStore:
+class MemoryConversationStore:
     """For the embedded default (no Redis): one process, expiry checked on read."""
 
     def __init__(self, clock: Any = None) -> None:
@@ -199,7 +200,7 @@ class MemorySessionStore:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         if not lock.acquire(timeout=LOCK_WAIT_SECONDS):
-            raise SessionBusy(key)
+            raise ConversationBusy(key)
         try:
             yield
         finally:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from bot.bootstrap import bootstrap
 from bot.channels.compose import compose_channels
-from bot.channels.conversations import RedisSessionStore
+from bot.channels.conversations import RedisConversationStore
 from bot.outbox.senders import RATES, build_dispatcher
 from bot.settings import get_settings
 
@@ -23,7 +23,7 @@ def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> d
         if services.redis is None:
             raise RuntimeError("dispatch_outbox runs under an RQ worker, which needs KARO_REDIS_URL")
         rates = None if rate_per_second is None else dict.fromkeys(RATES, rate_per_second)
-        store = RedisSessionStore(services.redis)
+        store = RedisConversationStore(services.redis)
         compose_channels(services, store).inbound.answer_waiting()  # messages kept while Redis was away
         dispatcher = build_dispatcher(services, store, rates)
         requeued, found, review = dispatcher.recover(dispatcher.channels.lookups())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.bootstrap import Services
 from bot.channels.chat import window_key
-from bot.channels.conversations import SessionStore
+from bot.channels.conversations import ConversationStore
 from bot.channels.handlers.registry import registry_from
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
@@ -35,7 +35,7 @@ def limiter_for(services: Services, rates: dict[str, float] | None = None) -> Ra
 
 
 def build_dispatcher(
-    services: Services, store: SessionStore, rates: dict[str, float] | None = None
+    services: Services, store: ConversationStore, rates: dict[str, float] | None = None
 ) -> Dispatcher:
     def window_open(phone: str) -> bool:
         return store.load(window_key(phone)) is not None

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import State
 
 from bot.bootstrap import Services
-from bot.channels.conversations import SessionBusy
+from bot.channels.conversations import ConversationBusy
 from bot.channels.tables import UssdSessionReport
 from bot.routes.deps import ServicesDep, WebhookRouter
 from bot.routes.edge import checked_form, usable_form
@@ -58,7 +58,7 @@ async def _answer(state: State, form: dict[str, str]) -> str:
         reply: str = await anyio.to_thread.run_sync(
             hop, session_id, form.get("serviceCode", ""), phone, form.get("text", ""), limiter=_threads(state)
         )
-    except (RedisError, SessionBusy):
+    except (RedisError, ConversationBusy):
         log.warning("USSD hop answered busy: session store unavailable", exc_info=True)
         return BUSY
     except Exception:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
-from bot.channels.conversations import RedisSessionStore
+from bot.channels.conversations import RedisConversationStore
 from bot.channels.tables import InboundMessage
 from bot.outbox.senders import build_dispatcher
 from bot.settings import Settings
@@ -113,7 +113,7 @@ def test_an_sms_while_redis_is_down_is_kept_and_answered_once_when_it_is_back(
     first, second = replies(schools)
     assert first.dedupe_key == "reply:africastalking:ATXid_down1" and "KES" in first.body
     assert second.dedupe_key == "reply:africastalking:ATXid_up1"
-    build_dispatcher(services, RedisSessionStore(services.redis), rates=FREE).run()
+    build_dispatcher(services, RedisConversationStore(services.redis), rates=FREE).run()
     assert [m["to"] for m in at_sim.messages()].count(PARENT) == 2  # each answer sent once
 
 

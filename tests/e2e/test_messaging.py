@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
-from bot.channels.conversations import RedisSessionStore
+from bot.channels.conversations import RedisConversationStore
 from bot.outbox.senders import build_dispatcher
 from bot.settings import Settings
 from ledger.books.tables import PaymentSource
@@ -55,7 +55,7 @@ def app(services):
 
 
 def dispatch(services):
-    return build_dispatcher(services, RedisSessionStore(services.redis), rates=FREE).run()
+    return build_dispatcher(services, RedisConversationStore(services.redis), rates=FREE).run()
 
 
 def twilio_post(app, path, **fields):

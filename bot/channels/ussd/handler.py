@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import flows
-from bot.channels.conversations import LockedState, SessionStore
+from bot.channels.conversations import ConversationStore, LockedState
 from bot.channels.ussd.hops import new_inputs
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
@@ -37,7 +37,9 @@ class UssdHandler:
     manager giving each hop its ports on that hop's own unit of work, closed when the hop is answered.
     """
 
-    def __init__(self, store: SessionStore, open_hop: Callable[[], AbstractContextManager[HopPorts]]) -> None:
+    def __init__(
+        self, store: ConversationStore, open_hop: Callable[[], AbstractContextManager[HopPorts]]
+    ) -> None:
         self.store = store
         self.open_hop = open_hop
 

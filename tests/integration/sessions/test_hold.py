@@ -12,7 +12,12 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from bot.channels.conversations import MemorySessionStore, RedisSessionStore, SessionBusy, SessionStore
+from bot.channels.conversations import (
+    ConversationBusy,
+    ConversationStore,
+    MemoryConversationStore,
+    RedisConversationStore,
+)
 from tests.conftest import REDIS_URL
 
 
@@ -26,13 +31,13 @@ def redis() -> Iterator[Redis]:
 
 
 @pytest.fixture(params=["redis", "memory"])
-def store(request: pytest.FixtureRequest) -> SessionStore:
+def store(request: pytest.FixtureRequest) -> ConversationStore:
     if request.param == "memory":
-        return MemorySessionStore()
-    return RedisSessionStore(request.getfixturevalue("redis"))
+        return MemoryConversationStore()
+    return RedisConversationStore(request.getfixturevalue("redis"))
 
 
-def test_a_hold_reads_its_keys_and_writes_what_changed_as_it_lets_go(store: SessionStore) -> None:
+def test_a_hold_reads_its_keys_and_writes_what_changed_as_it_lets_go(store: ConversationStore) -> None:
     store.save("ussd:1", {"raw": ""}, 60)
     store.save("ussd-last:+254712000001", {"service_code": "*384#"}, 60)
     with store.hold("ussd:1", "ussd-last:+254712000001", "ussd:absent") as held:
@@ -48,7 +53,7 @@ def test_a_hold_reads_its_keys_and_writes_what_changed_as_it_lets_go(store: Sess
     assert store.load("ussd-last:+254712000001") is None
 
 
-def test_a_hop_that_fails_writes_nothing_and_frees_its_session(store: SessionStore) -> None:
+def test_a_hop_that_fails_writes_nothing_and_frees_its_session(store: ConversationStore) -> None:
     store.save("ussd:2", {"raw": ""}, 60)
     with pytest.raises(RuntimeError), store.hold("ussd:2") as held:
         held.save("ussd:2", {"raw": "half done"}, 60)
@@ -58,7 +63,7 @@ def test_a_hop_that_fails_writes_nothing_and_frees_its_session(store: SessionSto
         assert again.found["ussd:2"] == {"raw": ""}
 
 
-def test_a_sessions_hops_are_handled_one_at_a_time(store: SessionStore) -> None:
+def test_a_sessions_hops_are_handled_one_at_a_time(store: ConversationStore) -> None:
     store.save("ussd:3", {"count": 0}, 60)
 
     def hop() -> None:
@@ -76,9 +81,9 @@ def test_a_sessions_hops_are_handled_one_at_a_time(store: SessionStore) -> None:
 
 
 def test_a_hop_that_outlived_its_lock_overwrites_nothing(redis: Redis) -> None:
-    store = RedisSessionStore(redis)
+    store = RedisConversationStore(redis)
     store.save("ussd:4", {"raw": ""}, 60)
-    with pytest.raises(SessionBusy), store.hold("ussd:4") as held:
+    with pytest.raises(ConversationBusy), store.hold("ussd:4") as held:
         redis.set("karo:lock:ussd:4", "another hop's token")  # ours expired; another hop took it
         held.save("ussd:4", {"raw": "stale"}, 60)
     assert store.load("ussd:4") == {"raw": ""}
@@ -87,7 +92,7 @@ def test_a_hop_that_outlived_its_lock_overwrites_nothing(redis: Redis) -> None:
 
 def test_a_session_held_too_long_answers_busy(redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.channels.conversations.LOCK_WAIT_SECONDS", 0.2)
-    store = RedisSessionStore(redis)
+    store = RedisConversationStore(redis)
     redis.set("karo:lock:ussd:5", "a hop still running", px=10_000)
-    with pytest.raises(SessionBusy), store.hold("ussd:5"):
+    with pytest.raises(ConversationBusy), store.hold("ussd:5"):
         pass
