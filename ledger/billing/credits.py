@@ -40,6 +40,8 @@ def grant_credit(
         raise ValueError(f"not a credit kind: {kind}")
     body = {"student": student.id, "amount": amount, "kind": kind.value, "heads": sorted(vote_head_ids or [])}
 
+    # Not post_for_student: its legs are themselves the allocation (what is owed, in order, on the named
+    # heads only, the rest as credit): there is nothing for rebalancing to correct.
     def post() -> Entry:
         lock_student(session, student.id)
         shares, left = allocate(amount, outstanding(session, student.id, vote_head_ids))
@@ -85,6 +87,8 @@ def post_opening_balance(
         raise InvalidAmount("an opening balance of zero needs no entry")
     body = {"student": student.id, "amount": amount, "term": term.id}
 
+    # Not post_for_student: a balance brought from the old books is entered as it was, not rebalanced
+    # against credit (the import that brings it decides what is owed).
     def post() -> Entry:
         lock_student(session, student.id)
         opening = get_account(session, student.school_id, AccountKind.OPENING)

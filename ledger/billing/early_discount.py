@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from ledger.billing.fee_rules import FeeRules, percent_of, percent_text, rules_for
 from ledger.billing.sibling_discount import invoiced_by_head
 from ledger.books.accounts import get_account
-from ledger.books.allocation import allocate, lock_student, outstanding, settle
-from ledger.books.journal import Leg, find_by_key, once, post_entry
+from ledger.books.allocation import allocate, lock_student, outstanding
+from ledger.books.journal import Leg, find_by_key
+from ledger.books.posting import post_for_student
 from ledger.books.reversals import live_entries
 from ledger.books.tables import EARLY_DISCOUNT_KEY, AccountKind, Entry, EntryKind
 from ledger.records.tables import Student, Term
@@ -89,27 +90,26 @@ def _grant(
     if discount <= 0 or sum(owed.amount for owed in term_owing) > discount:
         return None, False
 
-    def post() -> Entry:
+    def legs() -> list[Leg]:
         shares, left = allocate(discount, term_owing)
         legs = [Leg(get_account(session, student.school_id, AccountKind.BURSARY), debit=discount)]
         legs += [Leg(owed.account, credit=share) for owed, share in shares]
         if left:  # the term was paid in full: the rest pays older terms first, then is credit
             credit = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)
             legs.append(Leg(credit, credit=left))
-        heads = ", ".join(rules.early_vote_heads) or "term fees"
-        share = percent_text(rules.early_discount_bp)
-        return post_entry(
-            session,
-            school_id=student.school_id,
-            kind=EntryKind.DISCOUNT,
-            legs=legs + settle(session, student, legs),
-            key=key,
-            body=body,
-            memo=f"Early payment discount {share} on {heads}, term {term.code}",
-            effective_on=paid_on,
-            actor=actor,
-            student_id=student.id,
-            term_id=term.id,
-        )
+        return legs
 
-    return once(session, student.school_id, key, body, post)
+    heads = ", ".join(rules.early_vote_heads) or "term fees"
+    share = percent_text(rules.early_discount_bp)
+    return post_for_student(
+        session,
+        student,
+        kind=EntryKind.DISCOUNT,
+        key=key,
+        body=body,
+        legs=legs,
+        memo=f"Early payment discount {share} on {heads}, term {term.code}",
+        effective_on=paid_on,
+        actor=actor,
+        term_id=term.id,
+    )

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from ledger.billing.early_discount import grant_early_discounts, last_money_day
 from ledger.billing.sibling_discount import apply_sibling_discount
 from ledger.books.accounts import get_account, receivable_account
-from ledger.books.allocation import lock_student, settle
-from ledger.books.journal import Leg, live_key, once, post_entry
+from ledger.books.journal import Leg, live_key
+from ledger.books.posting import post_for_student
 from ledger.books.tables import AccountKind, Entry, EntryKind
 from ledger.events import ClassInvoiced, raise_event
 from ledger.records.tables import FeeItem, SchoolClass, Student, Term, VoteHead
@@ -52,29 +52,26 @@ def invoice_student(
     key = live_key(session, student.school_id, f"invoice:t{term.id}:s{student.id}")
     body = {"fees": sorted((head.name, item.amount) for item, head in items)}
 
-    def post() -> Entry:
-        lock_student(session, student.id)
-        legs = []
+    def legs() -> list[Leg]:
+        legs: list[Leg] = []
         for item, head in items:
             receivable = receivable_account(session, student, term.id, head.id)
             income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
             legs += [Leg(receivable, debit=item.amount), Leg(income, credit=item.amount)]
-        legs += settle(session, student, legs)
-        return post_entry(
-            session,
-            school_id=student.school_id,
-            kind=EntryKind.INVOICE,
-            legs=legs,
-            key=key,
-            body=body,
-            memo=f"Fees for term {term.code}",
-            effective_on=term.starts_on,
-            actor=actor,
-            student_id=student.id,
-            term_id=term.id,
-        )
+        return legs
 
-    entry, created = once(session, student.school_id, key, body, post)
+    entry, created = post_for_student(
+        session,
+        student,
+        kind=EntryKind.INVOICE,
+        key=key,
+        body=body,
+        legs=legs,
+        memo=f"Fees for term {term.code}",
+        effective_on=term.starts_on,
+        actor=actor,
+        term_id=term.id,
+    )
     _, discounted = apply_sibling_discount(session, student, term, entry, actor=actor)
     if created or discounted:
         money_day = last_money_day(session, student.id)

@@ -28,8 +28,9 @@ from ledger.billing.fee_rules import LATE_FEE_PRIORITY, FeeRules, percent_of, pe
 from ledger.billing.payment_plans import PlanState, plan_statuses
 from ledger.billing.promises import standing_promises
 from ledger.books.accounts import get_account, receivable_account
-from ledger.books.allocation import lock_student, receivables, settle
-from ledger.books.journal import Leg, find_by_key, once, post_entry
+from ledger.books.allocation import lock_student, receivables
+from ledger.books.journal import Leg, find_by_key
+from ledger.books.posting import post_for_student
 from ledger.books.tables import Account, AccountKind, Entry, EntryKind
 from ledger.bulk import insert_or_fetch
 from ledger.events import LateFeesCharged, raise_event
@@ -98,25 +99,23 @@ def charge_late_fee(
     if not (grace_over and rules.late_fee_on and owed > 0 and amount > 0):
         return find_by_key(session, student.school_id, key, body), False
 
-    def post() -> Entry:
+    def legs() -> list[Leg]:
         receivable = receivable_account(session, student, term.id, head.id)
         income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
-        legs = [Leg(receivable, debit=amount), Leg(income, credit=amount)]
-        return post_entry(
-            session,
-            school_id=student.school_id,
-            kind=EntryKind.LATE_FEE,
-            legs=legs + settle(session, student, legs),
-            key=key,
-            body=body,
-            memo=_memo(rules, owed, term),
-            effective_on=today,
-            actor=actor,
-            student_id=student.id,
-            term_id=term.id,
-        )
+        return [Leg(receivable, debit=amount), Leg(income, credit=amount)]
 
-    return once(session, student.school_id, key, body, post)
+    return post_for_student(
+        session,
+        student,
+        kind=EntryKind.LATE_FEE,
+        key=key,
+        body=body,
+        legs=legs,
+        memo=_memo(rules, owed, term),
+        effective_on=today,
+        actor=actor,
+        term_id=term.id,
+    )
 
 
 def late_fee_key(term_id: int, student_id: int) -> str:

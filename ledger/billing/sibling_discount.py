@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger.billing.fee_rules import FeeRules, percent_of, percent_text, rules_for
 from ledger.books.accounts import get_account, receivable_account
-from ledger.books.allocation import lock_student, settle
-from ledger.books.journal import Leg, find_by_key, once, post_entry
+from ledger.books.journal import Leg, find_by_key
+from ledger.books.posting import post_for_student
 from ledger.books.reversals import live_entries
 from ledger.books.tables import SIBLING_DISCOUNT_KEY, Account, AccountKind, Entry, EntryKind, Line
 from ledger.records.tables import Student, StudentGuardian, Term, VoteHead
@@ -59,29 +59,25 @@ def apply_sibling_discount(
     if not shares:
         return None, False
 
-    def post() -> Entry:
-        lock_student(session, student.id)
+    def legs() -> list[Leg]:
         bursary = get_account(session, student.school_id, AccountKind.BURSARY)
-        legs = [Leg(bursary, debit=sum(shares.values()))]
-        legs += [
+        return [Leg(bursary, debit=sum(shares.values()))] + [
             Leg(_receivable(session, student, term, head), credit=share) for head, share in shares.items()
         ]
-        names = ", ".join(head.name for head in sorted(shares, key=lambda h: (h.priority, h.name)))
-        return post_entry(
-            session,
-            school_id=student.school_id,
-            kind=EntryKind.DISCOUNT,
-            legs=legs + settle(session, student, legs),
-            key=key,
-            body=body,
-            memo=f"Sibling discount {percent_text(rules.sibling_discount_bp)} on {names}",
-            effective_on=invoice.effective_on,
-            actor=actor,
-            student_id=student.id,
-            term_id=term.id,
-        )
 
-    return once(session, student.school_id, key, body, post)
+    names = ", ".join(head.name for head in sorted(shares, key=lambda h: (h.priority, h.name)))
+    return post_for_student(
+        session,
+        student,
+        kind=EntryKind.DISCOUNT,
+        key=key,
+        body=body,
+        legs=legs,
+        memo=f"Sibling discount {percent_text(rules.sibling_discount_bp)} on {names}",
+        effective_on=invoice.effective_on,
+        actor=actor,
+        term_id=term.id,
+    )
 
 
 def elder_sibling(session: Session, student: Student) -> Student | None:

@@ -71,7 +71,7 @@ def allocation_legs(session: Session, student: Student, amount: int) -> list[Leg
     return legs
 
 
-def settle(session: Session, student: Student, pending: Sequence[Leg]) -> list[Leg]:
+def rebalancing_legs(session: Session, student: Student, pending: Sequence[Leg]) -> list[Leg]:
     """Legs to add to an entry so that, once it is posted, no vote head is paid beyond what it owes
     (the excess becomes credit) and no credit sits idle while anything is owed (it pays oldest first).
     """

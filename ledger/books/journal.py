@@ -70,6 +70,10 @@ def once(
 
     ``post`` runs in a savepoint: if a concurrent transaction commits the same key first, the unique
     constraint fires, the savepoint is undone, and the winner's entry is returned instead.
+
+    Not ``ledger.bulk.insert_or_fetch``: the key is claimed by the entry that ``post`` writes last, after
+    lines, accounts, payments and events it may have added; all of that must be undone with a losing
+    duplicate, which one ``INSERT ... ON CONFLICT`` cannot do.
     """
     existing = find_by_key(session, school_id, key, body)
     if existing is not None:

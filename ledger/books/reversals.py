@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ledger.books.allocation import lock_student, settle
+from ledger.books.allocation import lock_student, rebalancing_legs
 from ledger.books.journal import Leg, once, post_entry
 from ledger.books.tables import Entry, EntryKind, Payment
 from ledger.errors import LedgerError, NotFound
@@ -16,7 +16,7 @@ from ledger.errors import LedgerError, NotFound
 def reverse_entry(
     session: Session, school_id: int, entry_id: int, *, reason: str, on: dt.date, actor: str
 ) -> tuple[Entry, bool]:
-    """Post the mirror image of an entry (then settle the student's allocation). Reversing the same
+    """Post the mirror image of an entry (then rebalance the student's allocation). Reversing the same
     entry again returns the first reversal; a reversal is not itself reversed."""
     original = session.get(Entry, entry_id)
     if original is None or original.school_id != school_id:
@@ -26,6 +26,8 @@ def reverse_entry(
     key = f"reversal:{entry_id}"
     body = {"entry": entry_id}
 
+    # Not post_for_student: the entry may have no student (a suspense receipt), it takes the original's
+    # term and reverses_id, and a payment goes back to suspense in the same savepoint.
     def post() -> Entry:
         # Checked only when posting: a retry of a reversal already made returns it unchanged.
         payment = _payment_allocated_by(session, original)
@@ -38,7 +40,7 @@ def reverse_entry(
             # Undoing an invoice that was already paid leaves that money as credit, not as an overpaid
             # vote head; undoing a payment lets any credit pay what is owed again.
             student = lock_student(session, original.student_id)
-            legs += settle(session, student, legs)
+            legs += rebalancing_legs(session, student, legs)
         return post_entry(
             session,
             school_id=school_id,

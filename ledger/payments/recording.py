@@ -58,6 +58,8 @@ def record_payment(
         "on": received.received_on.isoformat(),
     }
 
+    # Not post_for_student: the receipt may have no student (suspense), and the Payment row, the early
+    # discount and the event belong in the same savepoint as the entry.
     def post() -> Entry:
         clearing = get_account(session, school_id, CLEARING_FOR_SOURCE[received.source])
         if student is None:
@@ -124,6 +126,8 @@ def allocate_suspense(
     if session.scalar(select(Entry.id).where(Entry.reverses_id == payment.entry_id)) is not None:
         raise LedgerError(f"payment {payment.reference} was reversed: there is nothing to allocate")
 
+    # Not post_for_student: the payment is marked allocated, and the early discount and the event raised,
+    # in the same savepoint as the entry.
     def post() -> Entry:
         lock_student(session, student.id)
         suspense = get_account(session, payment.school_id, AccountKind.SUSPENSE)

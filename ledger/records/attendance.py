@@ -6,9 +6,9 @@ import datetime as dt
 import enum
 
 from sqlalchemy import ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ledger.bulk import insert_or_fetch
 from ledger.db import Base
 from ledger.errors import LedgerError
 from ledger.records.refs import student_ref
@@ -54,17 +54,17 @@ def record_attendance(
     Returns True if anything changed; recording the same status and note again returns False.
     """
     note = _clean_note(note)
-    row = _find(session, student.id, on)
-    if row is None:
-        row = AttendanceRecord(
-            school_id=student.school_id, student_id=student.id, on=on, status=status, note=note
-        )
-        if _inserted(session, row):
-            return True
-        # Another writer recorded the day between our read and our insert: update theirs instead.
-        row = _find(session, student.id, on)
-        if row is None:
-            raise LedgerError("the attendance row vanished while it was being recorded")
+    values = {
+        "school_id": student.school_id,
+        "student_id": student.id,
+        "on": on,
+        "status": status,
+        "note": note,
+    }
+    # When another writer recorded the day between our read and our insert, theirs is updated instead.
+    row, created = insert_or_fetch(session, AttendanceRecord, values, lambda: _find(session, student.id, on))
+    if created:
+        return True
     if (row.status, row.note) == (status, note):
         return False
     row.status, row.note = status, note
@@ -132,13 +132,3 @@ def _find(session: Session, student_id: int, on: dt.date) -> AttendanceRecord | 
         AttendanceRecord.student_id == student_id, AttendanceRecord.on == on
     )
     return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
-
-
-def _inserted(session: Session, row: AttendanceRecord) -> bool:
-    # A savepoint, so losing a race to the unique constraint leaves the caller's transaction usable.
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True

@@ -12,9 +12,9 @@ from fractions import Fraction
 from itertools import pairwise
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from ledger.bulk import insert_or_fetch
 from ledger.db import Base
 from ledger.errors import InvalidScore, NotFound
 from ledger.records.tables import School
@@ -146,20 +146,12 @@ def ensure_default_scales(session: Session, school: School) -> None:
 
 
 def _store_if_missing(session: Session, school_id: int, scale: Scale) -> None:
-    exists = select(GradingScale.id).where(
-        GradingScale.school_id == school_id, GradingScale.name == scale.name
+    query = select(GradingScale).where(GradingScale.school_id == school_id, GradingScale.name == scale.name)
+    values = {"school_id": school_id, "name": scale.name}
+    row, created = insert_or_fetch(
+        session, GradingScale, values, lambda: session.scalars(query).one_or_none()
     )
-    if session.scalar(exists) is not None:
-        return
-    row = GradingScale(
-        school_id=school_id,
-        name=scale.name,
-        bands=[GradeBand(grade=b.grade, min_score=b.min_score, points=b.points) for b in scale.bands],
-    )
-    # A savepoint: if another transaction stores the same scale first, theirs stands and ours is dropped.
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        if session.scalar(exists) is None:
-            raise
+    # If another transaction stored the same scale first, theirs stands, bands and all.
+    if created:
+        row.bands = [GradeBand(grade=b.grade, min_score=b.min_score, points=b.points) for b in scale.bands]
+        session.flush()

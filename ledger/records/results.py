@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ledger.bulk import insert_or_fetch
 from ledger.db import Base
 from ledger.errors import InvalidScore, LedgerError
 from ledger.records.grading import Scale, band_named, grade_for, load_scale, mean_grade
@@ -60,16 +60,9 @@ def get_or_create_exam(
     if term.school_id != school_id:
         raise LedgerError("that term is not in this school")
     load_scale(session, school_id, scale_name)
-    found = _find_exam(session, school_id, term.id, name)
-    if found is not None:
-        return found
-    exam = Exam(school_id=school_id, term_id=term.id, name=name, scale_name=scale_name)
-    if _inserted(session, exam):
-        return exam
-    found = _find_exam(session, school_id, term.id, name)
-    if found is None:
-        raise LedgerError("the exam vanished while it was being created")
-    return found
+    values = {"school_id": school_id, "term_id": term.id, "name": name, "scale_name": scale_name}
+    exam, _ = insert_or_fetch(session, Exam, values, lambda: _find_exam(session, school_id, term.id, name))
+    return exam
 
 
 def record_score(
@@ -86,14 +79,18 @@ def record_score(
         raise LedgerError("that student is not in this exam's school")
     subject = _clean(subject, "subject", 40)
     grade = _clean(grade, "grade", 4).upper() if grade and grade.strip() else None
-    row = _find_score(session, exam.id, student.id, subject)
-    if row is None:
-        row = Score(exam_id=exam.id, student_id=student.id, subject=subject, score=score, grade=grade)
-        if _inserted(session, row):
-            return True
-        row = _find_score(session, exam.id, student.id, subject)
-        if row is None:
-            raise LedgerError("the score vanished while it was being recorded")
+    values = {
+        "exam_id": exam.id,
+        "student_id": student.id,
+        "subject": subject,
+        "score": score,
+        "grade": grade,
+    }
+    row, created = insert_or_fetch(
+        session, Score, values, lambda: _find_score(session, exam.id, student.id, subject)
+    )
+    if created:
+        return True
     if (row.score, row.grade) == (score, grade):
         return False
     row.score, row.grade = score, grade
@@ -189,13 +186,3 @@ def _find_score(session: Session, exam_id: int, student_id: int, subject: str) -
         Score.exam_id == exam_id, Score.student_id == student_id, Score.subject == subject
     )
     return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
-
-
-def _inserted(session: Session, row: Exam | Score) -> bool:
-    # A savepoint, so losing a race to the unique constraint leaves the caller's transaction usable.
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
