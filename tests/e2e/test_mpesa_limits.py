@@ -98,6 +98,7 @@ def test_a_conflicting_repeat_is_kept_and_shown_to_the_schools_bursar_only(daraj
         assert sign_in(web, "bursar@kilimani.ac.ke").status_code == 303
         page = web.get("/dashboard/suspense").text
         assert "conflicting repeat of TKREP00001" in page and "9,000.00" in page
+        assert "<title>Suspense - Karo</title>" in page and page.count("kept for review</h2>") == 1
     with dashboard_client(engine, clock) as web:
         assert sign_in(web, BURSAR_B).status_code == 303
         assert "TKREP00001" not in web.get("/dashboard/suspense").text
