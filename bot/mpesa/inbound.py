@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ledger.errors import InvalidPhone
+from ledger.money import kes
 from ledger.payments.callbacks import CallbackFailure, keep_failure
 from ledger.payments.paybill import (
     ForReview,
@@ -56,7 +57,7 @@ def on_stk_callback(desk: MpesaDesk, callback: StkCallback, payload: str) -> str
             return settle_stk_failure(session, request.id, code, desc, now=desk.clock()).value
         paid = stk_paid(callback, desk.today())
         if not within_limits(paid.amount):
-            reason = f"paid KES {paid.amount / 100:,.2f}, outside M-Pesa's limits: not posted"
+            reason = f"paid {kes(paid.amount, always_cents=True)}, outside M-Pesa's limits: not posted"
             flag(request, reason)
             keep_failure(
                 session,

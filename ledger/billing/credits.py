@@ -12,6 +12,7 @@ from ledger.books.allocation import allocate, lock_student, outstanding
 from ledger.books.journal import Leg, once, post_entry
 from ledger.books.tables import AccountKind, Entry, EntryKind
 from ledger.errors import InvalidAmount
+from ledger.money import kes
 from ledger.records.tables import Student, Term, VoteHead
 
 OPENING_VOTE_HEAD = "Balance brought forward"
@@ -46,7 +47,7 @@ def grant_credit(
         lock_student(session, student.id)
         shares, left = allocate(amount, outstanding(session, student.id, vote_head_ids))
         if left and vote_head_ids is not None:
-            raise InvalidAmount(f"KES {amount / 100:,.2f} is more than those vote heads owe")
+            raise InvalidAmount(f"{kes(amount, always_cents=True)} is more than those vote heads owe")
         legs = [Leg(get_account(session, student.school_id, AccountKind.BURSARY), debit=amount)]
         legs += [Leg(owed.account, credit=share) for owed, share in shares]
         if left:

@@ -26,6 +26,7 @@ from ledger.admission import candidate_keys
 from ledger.books.allocation import lock_student
 from ledger.books.tables import Payment, PaymentSource
 from ledger.events import SuspensePaymentReceived, raise_event
+from ledger.money import kes
 from ledger.payments.recording import Received
 from ledger.payments.stk import StkResult, complete_provisional, payment_by_reference, post_once
 from ledger.payments.stk_requests import MAX_AMOUNT, PaymentRequestRecord, RequestStatus
@@ -138,7 +139,9 @@ def settle_paybill(session: Session, paid: PaybillPaid, *, now: dt.datetime) -> 
         return None
     school, student = match_account(session, schools, paid.bill_ref)
     if not within_limits(paid.amount):
-        return ForReview(school, f"KES {paid.amount / 100:,.2f} is outside M-Pesa's limits: not posted")
+        return ForReview(
+            school, f"{kes(paid.amount, always_cents=True)} is outside M-Pesa's limits: not posted"
+        )
     if student is not None:
         lock_student(session, student.id)
     existing = payment_by_reference(session, school.id, paid.trans_id)
@@ -162,7 +165,9 @@ def _repeated(
     """A receipt seen before: the same payment again (nothing to do), or a conflicting repeat."""
     differences = []
     if existing.amount != paid.amount:
-        differences.append(f"KES {paid.amount / 100:,.2f}, posted as KES {existing.amount / 100:,.2f}")
+        differences.append(
+            f"{kes(paid.amount, always_cents=True)}, posted as {kes(existing.amount, always_cents=True)}"
+        )
     typed = _received(paid).account_text
     if existing.source == PaymentSource.MPESA_PAYBILL and existing.account_text != typed:
         differences.append(f"account {typed!r}, posted with {existing.account_text!r}")

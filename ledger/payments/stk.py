@@ -24,6 +24,7 @@ from ledger.books.reversals import reverse_entry
 from ledger.books.tables import Payment, PaymentSource
 from ledger.errors import IdempotencyConflict
 from ledger.events import FailureReason, PaymentRequestFailed, raise_event
+from ledger.money import kes
 from ledger.payments.recording import Received, allocate_suspense, record_payment
 from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus, close, flag, lock_request
 from ledger.records.tables import Student
@@ -270,7 +271,10 @@ def _mark_paid(
 def _check_details(request: PaymentRequestRecord, paid: StkPaid, *, posted: int) -> None:
     """Money is posted as paid; a difference from what was asked is the bursar's to look at."""
     if paid.amount != request.amount or paid.amount != posted:
-        flag(request, f"paid KES {paid.amount / 100:,.2f}, asked KES {request.amount / 100:,.2f}")
+        flag(
+            request,
+            f"paid {kes(paid.amount, always_cents=True)}, asked {kes(request.amount, always_cents=True)}",
+        )
     if paid.phone and paid.phone != request.phone:
         flag(request, f"paid from {paid.phone}, asked of {request.phone}")
 
