@@ -34,6 +34,7 @@ from ledger.books.posting import post_for_student
 from ledger.books.tables import Account, AccountKind, Entry, EntryKind
 from ledger.bulk import insert_or_fetch
 from ledger.events import LateFeesCharged, raise_event
+from ledger.money import kes
 from ledger.records.tables import Student, Term, VoteHead
 
 
@@ -181,5 +182,5 @@ def _charged(entry: Entry) -> int:
 
 def _memo(rules: FeeRules, owed: int, term: Term) -> str:
     if rules.late_fee_bp:
-        return f"Late fee {percent_text(rules.late_fee_bp)} of KES {owed // 100:,}.{owed % 100:02d} overdue"
+        return f"Late fee {percent_text(rules.late_fee_bp)} of {kes(owed, always_cents=True)} overdue"
     return f"Late fee, term {term.code}"
