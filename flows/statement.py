@@ -30,6 +30,9 @@ KINDS = frozenset(
         "late_fee",
         "opening_balance",
         "reversal",
+        "charge",
+        "refund",
+        "credit_transfer",
     }
 )
 

@@ -26,11 +26,12 @@ class Can(enum.StrEnum):
     READ = "read"  # every page
     MONEY = "money"  # payments, suspense, invoicing, fee structures
     RECORDS = "records"  # imports of students, attendance and results
+    APPROVE = "approve"  # the second person of maker-checker: approving a large reversal
 
 
 ALLOWED = {
-    Role.BURSAR: frozenset(Can),
-    Role.HEAD: frozenset({Can.READ}),
+    Role.BURSAR: frozenset({Can.READ, Can.MONEY, Can.RECORDS}),
+    Role.HEAD: frozenset({Can.READ, Can.APPROVE}),
     Role.CLERK: frozenset({Can.READ, Can.RECORDS}),
 }
 
@@ -111,6 +112,7 @@ def refuse_unless(staff: Staff, what: Can, doing: str = "do this") -> None:
 
 MoneyStaff = Annotated[Staff, Depends(requiring(Can.MONEY))]
 RecordsStaff = Annotated[Staff, Depends(requiring(Can.RECORDS))]
+ApprovingStaff = Annotated[Staff, Depends(requiring(Can.APPROVE))]
 
 
 def school_student(session: Session, staff: Staff, student_id: int) -> Student:

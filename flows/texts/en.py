@@ -50,6 +50,9 @@ TEXTS: dict[str, str] = {
     "kind_early_discount": "Early payment discount",
     "kind_opening_balance": "Bal b/f",
     "kind_reversal": "Reversal",
+    "kind_charge": "Charge",
+    "kind_refund": "Refund",
+    "kind_credit_transfer": "Credit moved",
     # attendance
     "attendance_none": "No attendance recorded yet.",
     "attendance_rate": "{term}: {percent} present",

@@ -50,6 +50,9 @@ TEXTS: dict[str, str] = {
     "kind_early_discount": "Punguzo la kulipa mapema",
     "kind_opening_balance": "Salio la awali",
     "kind_reversal": "Marekebisho",
+    "kind_charge": "Ada ya ziada",
+    "kind_refund": "Marejesho",
+    "kind_credit_transfer": "Salio lililohamishwa",
     # attendance
     "attendance_none": "Hakuna rekodi ya mahudhurio bado.",
     "attendance_rate": "{term}: mahudhurio {percent}",

@@ -31,6 +31,7 @@ class AccountKind(enum.StrEnum):
     SUSPENSE = "suspense"  # money received that no student claims yet
     BURSARY = "bursary"  # bursaries and discounts granted
     OPENING = "opening"  # counterpart of imported opening balances
+    SPONSOR = "sponsor"  # per sponsor: bursaries it pledged and has not yet paid
 
 
 STUDENT_KINDS = (AccountKind.RECEIVABLE, AccountKind.CREDIT)
@@ -46,6 +47,9 @@ class EntryKind(enum.StrEnum):
     LATE_FEE = "late_fee"
     OPENING_BALANCE = "opening_balance"
     REVERSAL = "reversal"
+    CHARGE = "charge"  # a one-off or optional charge to one student (transport, a uniform, a damage)
+    REFUND = "refund"  # a student's credit paid back to the family
+    CREDIT_TRANSFER = "credit_transfer"  # a student's credit moved to a sibling
 
 
 class PaymentSource(enum.StrEnum):

@@ -38,9 +38,11 @@ def test_provider_failures_read_as_plain_words() -> None:
     assert plain_reason("Something new") == "The provider said: Something new"
 
 
-def test_only_a_bursar_moves_money_and_a_head_only_reads() -> None:
+def test_only_a_bursar_moves_money_and_a_head_only_reads_and_approves() -> None:
     assert Can.MONEY in ALLOWED[Role.BURSAR] and Can.MONEY not in ALLOWED[Role.CLERK]
-    assert ALLOWED[Role.HEAD] == {Can.READ}
+    assert ALLOWED[Role.HEAD] == {Can.READ, Can.APPROVE}
+    # Maker-checker: the one who asks for a large reversal is never the one who approves it.
+    assert Can.APPROVE not in ALLOWED[Role.BURSAR] and Can.APPROVE not in ALLOWED[Role.CLERK]
     assert Can.RECORDS in ALLOWED[Role.CLERK]
 
 

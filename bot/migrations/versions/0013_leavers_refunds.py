@@ -1,0 +1,20 @@
+"""Reserved for issue 13's leavers, refunds and credit moves (no-op until a change lands here).
+
+Revision ID: 0013
+Revises: 0012
+"""
+
+from __future__ import annotations
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
