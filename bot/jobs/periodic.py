@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from bot.bootstrap import bootstrap
-from bot.channels.compose import compose_channels
-from bot.channels.conversations import RedisConversationStore
+from bot.bootstrap import Services, bootstrap
+from bot.channels.compose import Channels, compose_channels
+from bot.channels.conversations import ConversationStore, RedisConversationStore
+from bot.mpesa.compose import compose_mpesa, push_scheduler
+from bot.mpesa.desk import MpesaDesk
 from bot.outbox.senders import RATES, build_dispatcher
 from bot.settings import get_settings
 
@@ -24,13 +26,22 @@ def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> d
             raise RuntimeError("dispatch_outbox runs under an RQ worker, which needs KARO_REDIS_URL")
         rates = None if rate_per_second is None else dict.fromkeys(RATES, rate_per_second)
         store = RedisConversationStore(services.redis)
-        compose_channels(services, store).inbound.answer_waiting()  # messages kept while Redis was away
+        worker_channels(services, store).inbound.answer_waiting()  # messages kept while Redis was away
         dispatcher = build_dispatcher(services, store, rates)
         requeued, found, review = dispatcher.recover(dispatcher.channels.lookups())
         recovered = {"requeued": requeued, "found_sent": found, "left_for_review": review}
         return recovered | asdict(dispatcher.run(batch=batch))
     finally:
         services.close()
+
+
+def worker_channels(
+    services: Services, store: ConversationStore, mpesa: MpesaDesk | None = None
+) -> Channels:
+    """The channels a worker answers kept messages with, wired to an M-Pesa desk as the app's are: a PAY
+    kept while Redis was away and answered here gets its STK push, not a request left to time out."""
+    desk = mpesa if mpesa is not None else compose_mpesa(services)
+    return compose_channels(services, store, schedule_push=push_scheduler(desk))
 
 
 def send_reminders(at: str | None = None) -> dict[str, int]:

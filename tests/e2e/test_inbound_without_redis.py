@@ -17,10 +17,15 @@ from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.channels.conversations import RedisConversationStore
 from bot.channels.tables import InboundMessage
+from bot.jobs.periodic import worker_channels
+from bot.mpesa.compose import compose_mpesa
+from bot.mpesa.scheduling import Task
 from bot.outbox.senders import build_dispatcher
 from bot.settings import Settings
 from ledger.messaging.outbox import OutboxMessage
+from ledger.payments.stk_requests import PaymentRequestRecord
 from tests.e2e.conftest import PARENT
+from tests.e2e.test_explicit_wiring import Recording
 from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.providers.conftest import at_server, at_sim  # noqa: F401
 
@@ -125,3 +130,31 @@ def test_the_sweep_answers_a_kept_message_without_a_new_one(services, schools, r
         assert client.app.state.inbound.answer_waiting() == 0
     (reply,) = replies(schools)
     assert reply.dedupe_key == "reply:africastalking:ATXid_down2"
+
+
+def test_a_pay_kept_while_redis_was_away_gets_its_push_when_a_worker_answers_it(
+    engine,
+    schools,
+    at_sim,  # noqa: F811
+    redis_port,  # noqa: F811
+):
+    settings = Settings(
+        redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        webhook_token=TOKEN,
+        at_username="sandbox",
+        at_api_key="simulator-key",
+        at_api_url=at_sim.url,
+        daraja_api_url="http://127.0.0.1:9",  # never reached: the scheduler below only notes the push
+    )
+    services = bootstrap(settings, engine=engine)
+    with TestClient(create_app(services)) as client:
+        assert sms(client, "PAY 5000 KJA-001", "ATXid_down3").status_code == 200
+    start_redis(redis_port)
+    pushes = Recording()
+    channels = worker_channels(
+        services, RedisConversationStore(services.redis), compose_mpesa(services, scheduler=pushes)
+    )
+    assert channels.inbound.answer_waiting() == 1  # as dispatch_outbox does on the worker
+    with schools() as session:
+        (request,) = session.scalars(select(PaymentRequestRecord)).all()
+    assert pushes.scheduled == [(Task.PUSH, (request.id,))]
