@@ -8,24 +8,32 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.app import create_app
+from bot.bootstrap import bootstrap
 from bot.cli import cli
 from bot.commands import demo as demo_command
 from bot.demo.simulators import PROVIDER_SETTINGS, ChatLine, Simulators
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
 from ledger.books.tables import Account, AccountKind, Line, Payment
 from ledger.db import Base, make_engine
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
 from ledger.records.tables import Guardian, School, Student
 from tests.browser.conftest import free_socket, serving
+from tests.e2e.dashboard.conftest import csrf_of
 from tests.integration.providers.conftest import wait_for
 
 # A day in the second week of term 3 keeps the registers short; the seed places everything by it.
 TODAY = "2026-09-04"
+
+
+# The engine, the second run's output, the row counts after the first run, and the first run's output.
+Seeded = tuple[Engine, Result, dict[str, int], Result]
 
 
 def run_demo(db: Path) -> Result:
@@ -46,30 +54,30 @@ def row_counts(engine: Engine) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Result, dict[str, int]]]:
-    """The demo run once; yields its engine, the second run's output and the counts after the first."""
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    """The demo run twice (seeding is slow: every test of the demo's data shares this one)."""
     db = tmp_path_factory.mktemp("demo") / "karo-demo.db"
     with pytest.MonkeyPatch.context() as env:
         env.delenv("KARO_REDIS_URL", raising=False)
-        run_demo(db)
+        first_output = run_demo(db)
         engine = make_engine(f"sqlite:///{db}")
         first = row_counts(engine)
         second = run_demo(db)
-    yield engine, second, first
+    yield engine, second, first, first_output
     engine.dispose()
     get_settings.cache_clear()
 
 
-def test_a_second_run_adds_nothing(seeded: tuple[Engine, Result, dict[str, int]]) -> None:
-    engine, second, first = seeded
+def test_a_second_run_adds_nothing(seeded: Seeded) -> None:
+    engine, second, first, _ = seeded
     assert row_counts(engine) == first
     assert "0 records added or changed" in second.output
 
 
 def test_the_demo_school_has_about_two_hundred_children_in_six_grades(
-    seeded: tuple[Engine, Result, dict[str, int]],
+    seeded: Seeded,
 ) -> None:
-    engine, _, counts = seeded
+    engine, _, counts, _ = seeded
     with Session(engine) as session:
         kilimani = session.scalars(select(School).where(School.slug == "kilimani")).one()
         assert (kilimani.name, kilimani.paybill, kilimani.ussd_code) == (
@@ -83,8 +91,8 @@ def test_the_demo_school_has_about_two_hundred_children_in_six_grades(
     assert counts["exams"] == 2 * 2  # Opener and Mid-term in each school
 
 
-def test_one_phone_is_a_guardian_in_both_schools(seeded: tuple[Engine, Result, dict[str, int]]) -> None:
-    engine, second, _ = seeded
+def test_one_phone_is_a_guardian_in_both_schools(seeded: Seeded) -> None:
+    engine, second, *_ = seeded
     with Session(engine) as session:
         shared = session.scalars(
             select(Guardian.phone)
@@ -95,8 +103,8 @@ def test_one_phone_is_a_guardian_in_both_schools(seeded: tuple[Engine, Result, d
     assert "0" + shared[0].removeprefix("+254") in second.output  # offered as a phone to try
 
 
-def test_the_books_balance(seeded: tuple[Engine, Result, dict[str, int]]) -> None:
-    engine, _, _ = seeded
+def test_the_books_balance(seeded: Seeded) -> None:
+    engine, *_ = seeded
     with Session(engine) as session:
         debits, credits = session.execute(select(func.sum(Line.debit), func.sum(Line.credit))).one()
         assert debits == credits > 0
@@ -105,9 +113,9 @@ def test_the_books_balance(seeded: tuple[Engine, Result, dict[str, int]]) -> Non
 
 
 def test_money_arrived_every_way_including_unmatched_and_overpaid(
-    seeded: tuple[Engine, Result, dict[str, int]],
+    seeded: Seeded,
 ) -> None:
-    engine, _, _ = seeded
+    engine, *_ = seeded
     with Session(engine) as session:
         sources = set(session.scalars(select(Payment.source).distinct()))
         unmatched = session.scalars(select(Payment).where(Payment.student_id.is_(None))).all()
@@ -119,11 +127,23 @@ def test_money_arrived_every_way_including_unmatched_and_overpaid(
     assert in_credit >= 1
 
 
+def test_the_demo_prints_a_bursar_login_that_opens_kilimanis_dashboard(seeded: Seeded) -> None:
+    engine, _, _, first = seeded
+    login = "Dashboard http://127.0.0.1:8000/dashboard: sign in as bursar@kilimani.demo / kilimani-demo"
+    assert login in first.output
+    with TestClient(create_app(bootstrap(Settings(database_url="sqlite://"), engine=engine))) as web:
+        token = csrf_of(web.get("/dashboard/login"))
+        form = {"email": "bursar@kilimani.demo", "password": "kilimani-demo", "csrf_token": token}
+        overview = web.post("/dashboard/login", data=form)  # follows the redirect to the overview
+        assert overview.status_code == 200 and "Kilimani Junior Academy" in overview.text
+        assert "Collection rate" in overview.text
+
+
 def test_serving_runs_the_simulators_and_sends_from_the_outbox(
-    seeded: tuple[Engine, Result, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Last in the module: it adds messages to the demo database."""
-    engine, _, _ = seeded
+    engine, *_ = seeded
     with Session(engine) as session:
         phone = session.scalars(select(Guardian.phone).order_by(Guardian.id)).first()
     assert phone is not None
