@@ -7,6 +7,7 @@ from ledger.books.tables import Account, Entry, Line, Payment
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Reminder
 from ledger.payments.callbacks import CallbackFailure
+from ledger.payments.receipts import ReceiptCounter
 from ledger.payments.stk_requests import PaymentRequestRecord
 from ledger.records.attendance import AttendanceRecord
 from ledger.records.grading import GradeBand, GradingScale
@@ -44,6 +45,7 @@ __all__ = [
     "PaymentRequestRecord",
     "PlanInstalment",
     "PromiseToPay",
+    "ReceiptCounter",
     "Reminder",
     "School",
     "SchoolClass",

@@ -129,7 +129,10 @@ class Payment(Base):
     so one M-Pesa receipt seen by both an STK callback and a Paybill confirmation counts once."""
 
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("school_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "reference"),
+        UniqueConstraint("school_id", "receipt_no"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -142,3 +145,5 @@ class Payment(Base):
     payer: Mapped[str | None] = mapped_column(String(120))  # name or masked phone
     received_on: Mapped[dt.date] = mapped_column(Date)
     allocation_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    # The school's official receipt number (ledger.payments.receipts), taken when the payment is recorded.
+    receipt_no: Mapped[str] = mapped_column(String(24))

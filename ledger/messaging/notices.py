@@ -33,8 +33,10 @@ SOURCE = {
     PaymentSource.CHEQUE: "cheque",
 }
 RECEIPT = {
-    Language.EN: "{school}: Received KES {amount} for {name} ({adm}), {source} {ref}, {date}. {after}",
-    Language.SW: "{school}: Tumepokea KES {amount} kwa {name} ({adm}), {source} {ref}, {date}. {after}",
+    Language.EN: "{school}: Received KES {amount} for {name} ({adm}), {source} {ref}, {date}. "
+    "Receipt {no}. {after}",
+    Language.SW: "{school}: Tumepokea KES {amount} kwa {name} ({adm}), {source} {ref}, {date}. "
+    "Risiti {no}. {after}",
 }
 AFTER = {
     Language.EN: ("Balance KES {amount}. Thank you.", "Fees fully paid. Thank you!", "Credit KES {amount}."),
@@ -63,6 +65,7 @@ def receipt_text(language: Language, school: School, student: Student, payment: 
             adm=student.admission_no,
             source=SOURCE[payment.source],
             ref=payment.reference,
+            no=payment.receipt_no,
             after=after,
             date=day(on, language),
         )

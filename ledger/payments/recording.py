@@ -15,7 +15,8 @@ from ledger.books.journal import Leg, live_key, once, post_entry
 from ledger.books.tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.events import PaymentReachedStudent, raise_event
-from ledger.records.tables import Student
+from ledger.payments.receipts import next_receipt_number
+from ledger.records.tables import School, Student
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def record_payment(
             account_text=received.account_text,
             payer=received.payer,
             received_on=received.received_on,
+            receipt_no=next_receipt_number(session, _school(session, school_id), received.received_on.year),
         )
         session.add(payment)
         session.flush()
@@ -151,6 +153,13 @@ def allocate_suspense(
         return entry
 
     return once(session, payment.school_id, key, body, post)
+
+
+def _school(session: Session, school_id: int) -> School:
+    school = session.get(School, school_id)
+    if school is None:
+        raise LedgerError(f"no school {school_id}")
+    return school
 
 
 def _label(source: PaymentSource) -> str:

@@ -84,6 +84,7 @@ def test_every_family_message_is_billed_as_at_most_two_parts(language, names, sc
         amount=2_500_00,
         received_on=dt.date(2026, 1, 9),
         account_text=names[0][:20],
+        receipt_no="STBAKH-2026-000123",  # the longest prefix a receipt number takes
     )
     due = dt.date(2026, 1, 19)
     texts = [

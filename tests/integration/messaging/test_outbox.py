@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger.billing.invoicing import invoice_student
-from ledger.books.tables import PaymentSource
+from ledger.books.tables import Payment, PaymentSource
 from ledger.messaging.notices import receipt_text
 from ledger.messaging.outbox import (
     Category,
@@ -62,6 +62,8 @@ def test_a_payment_writes_a_receipt_for_each_guardian_in_their_language(session,
     assert "Received KES 5,000 for Achieng Otieno (KJA-001), M-Pesa TKL4AAA001" in english.body
     assert "Balance KES 30,000" in english.body
     assert "Tumepokea KES 5,000" in swahili.body and "Salio KES 30,000" in swahili.body
+    number = session.scalars(select(Payment.receipt_no)).one()
+    assert f"Receipt {number}." in english.body and f"Risiti {number}." in swahili.body
 
 
 def test_the_same_payment_twice_writes_its_receipts_once(session, family):

@@ -1,0 +1,98 @@
+"""Official receipt numbers: sequential per school and year, no gaps, never reused (DESIGN §7).
+
+Every payment, whatever its source, takes the school's next number for the year it was received, as
+``KIL-2026-000123``. A counter row per school and year is bumped in the payment's own transaction: the
+UPDATE holds that row until commit, so concurrent payments take numbers one after another, and a payment
+that is rolled back (or a losing duplicate's savepoint) gives its number back with it. A reversed payment
+keeps its number, shown as cancelled; nothing is renumbered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ledger.books.tables import Entry, Payment
+from ledger.bulk import insert_or_fetch
+from ledger.db import Base
+from ledger.records.tables import School
+
+_RECEIPT = re.compile(r"([A-Z0-9]{1,10})-(\d{4})-(\d{1,9})")
+
+
+class ReceiptCounter(Base):
+    """The last receipt number a school issued in a year."""
+
+    __tablename__ = "receipt_counters"
+    __table_args__ = (UniqueConstraint("school_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def receipt_prefix(school: School) -> str:
+    """The school's admission prefix when it has one, else the first three letters of its slug
+    (``mwangaza`` -> ``MWA``)."""
+    if school.admission_prefix and (own := re.sub(r"[^A-Z0-9]", "", school.admission_prefix.upper())):
+        return own[:6]
+    return re.sub(r"[^A-Z0-9]", "", school.slug.upper())[:3] or "KARO"
+
+
+def format_receipt(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def next_receipt_number(session: Session, school: School, year: int) -> str:
+    """Take the school's next number for ``year`` (in the caller's transaction: see the module's note)."""
+    insert_or_fetch(
+        session,
+        ReceiptCounter,
+        {"school_id": school.id, "year": year, "last": 0},
+        lambda: session.scalars(
+            select(ReceiptCounter).where(ReceiptCounter.school_id == school.id, ReceiptCounter.year == year)
+        ).one_or_none(),
+    )
+    bumped = (
+        update(ReceiptCounter)
+        .where(ReceiptCounter.school_id == school.id, ReceiptCounter.year == year)
+        .values(last=ReceiptCounter.last + 1)
+        .returning(ReceiptCounter.last)
+    )
+    number = session.execute(bumped).scalar_one()
+    return format_receipt(receipt_prefix(school), year, number)
+
+
+def receipt_key(text: str) -> str | None:
+    """A typed receipt number in the stored form (``kil-2026-123`` -> ``KIL-2026-000123``), else None."""
+    found = _RECEIPT.fullmatch(re.sub(r"\s+", "", text).upper())
+    if found is None:
+        return None
+    prefix, year, number = found.groups()
+    return format_receipt(prefix, int(year), int(number))
+
+
+def find_payment(session: Session, school_id: int, receipt: str) -> Payment | None:
+    """A payment of the school by Karo's receipt number or by its own reference (the M-Pesa receipt, the
+    bank or cash reference), whichever ``receipt`` is; case and spaces do not matter."""
+    typed = receipt.strip().upper()
+    if not typed:
+        return None
+    numbered = receipt_key(typed)
+    if numbered is not None:
+        found = session.scalars(
+            select(Payment).where(Payment.school_id == school_id, Payment.receipt_no == numbered)
+        ).one_or_none()
+        if found is not None:
+            return found
+    return session.scalars(
+        select(Payment).where(Payment.school_id == school_id, Payment.reference == typed)
+    ).one_or_none()
+
+
+def is_cancelled(session: Session, payment: Payment) -> bool:
+    """A receipt is cancelled once its payment's entry has been reversed."""
+    return session.scalar(select(Entry.id).where(Entry.reverses_id == payment.entry_id)) is not None
