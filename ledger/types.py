@@ -73,11 +73,38 @@ class Statement:
 @dataclass(frozen=True)
 class Receipt:
     payment_id: int
+    number: str  # the school's official receipt number
     reference: str
     source: str
     amount: int
     received_on: dt.date
     reversed: bool
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """Part of a payment applied to one term's vote head (or carried forward as credit: ``term`` None)."""
+
+    vote_head: str
+    term: str | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class OfficialReceipt:
+    """A payment as its official receipt shows it: who paid what, how, and how it was spread."""
+
+    number: str
+    school: str
+    received_on: dt.date
+    amount: int
+    method: str  # "M-Pesa", "Cash", "Bank", "Cheque"
+    reference: str
+    payer: str | None
+    student: StudentRef | None  # None: received but not yet matched to a student (suspense)
+    spread: tuple[ReceiptLine, ...]
+    cancelled: bool  # the payment was reversed: the number stays, marked cancelled
+    recorded_by: str
 
 
 @dataclass(frozen=True)

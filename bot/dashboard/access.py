@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.cookies import read_session
 from bot.routes.deps import SessionDep
+from ledger.books.tables import Payment
 from ledger.records.tables import School, Student
 from ledger.staff.audit import Snapshot, audit
 from ledger.staff.members import Role, StaffMember, staff_in_school
@@ -121,3 +122,11 @@ def school_student(session: Session, staff: Staff, student_id: int) -> Student:
     if student is None or student.school_id != staff.school_id:
         raise HTTPException(404, "No such student.")
     return student
+
+
+def school_payment(session: Session, staff: Staff, payment_id: int) -> Payment:
+    """The payment, if in the member's school; else 404."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.school_id != staff.school_id:
+        raise HTTPException(404, "No such payment.")
+    return payment

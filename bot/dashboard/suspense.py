@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from bot.dashboard.access import MoneyStaff, Staff, StaffDep
+from bot.dashboard.access import MoneyStaff, Staff, StaffDep, school_payment
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
@@ -98,9 +98,7 @@ def allocate(
     session: SessionDep,
     admission_no: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    payment = session.get(Payment, payment_id)
-    if payment is None or payment.school_id != staff.school_id:
-        raise HTTPException(404, "No such payment.")
+    payment = school_payment(session, staff, payment_id)
     key = admission_key(admission_no)
     student = session.scalars(
         select(Student).where(Student.school_id == staff.school_id, Student.admission_key == key)

@@ -35,9 +35,7 @@ def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> d
         services.close()
 
 
-def worker_channels(
-    services: Services, store: ConversationStore, mpesa: MpesaDesk | None = None
-) -> Channels:
+def worker_channels(services: Services, store: ConversationStore, mpesa: MpesaDesk | None = None) -> Channels:
     """The channels a worker answers kept messages with, wired to an M-Pesa desk as the app's are: a PAY
     kept while Redis was away and answered here gets its STK push, not a request left to time out."""
     desk = mpesa if mpesa is not None else compose_mpesa(services)

@@ -91,6 +91,8 @@ def recent_receipts(session: Session, student: Student, *, limit: int = 5) -> li
         .limit(limit)
     ).all()
     return [
-        Receipt(p.id, p.reference, p.source.value, p.amount, p.received_on, reversed_id is not None)
+        Receipt(
+            p.id, p.receipt_no, p.reference, p.source.value, p.amount, p.received_on, reversed_id is not None
+        )
         for p, reversed_id in rows
     ]

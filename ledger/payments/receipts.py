@@ -14,11 +14,21 @@ import re
 from sqlalchemy import BigInteger, ForeignKey, Integer, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.books.tables import Entry, Payment
+from ledger.books.tables import Account, AccountKind, Entry, Line, Payment, PaymentSource
 from ledger.bulk import insert_or_fetch
 from ledger.db import Base
-from ledger.records.tables import School
+from ledger.records.refs import student_ref
+from ledger.records.tables import School, Student, Term, VoteHead
+from ledger.types import OfficialReceipt, ReceiptLine
 
+METHOD = {
+    PaymentSource.MPESA_STK: "M-Pesa",
+    PaymentSource.MPESA_PAYBILL: "M-Pesa",
+    PaymentSource.CASH: "Cash",
+    PaymentSource.BANK: "Bank",
+    PaymentSource.CHEQUE: "Cheque",
+}
+CREDIT_CARRIED = "Credit carried forward"
 _RECEIPT = re.compile(r"([A-Z0-9]{1,10})-(\d{4})-(\d{1,9})")
 
 
@@ -96,3 +106,43 @@ def find_payment(session: Session, school_id: int, receipt: str) -> Payment | No
 def is_cancelled(session: Session, payment: Payment) -> bool:
     """A receipt is cancelled once its payment's entry has been reversed."""
     return session.scalar(select(Entry.id).where(Entry.reverses_id == payment.entry_id)) is not None
+
+
+def official_receipt(session: Session, payment: Payment) -> OfficialReceipt:
+    """The payment as its receipt shows it, spread as it was when it reached the student."""
+    school = session.get(School, payment.school_id)
+    student = session.get(Student, payment.student_id) if payment.student_id is not None else None
+    entry = session.get(Entry, payment.allocation_entry_id or payment.entry_id)
+    assert school is not None and entry is not None
+    return OfficialReceipt(
+        number=payment.receipt_no,
+        school=school.name,
+        received_on=payment.received_on,
+        amount=payment.amount,
+        method=METHOD[payment.source],
+        reference=payment.reference,
+        payer=payment.payer,
+        student=student_ref(session, student) if student is not None else None,
+        spread=tuple(_spread(session, entry.id)) if student is not None else (),
+        cancelled=is_cancelled(session, payment),
+        recorded_by=entry.created_by,
+    )
+
+
+def _spread(session: Session, entry_id: int) -> list[ReceiptLine]:
+    """The credits the entry made to the student's accounts: each vote head paid, then credit carried."""
+    rows = session.execute(
+        select(Account.kind, VoteHead.name, Term.year, Term.number, Line.credit)
+        .join(Account, Account.id == Line.account_id)
+        .outerjoin(VoteHead, VoteHead.id == Account.vote_head_id)
+        .outerjoin(Term, Term.id == Account.term_id)
+        .where(Line.entry_id == entry_id, Line.credit > 0, Account.student_id.is_not(None))
+        .order_by(Line.id)  # as allocated: oldest term first, then the school's vote-head priority
+    )
+    paid, carried = [], []
+    for kind, head, year, number, amount in rows:
+        if kind == AccountKind.CREDIT:
+            carried.append(ReceiptLine(CREDIT_CARRIED, None, amount))
+        else:
+            paid.append(ReceiptLine(head or "", f"{year}-{number}", amount))
+    return paid + carried

@@ -15,7 +15,7 @@ from ledger.books.journal import Leg, live_key, once, post_entry
 from ledger.books.tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.events import PaymentReachedStudent, raise_event
-from ledger.payments.receipts import next_receipt_number
+from ledger.payments.receipts import METHOD, next_receipt_number
 from ledger.records.tables import School, Student
 
 
@@ -65,11 +65,11 @@ def record_payment(
         clearing = get_account(session, school_id, CLEARING_FOR_SOURCE[received.source])
         if student is None:
             credit_legs = [Leg(get_account(session, school_id, AccountKind.SUSPENSE), credit=received.amount)]
-            kind, memo = EntryKind.SUSPENSE_RECEIPT, f"Unmatched {_label(received.source)} {reference}"
+            kind, memo = EntryKind.SUSPENSE_RECEIPT, f"Unmatched {METHOD[received.source]} {reference}"
         else:
             lock_student(session, student.id)
             credit_legs = allocation_legs(session, student, received.amount)
-            kind, memo = EntryKind.PAYMENT, f"{_label(received.source)} payment {reference}"
+            kind, memo = EntryKind.PAYMENT, f"{METHOD[received.source]} payment {reference}"
         entry = post_entry(
             session,
             school_id=school_id,
@@ -140,7 +140,7 @@ def allocate_suspense(
             legs=[Leg(suspense, debit=payment.amount), *allocation_legs(session, student, payment.amount)],
             key=key,
             body=body,
-            memo=f"{_label(payment.source)} {payment.reference} allocated",
+            memo=f"{METHOD[payment.source]} {payment.reference} allocated",
             effective_on=on or payment.received_on,
             actor=actor,
             student_id=student.id,
@@ -161,12 +161,3 @@ def _school(session: Session, school_id: int) -> School:
         raise LedgerError(f"no school {school_id}")
     return school
 
-
-def _label(source: PaymentSource) -> str:
-    return {
-        PaymentSource.MPESA_STK: "M-Pesa",
-        PaymentSource.MPESA_PAYBILL: "M-Pesa",
-        PaymentSource.CASH: "Cash",
-        PaymentSource.BANK: "Bank",
-        PaymentSource.CHEQUE: "Cheque",
-    }[source]

@@ -1,0 +1,1 @@
+"""Documents Karo makes for people to keep: official receipts as PDF."""
