@@ -25,7 +25,7 @@ from ledger.records.tables import School, SchoolClass, Term
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 PAYBILL = re.compile(r"\d{5,7}")
 USSD_CODE = re.compile(r"\*\d{2,4}(\*\d{1,4})*#")
-IMPORT_KINDS = ("students", "fees", "balances", "attendance", "results")
+IMPORT_KINDS = ("students", "fees", "balances", "attendance", "results", "bank")
 
 
 @click.group()
@@ -152,7 +152,8 @@ def _term_dates(term: Term) -> dict[str, str]:
 @click.argument("kind", type=click.Choice(IMPORT_KINDS), metavar="KIND")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--school", "slug", required=True, help="The school's slug.")
-def import_file(kind: str, file: Path, slug: str) -> None:
+@click.option("--format", "layout", help="A bank statement's layout (generic, equity, kcb...).")
+def import_file(kind: str, file: Path, slug: str, layout: str | None) -> None:
     """Import a CSV file of KIND; a file with any bad row imports nothing and lists every bad row."""
     from ledger.imports import ImportRefused, import_csv
 
@@ -161,12 +162,16 @@ def import_file(kind: str, file: Path, slug: str) -> None:
         try:
             with transaction(services.sessions) as session:
                 found = find_school(session, slug)
-                report = import_csv(session, found, kind, text, actor=cli_actor(), today=dt.date.today())
+                report = import_csv(
+                    session, found, kind, text, actor=cli_actor(), today=dt.date.today(), layout=layout
+                )
                 after = {"rows": report.rows, "created": report.created, "updated": report.updated}
                 audit_cli(
                     session, found.id, f"import.{report.kind}", target=f"file:{file.name}"[:80], after=after
                 )
         except ImportRefused as refused:
+            if not refused.report.errors:
+                raise Refused(f"nothing imported from {file}: {refused}") from None
             for error in refused.report.errors:
                 click.echo(str(error), err=True)
             raise Refused(f"nothing imported from {file}: {len(refused.report.errors)} bad row(s)") from None

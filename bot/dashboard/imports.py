@@ -13,12 +13,13 @@ from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
 from ledger.clock import school_day
 from ledger.imports import KINDS, ImportRefused, ImportReport, decode_csv, import_csv
+from ledger.payments.bank_layouts import LAYOUTS
 
 router = APIRouter()
 
 MAX_BYTES = 5 * 1024 * 1024  # a school's whole register is well under this
 # Fee structures and opening balances change what families owe: the money role's, not a clerk's.
-MONEY_KINDS = frozenset({"fees", "balances"})
+MONEY_KINDS = frozenset({"fees", "balances", "bank"})
 FORMATS = {
     "students": "admission_no,name,class,guardian_name,guardian_phone"
     "[,guardian2_name,guardian2_phone][,language]",
@@ -26,6 +27,8 @@ FORMATS = {
     "balances": "admission_no,amount (positive owes, negative credit)",
     "attendance": "admission_no,date,status[,note]",
     "results": "admission_no,exam,subject,score[,grade]",
+    "bank": "date,reference,description,amount (deposits positive), or a bank's own export: "
+    + ", ".join(name for name in LAYOUTS if name != "generic"),
 }
 
 
@@ -54,6 +57,7 @@ def _page(
         "kinds": kinds_for(staff),
         "formats": {kind: FORMATS[kind] for kind in kinds_for(staff)},
         "kind": kind,
+        "layouts": tuple(LAYOUTS),
         "report": report,
         "refused": refused,
         "filename": filename,
@@ -73,6 +77,7 @@ async def upload(
     session: SessionDep,
     file: Annotated[UploadFile, File()],
     kind: Annotated[str, Form(max_length=20)] = "",
+    layout: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     refuse_unless(staff, needed_for(kind), f"import {kind}: fees and balances move money")
     name = (file.filename or "the file")[:120]
@@ -84,7 +89,9 @@ async def upload(
             )
         text = decode_csv(data, kind).removeprefix("\ufeff")  # Excel's byte-order mark
         today = school_day(config_of(request).clock())
-        report = import_csv(session, staff.school, kind, text, actor=staff.member.email, today=today)
+        report = import_csv(
+            session, staff.school, kind, text, actor=staff.member.email, today=today, layout=layout or None
+        )
     except ImportRefused as refused:
         session.rollback()
         return _page(request, staff, kind=kind, refused=refused, filename=name, status=422)

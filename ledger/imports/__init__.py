@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.imports.attendance import AttendanceImport
 from ledger.imports.balances import BalancesImport
+from ledger.imports.bank import BankImport
 from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
 from ledger.imports.fees import FeesImport
 from ledger.imports.results import ResultsImport
@@ -30,23 +31,33 @@ _IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "balances": BalancesImport,
     "attendance": AttendanceImport,
     "results": ResultsImport,
+    "bank": BankImport,
 }
 KINDS = tuple(_IMPORTERS)
 
 
 def import_csv(
-    session: Session, school: School, kind: str, text: str, *, actor: str, today: dt.date
+    session: Session,
+    school: School,
+    kind: str,
+    text: str,
+    *,
+    actor: str,
+    today: dt.date,
+    layout: str | None = None,
 ) -> ImportReport:
     """Import one CSV file of ``kind`` into the school, all rows or none.
 
-    ``today`` places opening balances and results in the current term. Raises ImportRefused (with the
+    ``today`` places opening balances and results in the current term; ``layout`` names a bank
+    statement's layout (found from its header when None). Raises ImportRefused (with the
     report) for an unknown kind, a header without a required column, or any bad row.
     """
     make = _IMPORTERS.get(kind.strip().lower())
     if make is None:
         message = f"unknown import kind {kind!r}; choose one of {', '.join(KINDS)}"
         raise ImportRefused(ImportReport(kind, 0), message)
-    return run_import(make(ImportScope(session, school, actor, today)), kind.strip().lower(), text)
+    scope = ImportScope(session, school, actor, today, layout)
+    return run_import(make(scope), kind.strip().lower(), text)
 
 
 def decode_csv(data: bytes, kind: str = "csv") -> str:

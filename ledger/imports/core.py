@@ -81,6 +81,7 @@ class ImportScope:
     school: School
     actor: str
     today: dt.date
+    layout: str | None = None  # a bank statement's named layout (ledger.payments.bank_layouts)
 
 
 class Importer(ABC, Generic[P]):
@@ -97,6 +98,10 @@ class Importer(ABC, Generic[P]):
 
     @abstractmethod
     def apply(self, plan: P) -> RowChange: ...
+
+    def rows(self, kind: str, text: str) -> Iterator[Row]:
+        """The file's data rows keyed by this kind's column names (a bank statement maps its own)."""
+        return read_rows(kind, text, self.required, self.optional)
 
     def apply_all(self, plans: list[P]) -> list[RowChange]:
         """Write every plan, in file order; an importer that can write in bulk does it here instead."""
@@ -148,7 +153,7 @@ def _check_header(kind: str, header: list[str], required: tuple[str, ...], optio
 
 def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
     """Check every row; if any is bad raise ImportRefused listing them all, else apply them all."""
-    rows = read_rows(kind, text, importer.required, importer.optional)
+    rows = importer.rows(kind, text)
     plans: list[P] = []
     errors: list[RowError] = []
     read = 0

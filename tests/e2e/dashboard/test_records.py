@@ -96,6 +96,7 @@ def test_a_clerk_imports_records_and_a_head_teacher_cannot(
 MONEY_FILES = {
     "balances": "admission_no,amount\nKJA-001,-20000\n",
     "fees": "term,class,vote_head,amount\n2026-1,Grade 6,Tuition,1\n",
+    "bank": "date,reference,description,amount\n2026-02-02,FT1,FEES KJA-001,20000\n",
 }
 
 
@@ -106,7 +107,9 @@ def owed_and_fee_rows(factory: sessionmaker[Session]) -> tuple[int, int]:
 
 
 def import_kinds_offered(client: TestClient) -> list[str]:
-    return re.findall(r'<option value="(\w+)"', client.get("/dashboard/imports").text)
+    kinds = re.search(r'<select name="kind">(.*?)</select>', client.get("/dashboard/imports").text, re.S)
+    assert kinds is not None
+    return re.findall(r'<option value="(\w+)"', kinds.group(1))
 
 
 def test_a_clerk_cannot_import_money_and_is_only_offered_records(
@@ -122,7 +125,19 @@ def test_a_clerk_cannot_import_money_and_is_only_offered_records(
 
 
 def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
-    assert import_kinds_offered(bursar) == ["students", "fees", "balances", "attendance", "results"]
+    assert import_kinds_offered(bursar) == ["students", "fees", "balances", "attendance", "results", "bank"]
+
+
+def test_a_bursar_uploads_a_bank_statement_and_a_repeat_posts_nothing(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    before = owed_and_fee_rows(staffed)
+    first = upload(bursar, "bank", MONEY_FILES["bank"], name="equity-feb.csv")
+    assert first.status_code == 200 and "1 created" in first.text, first.text
+    assert owed_and_fee_rows(staffed)[0] == before[0] - 20_000_00
+    again = upload(bursar, "bank", MONEY_FILES["bank"], name="equity-feb.csv")
+    assert "0 created" in again.text and "1 unchanged" in again.text
+    assert owed_and_fee_rows(staffed)[0] == before[0] - 20_000_00
 
 
 def rows_of(answer: httpx.Response) -> list[list[str]]:
