@@ -72,6 +72,17 @@ def kept_for_review(session: Session, school_id: int) -> list[CallbackFailure]:
     return list(session.scalars(query))
 
 
+def flagged_payments(session: Session, school_id: int) -> list[Payment]:
+    """Payments with a reason for review (the M-Pesa statement does not show them), newest first."""
+    query = (
+        select(Payment)
+        .where(Payment.school_id == school_id, Payment.review_reason.is_not(None))
+        .order_by(Payment.received_on.desc(), Payment.id.desc())
+        .limit(SHOWN)
+    )
+    return list(session.scalars(query))
+
+
 def _suspense_page(request: Request, staff: Staff, session: Session, error: str | None = None) -> Response:
     context = {
         "staff": staff,
@@ -79,6 +90,7 @@ def _suspense_page(request: Request, staff: Staff, session: Session, error: str 
         "unmatched": unmatched(session, staff.school_id),
         "review": for_review(session, staff.school_id),
         "kept": kept_for_review(session, staff.school_id),
+        "flagged": flagged_payments(session, staff.school_id),
         "error": error,
         "allocated": request.query_params.get("allocated"),
     }

@@ -147,3 +147,5 @@ class Payment(Base):
     allocation_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
     # The school's official receipt number (ledger.payments.receipts), taken when the payment is recorded.
     receipt_no: Mapped[str] = mapped_column(String(24))
+    # Why a bursar should look at this payment (e.g. the M-Pesa statement does not show it); None: nothing.
+    review_reason: Mapped[str | None] = mapped_column(String(120))

@@ -19,6 +19,7 @@ from ledger.imports.balances import BalancesImport
 from ledger.imports.bank import BankImport
 from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
 from ledger.imports.fees import FeesImport
+from ledger.imports.mpesa_statement import MpesaStatementImport
 from ledger.imports.results import ResultsImport
 from ledger.imports.students import StudentsImport
 from ledger.records.tables import School
@@ -32,6 +33,7 @@ _IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "attendance": AttendanceImport,
     "results": ResultsImport,
     "bank": BankImport,
+    "mpesa-statement": MpesaStatementImport,
 }
 KINDS = tuple(_IMPORTERS)
 

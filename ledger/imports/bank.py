@@ -6,10 +6,8 @@ never posted twice.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from ledger.imports.core import (
     Row,
     RowChange,
     RowError,
-    header_name,
+    after_preamble,
 )
 from ledger.imports.fields import amount_cents, date_value
 from ledger.imports.lookups import students_by_key
@@ -70,16 +68,13 @@ class BankImport(Importer[Deposit | Skipped]):
         self.repeats: dict[tuple[dt.date, str, int], int] = {}
 
     def rows(self, kind: str, text: str) -> Iterator[Row]:
-        reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-        for _ in range(HEADER_SEARCH):
-            cells = next(reader, None)
-            if cells is None:
-                break
-            header = [header_name(cell) for cell in cells]
-            layout = self._layout(header)
-            if layout is not None:
-                return self._mapped(reader, header, layout)
-        raise ImportRefused(ImportReport(kind, 0, errors=(RowError(1, self._no_header()),)))
+        found = after_preamble(text, lambda header: self._layout(header) is not None, HEADER_SEARCH)
+        if found is None:
+            raise ImportRefused(ImportReport(kind, 0, errors=(RowError(1, self._no_header()),)))
+        header, reader = found
+        layout = self._layout(header)
+        assert layout is not None
+        return self._mapped(reader, header, layout)
 
     def _layout(self, header: list[str]) -> BankLayout | None:
         if self.ctx.layout is None:

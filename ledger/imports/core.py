@@ -9,7 +9,7 @@ import io
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -40,6 +40,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: tuple[RowError, ...] = ()
+    flagged: tuple[str, ...] = ()  # what the file showed needs a bursar's look (see the importer)
 
 
 class ImportRefused(LedgerError):
@@ -89,6 +90,7 @@ class Importer(ABC, Generic[P]):
 
     required: ClassVar[tuple[str, ...]]
     optional: ClassVar[tuple[str, ...]] = ()
+    flagged: tuple[str, ...] = ()  # set by apply_all: what the file showed needs a bursar's look
 
     def __init__(self, ctx: ImportScope) -> None:
         self.ctx = ctx
@@ -121,10 +123,30 @@ def read_rows(kind: str, text: str, required: tuple[str, ...], optional: tuple[s
     while header and not header[-1]:
         header.pop()  # spreadsheets often save trailing empty columns
     _check_header(kind, header, required, optional)
-    return _data_rows(reader, header)
+    return data_rows(reader, header)
 
 
-def _data_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[Row]:
+def after_preamble(
+    text: str, is_header: Callable[[list[str]], bool], search: int = 30
+) -> tuple[list[str], Iterator[list[str]]] | None:
+    """A statement's header (names as ``header_name`` makes them) and a reader positioned after it: a bank
+    or M-Pesa export often starts with lines about the account. None when no line of the first ``search``
+    is a header."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    for _ in range(search):
+        cells = next(reader, None)
+        if cells is None:
+            return None
+        header = [header_name(cell) for cell in cells]
+        while header and not header[-1]:
+            header.pop()
+        if is_header(header):
+            return header, reader
+    return None
+
+
+def data_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[Row]:
+    """Each non-blank line after the header as a Row keyed by the header's names."""
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines (often trailing) are not rows
@@ -175,4 +197,5 @@ def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
         created=outcomes[RowChange.CREATED],
         updated=outcomes[RowChange.UPDATED],
         unchanged=outcomes[RowChange.UNCHANGED],
+        flagged=importer.flagged,
     )

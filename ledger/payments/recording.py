@@ -160,4 +160,3 @@ def _school(session: Session, school_id: int) -> School:
     if school is None:
         raise LedgerError(f"no school {school_id}")
     return school
-

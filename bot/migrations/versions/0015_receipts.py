@@ -1,4 +1,5 @@
-"""Official receipt numbers: a counter per school and year, and each payment's number (issue 14).
+"""Official receipt numbers: a counter per school and year, and each payment's number; a payment's reason
+for review (the M-Pesa statement does not show it) (issue 14).
 
 Payments recorded before this revision are numbered here, per school and year received, in the order they
 were recorded, and the counters start after them.
@@ -36,6 +37,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("receipt_no", sa.String(length=24), nullable=True))
+        batch_op.add_column(sa.Column("review_reason", sa.String(length=120), nullable=True))
     _number_existing_payments()
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.alter_column("receipt_no", existing_type=sa.String(length=24), nullable=False)
@@ -74,5 +76,6 @@ def _number_existing_payments() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_payments_school_id_receipt_no"), type_="unique")
+        batch_op.drop_column("review_reason")
         batch_op.drop_column("receipt_no")
     op.drop_table("receipt_counters")

@@ -97,6 +97,8 @@ MONEY_FILES = {
     "balances": "admission_no,amount\nKJA-001,-20000\n",
     "fees": "term,class,vote_head,amount\n2026-1,Grade 6,Tuition,1\n",
     "bank": "date,reference,description,amount\n2026-02-02,FT1,FEES KJA-001,20000\n",
+    "mpesa-statement": "Receipt No.,Completion Time,Paid In,A/C No.\n"
+    f"TKL4LOST01,{TODAY} 10:00:00,20000,KJA-001\n",
 }
 
 
@@ -109,7 +111,7 @@ def owed_and_fee_rows(factory: sessionmaker[Session]) -> tuple[int, int]:
 def import_kinds_offered(client: TestClient) -> list[str]:
     kinds = re.search(r'<select name="kind">(.*?)</select>', client.get("/dashboard/imports").text, re.S)
     assert kinds is not None
-    return re.findall(r'<option value="(\w+)"', kinds.group(1))
+    return re.findall(r'<option value="([\w-]+)"', kinds.group(1))
 
 
 def test_a_clerk_cannot_import_money_and_is_only_offered_records(
@@ -125,7 +127,8 @@ def test_a_clerk_cannot_import_money_and_is_only_offered_records(
 
 
 def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
-    assert import_kinds_offered(bursar) == ["students", "fees", "balances", "attendance", "results", "bank"]
+    offered = ["students", "fees", "balances", "attendance", "results", "bank", "mpesa-statement"]
+    assert import_kinds_offered(bursar) == offered
 
 
 def test_a_bursar_uploads_a_bank_statement_and_a_repeat_posts_nothing(
@@ -225,3 +228,14 @@ def test_a_head_teacher_sees_the_preview_but_cannot_invoice(
         url = f"/dashboard/terms/{term.id}/classes/{grade.id}/invoice"
     assert web.get(url).status_code == 200
     assert web.post(url, data={"csrf_token": csrf_of(web.get(url))}).status_code == 403
+
+
+def test_an_mpesa_statement_posts_a_lost_receipt_and_flags_a_payment_it_does_not_show(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    pay(staffed, "KJA-001", 1_000_00, "TKL4GHOST9", PaymentSource.MPESA_PAYBILL)
+    answer = upload(bursar, "mpesa-statement", MONEY_FILES["mpesa-statement"], name="org-portal.csv")
+    assert answer.status_code == 200 and "1 created" in answer.text, answer.text
+    assert "flagged for review" in answer.text and "TKL4GHOST9" in answer.text
+    suspense = bursar.get("/dashboard/suspense").text
+    assert "TKL4GHOST9" in suspense and f"not on the M-Pesa statement of {TODAY} to {TODAY}" in suspense
