@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.commands.demo import demo
+from bot.commands.exports import export
 from bot.commands.fees import fees
 from bot.commands.processes import db, scheduler, serve, worker
 from bot.commands.records import import_file, invoice, school, term, user
@@ -31,6 +32,7 @@ for command in (
     reminders,
     plan,
     fees,
+    export,
 ):
     cli.add_command(command)
 

@@ -183,3 +183,24 @@ class TermRef:
     starts_on: dt.date
     ends_on: dt.date
     due_on: dt.date
+
+
+Cell = str | int | dt.date  # a report's cell: text, cents, or a date
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    name: str
+    kind: str  # "text", "date" or "money" (cents)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table for a bursar's spreadsheet: money in cents, dates as dates, and a totals row summing every
+    money column (None where a total would mean nothing)."""
+
+    name: str  # the kind, as ``karo export`` names it
+    title: str
+    columns: tuple[ReportColumn, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    totals: tuple[Cell, ...] | None

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from bot.dashboard.access import StaffDep
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import HEADERS, render
+from bot.documents.spreadsheets import amount_cell, report_csv, report_xlsx, text_cell
 from bot.routes.deps import SessionDep
+from ledger.books.registers import KINDS, build_report
 from ledger.books.reports import arrears
 from ledger.books.tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
 from ledger.clock import school_day
@@ -29,18 +31,7 @@ PAID_AHEAD = "Paid ahead (credit)"
 DEFAULTERS_HEADER = ("admission_no", "name", "class", "owed", "0-30 days", "31-60 days", "61-90 days",
                      "over 90 days", "not yet due", "guardian phones")  # fmt: skip
 COLLECTIONS_HEADER = ("date", "entry", "admission_no", "name", "vote_head", "amount")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def amount_cell(cents: int) -> str:
-    """KES with two decimals and no thousands separator, as spreadsheets read numbers."""
-    cents = int(cents)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[str]]) -> Response:
@@ -143,8 +134,42 @@ def exports_page(request: Request, staff: StaffDep, session: SessionDep) -> Resp
         "today": today,
         "month_start": today.replace(day=1),
         "vote_heads": vote_heads(session, staff.school_id),
+        "reports": REPORTS,
     }
     return render(request, "exports.html", context)
+
+
+REPORTS = {
+    "collections": "What came in each day, by method (STK, Paybill, bank, cash, cheque) and by vote head.",
+    "vote-heads": "Every receipt with how much of it went to each vote head.",
+    "fees-register": "Each student: charged, bursaries and discounts, paid, balance, and owed per vote head.",
+    "cash-book": "Receipts in number order; a cancelled receipt keeps its line.",
+    "debtors": "Who owes, class by class, by how long past due.",
+}
+
+
+@router.get("/dashboard/exports/report")
+def report_file(
+    request: Request,
+    staff: StaffDep,
+    session: SessionDep,
+    kind: str = Query("collections", max_length=20),
+    start: str = Query("", alias="from", max_length=10),
+    end: str = Query("", alias="to", max_length=10),
+    form: str = Query("xlsx", alias="format", max_length=4),
+) -> Response:
+    """A report as xlsx or csv (``karo export`` makes the same); a register is as at the last day."""
+    if kind not in KINDS or form not in ("csv", "xlsx"):
+        raise HTTPException(404, "No such report.")
+    today = school_day(config_of(request).clock())
+    last = parse_day(end, today)
+    first = min(parse_day(start, last.replace(month=1, day=1)), last)
+    report = build_report(session, staff.school_id, kind, first, last)
+    filename = f"{staff.school.slug}-{kind}-{first}-to-{last}.{form}"
+    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
+    if form == "csv":
+        return Response(report_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(report_xlsx(report), media_type=XLSX, headers=headers)
 
 
 @router.get("/dashboard/exports/defaulters.csv")

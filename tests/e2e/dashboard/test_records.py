@@ -9,6 +9,7 @@ import re
 
 import httpx
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -239,3 +240,19 @@ def test_an_mpesa_statement_posts_a_lost_receipt_and_flags_a_payment_it_does_not
     assert "flagged for review" in answer.text and "TKL4GHOST9" in answer.text
     suspense = bursar.get("/dashboard/suspense").text
     assert "TKL4GHOST9" in suspense and f"not on the M-Pesa statement of {TODAY} to {TODAY}" in suspense
+
+
+def test_a_report_downloads_as_excel_or_csv_and_an_unknown_one_is_404(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    pay(staffed, "KJA-001", 5_000_00, "CASH-0042", PaymentSource.CASH)
+    params = {"kind": "cash-book", "from": TODAY.isoformat(), "to": TODAY.isoformat()}
+    excel = bursar.get("/dashboard/exports/report", params={**params, "format": "xlsx"})
+    assert excel.status_code == 200 and "attachment" in excel.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(excel.content)).active
+    amounts = [row[7] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert amounts == [5_000, 5_000]  # the receipt, then the totals row, as numbers
+    as_csv = bursar.get("/dashboard/exports/report", params={**params, "format": "csv"})
+    header, first, total = rows_of(as_csv)
+    assert header[0] == "Receipt" and first[3] == "CASH-0042" and total[7] == "5000.00"
+    assert bursar.get("/dashboard/exports/report", params={"kind": "payroll"}).status_code == 404
