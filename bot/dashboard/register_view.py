@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.dashboard.access import Can, Staff
 from ledger.imports.guardian_edits import MAX_GUARDIANS
@@ -49,14 +49,11 @@ class FormError:
 
 
 def guardian_rows(session: Session, student: Student) -> list[GuardianRow]:
-    children = (
-        select(func.count())
-        .select_from(StudentGuardian)
-        .where(StudentGuardian.guardian_id == Guardian.id)
-        .scalar_subquery()
-    )
+    theirs = aliased(StudentGuardian)  # every link of the guardian, not only this student's
+    children = select(func.count()).select_from(theirs).where(theirs.guardian_id == Guardian.id)
+    children = children.correlate(Guardian)
     query = (
-        select(Guardian, children)
+        select(Guardian, children.scalar_subquery())
         .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
         .where(StudentGuardian.student_id == student.id, Guardian.school_id == student.school_id)
         .order_by(Guardian.name, Guardian.id)
