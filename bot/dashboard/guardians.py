@@ -5,6 +5,7 @@ channel, remove one (never the last). Each is audited with the student's registe
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -26,20 +27,26 @@ router = APIRouter()
 GUARDIAN = "/dashboard/students/{student_id}/guardians/{guardian_id}"
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One guardian form: its audit action, its name on the page (for an inline error), its notice."""
+
+    action: str
+    form: str
+    done: str
+
+
 def _changed(
     request: Request,
     staff: Staff,
     session: Session,
     student_id: int,
     change: Callable[[Student], object],
-    *,
-    action: str,
-    form: str,
+    edit: Edit,
     typed: dict[str, str],
-    done: str,
 ) -> Response:
     """Make ``change`` to the student's register, audited with it before and after; a refusal is shown
-    beside ``form``'s field, a guardian not of this student is a 404."""
+    beside the edit's form with what was ``typed``, a guardian not of this student is a 404."""
     student = school_student(session, staff, student_id)
     now = config_of(request).clock()
     before = register_snapshot(session, student)
@@ -49,15 +56,14 @@ def _changed(
         raise HTTPException(404, "No such guardian of this student.") from None
     except RegisterRefused as refused:
         session.rollback()
-        error = FormError(form, refused.field, str(refused), typed)
+        error = FormError(edit.form, refused.field, str(refused), typed)
         return refused_on_page(request, staff, session, student, error)
     after = register_snapshot(session, student)
     if after != before:
-        staff.audit(
-            session, action=action, at=now, target=f"student:{student.id}", before=before, after=after
-        )
+        target = f"student:{student.id}"
+        staff.audit(session, action=edit.action, at=now, target=target, before=before, after=after)
     session.commit()
-    return redirect(request, f"/dashboard/students/{student.id}?register={done}#guardians")
+    return redirect(request, f"/dashboard/students/{student.id}?register={edit.done}#guardians")
 
 
 @router.post("/dashboard/students/{student_id}/guardians")
@@ -73,18 +79,11 @@ def new_guardian(
     def change(student: Student) -> object:
         return add_guardian(session, student, name=name, phone=phone, language=language)
 
-    typed = {"name": name, "phone": phone, "language": language}
-    return _changed(
-        request,
-        staff,
-        session,
-        student_id,
-        change,
-        action="guardian.add",
-        form="add",
-        typed=typed,
-        done="guardian",
+    edit, typed = (
+        Edit("guardian.add", "add", "guardian"),
+        {"name": name, "phone": phone, "language": language},
     )
+    return _changed(request, staff, session, student_id, change, edit, typed)
 
 
 @router.post(GUARDIAN + "/phone")
@@ -101,18 +100,8 @@ def new_phone(
     def change(student: Student) -> object:
         return change_phone(session, student, guardian_id, phone, at=now)
 
-    form, typed = f"phone-{guardian_id}", {"phone": phone}
-    return _changed(
-        request,
-        staff,
-        session,
-        student_id,
-        change,
-        action="guardian.phone",
-        form=form,
-        typed=typed,
-        done="phone",
-    )
+    edit = Edit("guardian.phone", f"phone-{guardian_id}", "phone")
+    return _changed(request, staff, session, student_id, change, edit, {"phone": phone})
 
 
 @router.post(GUARDIAN + "/preferences")
@@ -128,18 +117,9 @@ def new_preferences(
     def change(student: Student) -> object:
         return set_preferences(session, student, guardian_id, language=language, channel=channel)
 
-    form, typed = f"prefs-{guardian_id}", {"language": language, "channel": channel}
-    return _changed(
-        request,
-        staff,
-        session,
-        student_id,
-        change,
-        action="guardian.preferences",
-        form=form,
-        typed=typed,
-        done="preferences",
-    )
+    edit = Edit("guardian.preferences", f"prefs-{guardian_id}", "preferences")
+    typed = {"language": language, "channel": channel}
+    return _changed(request, staff, session, student_id, change, edit, typed)
 
 
 @router.post(GUARDIAN + "/remove")
@@ -151,15 +131,5 @@ def unlink_guardian(
     def change(student: Student) -> object:
         return remove_guardian(session, student, guardian_id, at=now)
 
-    form = f"remove-{guardian_id}"
-    return _changed(
-        request,
-        staff,
-        session,
-        student_id,
-        change,
-        action="guardian.remove",
-        form=form,
-        typed={},
-        done="removed",
-    )
+    edit = Edit("guardian.remove", f"remove-{guardian_id}", "removed")
+    return _changed(request, staff, session, student_id, change, edit, {})

@@ -72,6 +72,15 @@ def guardian_id(factory: sessionmaker[Session], phone: str) -> int:
         return session.scalars(select(Guardian.id).where(Guardian.phone == phone)).one()
 
 
+def texted_balance(client: TestClient, factory: sessionmaker[Session], phone: str, message_id: str) -> str:
+    """The answer to a "BAL" SMS from ``phone`` (Africa's Talking's shape), as it was queued to go out."""
+    fields = {"from": phone, "to": "22384", "text": "BAL", "id": message_id, "date": "2026-11-22 10:00:00"}
+    assert client.post(f"/at/sms/{TOKEN}", data=fields).status_code == 200
+    with factory() as session:
+        key = f"reply:africastalking:{message_id}"
+        return session.scalars(select(OutboxMessage.body).where(OutboxMessage.dedupe_key == key)).one()
+
+
 def test_a_clerk_adds_a_student_whose_guardian_reaches_them_on_ussd(
     desk: TestClient, staffed: sessionmaker[Session]
 ) -> None:
@@ -156,6 +165,10 @@ def test_a_phone_change_cuts_the_old_phone_off_at_once_and_the_new_one_reaches_t
     again = Dial(desk, OLD, code=KILIMANI_CODE)
     assert again.ended and "not registered" in again.reply
     assert "35,000" in Dial(desk, NEW, code=KILIMANI_CODE).choose("Balance")
+    # And by SMS: the old phone is a stranger, the new one gets the balance.
+    by_old = texted_balance(desk, staffed, OLD, "ATXid_old")
+    assert "not registered" in by_old and "35,000" not in by_old
+    assert "35,000" in texted_balance(desk, staffed, NEW, "ATXid_new")
     [row] = audit_rows(staffed, "guardian.phone")
     assert row.actor == CLERK_A and row.target == f"student:{pupil}"
     assert row.before is not None and [g["phone"] for g in row.before["guardians"]] == [OLD]
