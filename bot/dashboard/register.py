@@ -70,7 +70,10 @@ async def new_student(request: Request, staff: RecordsStaff, session: SessionDep
         return _new_student_page(request, staff, session, typed, refused)
     student = added.student
     invoiced = _invoice_now(session, staff, student, now) if typed["invoice"] else None
-    after = register_snapshot(session, student) | {"invoiced": invoiced.code if invoiced else None}
+    after = register_snapshot(session, student) | {
+        "invoiced": invoiced.code if invoiced else None,
+        "linked": list(added.linked),  # guardians already on record, whose names stand
+    }
     staff.audit(session, action="student.add", at=now, target=f"student:{student.id}", after=after)
     session.commit()
     done = "invoiced" if invoiced else "added"

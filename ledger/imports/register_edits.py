@@ -39,7 +39,7 @@ class RegisterRefused(LedgerError):
 
 def refused(bad: BadRow, fallback: str = "") -> RegisterRefused:
     """A students-file row's reason as a form's: ``guardian_phone: '12' is not...`` is about that field."""
-    message = str(bad)
+    message = str(bad).replace(" on line 1,", ",")  # a form is the file's only row: no line to name
     field = next((c for c in sorted(COLUMNS, key=len, reverse=True) if message.startswith(c)), fallback)
     if message.startswith(f"{field}: "):
         message = message.removeprefix(f"{field}: ")

@@ -95,6 +95,7 @@ def test_a_clerk_adds_a_student_whose_guardian_reaches_them_on_ussd(
     [row] = audit_rows(staffed, "student.add")
     assert row.actor == CLERK_A and row.before is None
     assert row.after is not None and row.after["class"] == "Grade 6" and row.after["invoiced"] is None
+    assert row.after["linked"] == []  # a new phone: a new guardian
     assert [g["phone"] for g in row.after["guardians"]] == ["+254733444555"]
     dial = Dial(desk, "+254733444555", code=KILIMANI_CODE)
     assert "Balance" in dial.reply and "not registered" not in dial.reply

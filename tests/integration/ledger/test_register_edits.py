@@ -118,6 +118,14 @@ def test_a_student_is_refused_as_the_students_file_refuses_the_row(
     assert words.lower() in str(file_refused.value).lower()
 
 
+def test_two_names_for_one_phone_are_refused_without_a_line_number(session: Session, school: School) -> None:
+    fields = typed(guardian2_name="John Otieno", guardian2_phone="0712345678")
+    with pytest.raises(RegisterRefused) as refused:
+        add_student(session, school, fields, today=TODAY)
+    assert refused.value.field == "guardian2_phone"
+    assert str(refused.value) == "Guardian2_phone 0712345678 is Mary Otieno's, not John Otieno's"
+
+
 def test_a_phone_already_of_a_guardian_links_that_guardian(session: Session, school: School) -> None:
     add_student(session, school, typed(), today=TODAY)
     sibling = add_student(
