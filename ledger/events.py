@@ -83,6 +83,17 @@ class LateFeesCharged(Event):
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class GuardianAccessEnded(Event):
+    """A phone stopped being a guardian's of these children (None: of any child in the school): what is
+    still queued to it about them is withdrawn."""
+
+    school_id: int
+    phone: str
+    student_ids: tuple[int, ...] | None
+    at: dt.datetime
+
+
 def raise_event(session: Session, event: Event) -> None:
     """Record ``event`` for the bus, tied to the (innermost) transaction it happened in."""
     transaction = session.get_nested_transaction() or session.get_transaction()

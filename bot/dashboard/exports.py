@@ -153,7 +153,7 @@ def report_file(
     request: Request,
     staff: StaffDep,
     session: SessionDep,
-    kind: str = Query("collections", max_length=20),
+    kind: str = Query("cash-book", max_length=20),
     start: str = Query("", alias="from", max_length=10),
     end: str = Query("", alias="to", max_length=10),
     form: str = Query("xlsx", alias="format", max_length=4),

@@ -29,10 +29,13 @@ PLAIN = {
     "63003": "This number is not on WhatsApp.",
 }
 FIRST_WORD = re.compile(r"[A-Za-z]+|\d{5}")
+OURS = "not sent: "  # a reason Karo itself gave (an opt-out, a family that paid, a phone that changed)
 
 
 def plain_reason(reason: str) -> str:
     """The plain words for a stored failure reason; an unknown one is shown as the provider said it."""
+    if reason.startswith(OURS):
+        return f"Not sent: {reason.removeprefix(OURS)}."
     for word in FIRST_WORD.findall(reason):
         if word in PLAIN:
             return PLAIN[word]

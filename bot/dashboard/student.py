@@ -15,6 +15,7 @@ from bot.dashboard.access import Can, Staff, StaffDep, school_student
 from bot.dashboard.cookies import config_of
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.plan_view import current_plan, new_plan_form
+from bot.dashboard.register_view import register_context
 from bot.dashboard.rendering import render
 from bot.routes.deps import SessionDep
 from ledger.books.balances import student_balance
@@ -136,4 +137,5 @@ def student_context(
         "plan_form": new_plan_form(),
         "plan_error": None,
         "plan_saved": request.query_params.get("plan"),
+        "register": register_context(session, staff, student, request.query_params.get("register")),
     }

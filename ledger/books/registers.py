@@ -48,11 +48,11 @@ class Received:
     spread: dict[str, int]
 
 
-def text(name: str) -> ReportColumn:
+def text_column(name: str) -> ReportColumn:
     return ReportColumn(name, "text")
 
 
-def money(name: str) -> ReportColumn:
+def money_column(name: str) -> ReportColumn:
     return ReportColumn(name, "money")
 
 
@@ -137,8 +137,12 @@ def collections(session: Session, school_id: int, first: dt.date, last: dt.date)
         for head, amount in item.spread.items():
             day[f"head:{head}"] += amount
     used = [head for head in heads if any(day.get(f"head:{head}") for day in by_day.values())]
-    columns = [ReportColumn("Date", "date"), *(money(label) for _, label in METHODS), money("Total")]
-    columns += [money(head) for head in used]
+    columns = [
+        ReportColumn("Date", "date"),
+        *(money_column(label) for _, label in METHODS),
+        money_column("Total"),
+    ]
+    columns += [money_column(head) for head in used]
     rows: list[tuple[Cell, ...]] = []
     for on, sums in sorted(by_day.items()):
         by_method = [sums.get(f"method:{source.value}", 0) for source, _ in METHODS]
@@ -152,13 +156,13 @@ def vote_head_analysis(session: Session, school_id: int, first: dt.date, last: d
     heads = [*vote_head_names(session, school_id), CREDIT_CARRIED, UNALLOCATED]
     used = [head for head in heads if any(item.spread.get(head) for item in items)]
     columns = [
-        text("Receipt"),
+        text_column("Receipt"),
         ReportColumn("Date", "date"),
-        text("Admission no."),
-        text("Name"),
-        text("Method"),
+        text_column("Admission no."),
+        text_column("Name"),
+        text_column("Method"),
     ]
-    columns += [money("Amount"), *(money(head) for head in used)]
+    columns += [money_column("Amount"), *(money_column(head) for head in used)]
     rows: list[tuple[Cell, ...]] = [
         (
             item.payment.receipt_no,
@@ -183,8 +187,19 @@ def cash_book(session: Session, school_id: int, first: dt.date, last: dt.date) -
         .order_by(Payment.receipt_no)
     )
     students = {s.id: s for s in session.scalars(select(Student).where(Student.school_id == school_id))}
-    columns = [text("Receipt"), ReportColumn("Date", "date"), text("Method"), text("Reference")]
-    columns += [text("Admission no."), text("Name"), text("Received from"), money("Amount"), text("Status")]
+    columns = [
+        text_column("Receipt"),
+        ReportColumn("Date", "date"),
+        text_column("Method"),
+        text_column("Reference"),
+    ]
+    columns += [
+        text_column("Admission no."),
+        text_column("Name"),
+        text_column("Received from"),
+        money_column("Amount"),
+        text_column("Status"),
+    ]
     rows: list[tuple[Cell, ...]] = []
     for payment in payments:
         student = students.get(payment.student_id) if payment.student_id is not None else None
@@ -249,9 +264,19 @@ def fees_register(session: Session, school_id: int, as_of: dt.date) -> Report:
         .where(Student.school_id == school_id)
         .order_by(SchoolClass.name, Student.admission_key)
     )
-    columns = [text("Admission no."), text("Name"), text("Class"), money("Charged")]
-    columns += [money("Bursaries and discounts"), money("Paid"), money("Refunded"), money("Balance")]
-    columns += [money(f"{head} owed") for head in heads]
+    columns = [
+        text_column("Admission no."),
+        text_column("Name"),
+        text_column("Class"),
+        money_column("Charged"),
+    ]
+    columns += [
+        money_column("Bursaries and discounts"),
+        money_column("Paid"),
+        money_column("Refunded"),
+        money_column("Balance"),
+    ]
+    columns += [money_column(f"{head} owed") for head in heads]
     table: list[tuple[Cell, ...]] = []
     for student, class_name in students:
         bucket = sums.get(student.id, {})
@@ -284,9 +309,14 @@ _REGISTER_COLUMN = {
 def debtors(session: Session, school_id: int, as_of: dt.date) -> Report:
     """Every student who owes, class by class, with what they owe by how long past due."""
     owing = sorted(arrears(session, school_id, as_of=as_of), key=lambda r: (r.student.class_name, -r.total))
-    columns = [text("Class"), text("Admission no."), text("Name"), money("Owed")]
-    columns += [money("0-30 days"), money("31-60 days"), money("61-90 days"), money("Over 90 days")]
-    columns += [money("Not yet due")]
+    columns = [text_column("Class"), text_column("Admission no."), text_column("Name"), money_column("Owed")]
+    columns += [
+        money_column("0-30 days"),
+        money_column("31-60 days"),
+        money_column("61-90 days"),
+        money_column("Over 90 days"),
+    ]
+    columns += [money_column("Not yet due")]
     rows: list[tuple[Cell, ...]] = [
         (r.student.class_name, r.student.admission_no, r.student.name, r.total, *r.buckets, r.not_yet_due)
         for r in owing

@@ -18,6 +18,7 @@ from ledger.db import make_session_factory
 from ledger.events import (
     ClassInvoiced,
     Event,
+    GuardianAccessEnded,
     LateFeesCharged,
     PaymentReachedStudent,
     PaymentRequestFailed,
@@ -26,6 +27,7 @@ from ledger.events import (
 )
 from ledger.messaging.family_notices import write_invoice_notices, write_late_fee_notices
 from ledger.messaging.notices import write_payment_failed, write_receipts, write_suspense_notice
+from ledger.messaging.withdrawals import withdraw_queued
 from ledger.payments.stk_requests import PaymentRequestRecord
 from ledger.records.parents import find_guardian
 from ledger.records.tables import SchoolClass, Term
@@ -64,6 +66,7 @@ HANDLERS: dict[type[Event], list[Handler]] = {
     PaymentRequestFailed: [tell_why_payment_failed],
     ClassInvoiced: [tell_families_the_fees],
     LateFeesCharged: [tell_families_the_late_fees],
+    GuardianAccessEnded: [withdraw_queued],
 }
 
 

@@ -36,6 +36,7 @@ def test_provider_failures_read_as_plain_words() -> None:
     )
     assert plain_reason("UserInBlackList (406)").startswith("The parent has blocked")
     assert plain_reason("Something new") == "The provider said: Something new"
+    assert plain_reason("not sent: the parent opted out") == "Not sent: the parent opted out."  # ours
 
 
 def test_only_a_bursar_moves_money_and_a_head_only_reads_and_approves() -> None:

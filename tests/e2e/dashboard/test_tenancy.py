@@ -3,19 +3,22 @@ answers 404; pages without ids show nothing of the other school."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dashboard.exports import XLSX
 from bot.dashboard.routes import dashboard_routers
 from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
-from ledger.records.tables import School, SchoolClass, Student, Term
+from ledger.records.tables import Guardian, School, SchoolClass, Student, Term
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 
@@ -49,7 +52,17 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         query = select(SchoolClass.id).where(SchoolClass.school_id == school_id(session))
         return session.scalars(query).first() or 0
 
-    return {"student_id": student_id, "payment_id": payment_id, "term_id": term_id, "class_id": class_id}
+    def guardian_id(session: Session) -> int:
+        query = select(Guardian.id).where(Guardian.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
+    return {
+        "student_id": student_id,
+        "payment_id": payment_id,
+        "term_id": term_id,
+        "class_id": class_id,
+        "guardian_id": guardian_id,
+    }
 
 
 def dashboard_routes() -> list[APIRoute]:
@@ -85,6 +98,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "POST /dashboard/terms/{term_id}/classes/{class_id}/invoice" in walked
     assert "POST /dashboard/students/{student_id}/plan" in walked
     assert "POST /dashboard/students/{student_id}/plan/cancel" in walked
+    assert "POST /dashboard/students/{student_id}/guardians/{guardian_id}/phone" in walked
 
 
 def test_pages_without_ids_show_nothing_of_the_other_school(
@@ -101,13 +115,15 @@ def test_pages_without_ids_show_nothing_of_the_other_school(
             continue
         page = bursar.get(route.path)
         assert page.status_code == 200, route.path
+        shown = page.text
         if page.headers["content-type"].startswith("text/html"):
-            assert "Kilimani Junior Academy" in page.text, route.path
-        else:  # an export: this school's rows only
-            assert "KJA-001" in page.text, route.path
-        assert "Baraka" not in page.text and "Mwangaza" not in page.text and "MS-100" not in page.text, (
-            route.path
-        )
+            assert "Kilimani Junior Academy" in shown, route.path
+        else:  # an export (CSV, or Excel read cell by cell): this school's rows only
+            if page.headers["content-type"].startswith(XLSX):
+                sheet = load_workbook(io.BytesIO(page.content)).active
+                shown = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
+            assert "KJA-001" in shown, route.path
+        assert "Baraka" not in shown and "Mwangaza" not in shown and "MS-100" not in shown, route.path
 
 
 def test_a_search_for_the_other_schools_pupil_finds_nothing(bursar: TestClient) -> None:
