@@ -40,6 +40,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: tuple[RowError, ...] = ()
+    notes: tuple[str, ...] = ()  # what else the import did, in a bursar's words
 
 
 class ImportRefused(LedgerError):
@@ -97,6 +98,10 @@ class Importer(ABC, Generic[P]):
 
     @abstractmethod
     def apply(self, plan: P) -> RowChange: ...
+
+    def notes(self) -> tuple[str, ...]:
+        """What else applying did that the counts do not say (e.g. items made optional)."""
+        return ()
 
     def apply_all(self, plans: list[P]) -> list[RowChange]:
         """Write every plan, in file order; an importer that can write in bulk does it here instead."""
@@ -170,4 +175,5 @@ def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
         created=outcomes[RowChange.CREATED],
         updated=outcomes[RowChange.UPDATED],
         unchanged=outcomes[RowChange.UNCHANGED],
+        notes=importer.notes(),
     )
