@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.dashboard import (
     audit_log,
     auth,
+    charges,
     exports,
+    fee_structure,
     fees,
     imports,
     messages,
@@ -66,6 +68,8 @@ def dashboard_routers() -> list[APIRouter]:
         exports.router,
         printable.router,
         fees.router,
+        charges.router,
+        fee_structure.router,
         reminders.router,
         plans.router,
         audit_log.router,

@@ -50,7 +50,8 @@ class FeeChange:
 
     def memo(self) -> str:
         how = "raised" if self.after > self.before else "lowered"
-        return f"{self.head.name} for term {self.term.code} {how}: {kes(self.before)} to {kes(self.after)}"
+        before, after = kes(self.before, always_cents=True), kes(self.after, always_cents=True)
+        return f"{self.head.name} for term {self.term.code} {how}: {before} to {after}"
 
 
 def invoiced_students(session: Session, term_id: int, class_id: int) -> list[Student]:

@@ -52,7 +52,8 @@ class ChangePreview:
         if not self.invoiced:
             return f"{head}: {'enrolled' if self.join else 'left'}; billed when the term is invoiced"
         what = "charge" if self.join else "credit"
-        return f"{head} {'from' if self.join else 'stopped from'} {self.on}: {what} {kes(self.amount)}" + (
+        amount = kes(self.amount, always_cents=True)
+        return f"{head} {'from' if self.join else 'stopped from'} {self.on}: {what} {amount}" + (
             f" ({self.days} of {self.term_days} days)"
         )
 

@@ -15,7 +15,7 @@ from bot.dashboard.routes import dashboard_routers
 from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
-from ledger.records.tables import School, SchoolClass, Student, Term
+from ledger.records.tables import School, SchoolClass, Student, Term, VoteHead
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 
@@ -49,7 +49,18 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         query = select(SchoolClass.id).where(SchoolClass.school_id == school_id(session))
         return session.scalars(query).first() or 0
 
-    return {"student_id": student_id, "payment_id": payment_id, "term_id": term_id, "class_id": class_id}
+    def vote_head_id(session: Session) -> int:
+        return (
+            session.scalars(select(VoteHead.id).where(VoteHead.school_id == school_id(session))).first() or 0
+        )
+
+    return {
+        "student_id": student_id,
+        "payment_id": payment_id,
+        "term_id": term_id,
+        "class_id": class_id,
+        "vote_head_id": vote_head_id,
+    }
 
 
 def dashboard_routes() -> list[APIRoute]:
@@ -85,6 +96,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "POST /dashboard/terms/{term_id}/classes/{class_id}/invoice" in walked
     assert "POST /dashboard/students/{student_id}/plan" in walked
     assert "POST /dashboard/students/{student_id}/plan/cancel" in walked
+    assert "POST /dashboard/students/{student_id}/optional/{vote_head_id}" in walked
 
 
 def test_pages_without_ids_show_nothing_of_the_other_school(
