@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.billing.enrolments import (
@@ -183,3 +184,23 @@ def _legs(
     if preview.join:
         return [Leg(receivable, debit=preview.amount), Leg(income, credit=preview.amount)]
     return [Leg(income, debit=preview.amount), Leg(receivable, credit=preview.amount)]
+
+
+def stop_optional_items(
+    session: Session, student: Student, on: dt.date, *, key: str, actor: str
+) -> list[tuple[ChangePreview, Entry | None]]:
+    """Take a student who leaves off every optional item of each term not over by ``on`` (for the
+    leavers' part to call): a credit for the days left of each one already billed, under ``key:t:v``."""
+    rows = session.execute(
+        select(Enrolment, Term, VoteHead)
+        .join(Term, Term.id == Enrolment.term_id)
+        .join(VoteHead, VoteHead.id == Enrolment.vote_head_id)
+        .where(Enrolment.student_id == student.id, Enrolment.left_on.is_(None), Term.ends_on >= on)
+        .order_by(Term.starts_on, VoteHead.priority)
+    ).all()
+    return [
+        change_enrolment(
+            session, student, term, head, join=False, on=on, key=f"{key}:t{term.id}:v{head.id}", actor=actor
+        )
+        for _, term, head in rows
+    ]

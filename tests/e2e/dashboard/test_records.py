@@ -96,6 +96,7 @@ def test_a_clerk_imports_records_and_a_head_teacher_cannot(
 MONEY_FILES = {
     "balances": "admission_no,amount\nKJA-001,-20000\n",
     "fees": "term,class,vote_head,amount\n2026-1,Grade 6,Tuition,1\n",
+    "enrolments": "admission_no,term,vote_head,amount\nKJA-001,2026-1,Tuition,1\n",
 }
 
 
@@ -122,7 +123,8 @@ def test_a_clerk_cannot_import_money_and_is_only_offered_records(
 
 
 def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
-    assert import_kinds_offered(bursar) == ["students", "fees", "balances", "attendance", "results"]
+    kinds = ["students", "fees", "balances", "attendance", "results", "enrolments"]
+    assert import_kinds_offered(bursar) == kinds
 
 
 def rows_of(answer: httpx.Response) -> list[list[str]]:

@@ -14,7 +14,7 @@ from ledger.billing.fee_structure import (
     set_optional,
 )
 from ledger.billing.invoicing import invoice_class, invoice_student
-from ledger.billing.optional_changes import change_enrolment, preview_change, pro_rata
+from ledger.billing.optional_changes import change_enrolment, preview_change, pro_rata, stop_optional_items
 from ledger.books.balances import total_owed
 from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
 from ledger.books.statements import statement
@@ -238,4 +238,18 @@ def test_a_fee_change_after_invoicing_is_a_charge_or_credit_to_each_invoiced_stu
     invoice_class(session, s["form1"], s["term"], actor="t", notify=False)
     session.commit()
     assert total_owed(session, late.id) == 1_100_000
+    books_whole(session)
+
+
+def test_a_leaver_is_taken_off_every_optional_item_with_a_credit_for_the_days_left(session, school):
+    s = school
+    mark_optional(session, s["term"].id, s["transport"].id)
+    enrol(session, s, s["rider"])
+    invoice_class(session, s["form1"], s["term"], actor="t", notify=False)
+    s["rider"].active = False
+    done = stop_optional_items(session, s["rider"], MID_TERM, key="leaver:1", actor="t")
+    session.commit()
+    assert [(preview.amount, entry is not None) for preview, entry in done] == [(460_000, True)]
+    assert total_owed(session, s["rider"].id) == 1_910_000 - 460_000
+    assert stop_optional_items(session, s["rider"], MID_TERM, key="leaver:1", actor="t") == []
     books_whole(session)
