@@ -70,3 +70,4 @@ def test_a_bursar_starts_the_bus_and_charges_an_admission_fee_from_a_phone(
     expect(page.locator("#statement")).to_contain_text("Admission fee")
     expect(page.get_by_role("button", name="Stop Transport")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, "the page scrolls sideways"
+    assert page.locator("#charges").evaluate("e => e.scrollWidth <= e.clientWidth"), "the section is cut off"
