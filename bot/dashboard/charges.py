@@ -56,6 +56,13 @@ def the_term(session: Session, staff: Staff, today: dt.date) -> Term:
     return term
 
 
+def day_in(term: Term, day: dt.date) -> dt.date:
+    """A day to start or stop an item from: within the term (a day before it counts the whole term)."""
+    if day > term.ends_on:
+        raise BadForm(f"Term {term.code} ends on {term.ends_on}: choose a day in the term.")
+    return day
+
+
 def charge_of(session: Session, staff: Staff, form: ChargeForm, term: Term, today: dt.date) -> Charge:
     """The charge a form asks for, or BadForm saying what to fix."""
     if not FORM_TOKEN.fullmatch(form.form_token):
@@ -135,8 +142,8 @@ def optional_preview(
     today = school_day(config_of(request).clock())
     context: dict[str, object] = {"staff": staff, "page": "students", "student": student, "head": head}
     try:
-        day = date_value(on, "Date") if on else today
         term = the_term(session, staff, today)
+        day = day_in(term, date_value(on, "Date") if on else today)
         taken = any(i.head_id == head.id and i.taken for i in charges_panel(session, student, today).optional)
         shown = preview_change(session, student, term, head, join=not taken, on=day)
     except (BadForm, BadRow, LedgerError) as refused:
@@ -166,7 +173,8 @@ def optional_change(
     try:
         if not FORM_TOKEN.fullmatch(form_token):
             raise BadForm("This form is out of date: open it again from the student's page.")
-        day, term = date_value(on, "Date"), the_term(session, staff, school_day(now))
+        term = the_term(session, staff, school_day(now))
+        day = day_in(term, date_value(on, "Date"))
         joining = join == "1"
         shown = preview_change(session, student, term, head, join=joining, on=day)
         if not shown.unchanged and str(shown.amount) != expected:

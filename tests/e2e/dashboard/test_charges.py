@@ -83,6 +83,8 @@ def test_starting_an_optional_item_shows_the_charge_then_posts_it_once(
     assert "taken</span> since" in page.text and "Stop Transport" in page.text
     stop = bursar.get(f"/dashboard/students/{pupil}/optional/{transport}")
     assert "Transport stopped from" in stop.text and "credit KES 6,100.00" in stop.text
+    late = bursar.get(f"/dashboard/students/{pupil}/optional/{transport}", params={"on": "2099-01-01"})
+    assert late.status_code == 422 and "choose a day in the term" in late.text
 
 
 def test_a_one_off_charge_from_the_student_page_posts_once_and_a_bad_one_is_explained(
