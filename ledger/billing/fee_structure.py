@@ -114,7 +114,8 @@ def apply_fee_change(
     if (now.before, [s.id for s in now.touched]) != (change.before, [s.id for s in change.touched]):
         raise FeeStructureChanged("the fee or its students changed since the preview: look again")
     if item is None:
-        item = FeeItem(school_id=change.term.school_id, term_id=change.term.id, class_id=change.school_class.id)
+        term, school_class = change.term, change.school_class
+        item = FeeItem(school_id=term.school_id, term_id=term.id, class_id=school_class.id)
         item.vote_head_id = change.head.id
         session.add(item)
     item.amount = change.after
