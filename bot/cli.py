@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.commands.charges import charge
 from bot.commands.demo import demo
 from bot.commands.exports import export
 from bot.commands.fees import fees
@@ -33,6 +34,7 @@ for command in (
     plan,
     fees,
     export,
+    charge,
 ):
     cli.add_command(command)
 

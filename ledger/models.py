@@ -1,5 +1,6 @@
 """Every table of the ledger, imported in one place so the metadata is complete."""
 
+from ledger.billing.enrolments import Enrolment
 from ledger.billing.fee_rules import FeeRules
 from ledger.billing.payment_plans import PaymentPlan, PlanInstalment
 from ledger.billing.promises import PromiseToPay
@@ -30,6 +31,7 @@ __all__ = [
     "AttendanceRecord",
     "AuditEntry",
     "CallbackFailure",
+    "Enrolment",
     "Entry",
     "Exam",
     "FeeItem",

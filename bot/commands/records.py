@@ -25,7 +25,16 @@ from ledger.records.tables import School, SchoolClass, Term
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 PAYBILL = re.compile(r"\d{5,7}")
 USSD_CODE = re.compile(r"\*\d{2,4}(\*\d{1,4})*#")
-IMPORT_KINDS = ("students", "fees", "balances", "attendance", "results", "bank", "mpesa-statement")
+IMPORT_KINDS = (
+    "students",
+    "fees",
+    "balances",
+    "attendance",
+    "results",
+    "enrolments",
+    "bank",
+    "mpesa-statement",
+)
 
 
 @click.group()
@@ -179,8 +188,8 @@ def import_file(kind: str, file: Path, slug: str, layout: str | None) -> None:
         f"{file}: {report.rows} {kind} rows: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged"
     )
-    if report.flagged:
-        click.echo(f"Not on the statement, flagged for review: {', '.join(report.flagged)}")
+    for note in report.notes:
+        click.echo(note)
 
 
 def read_csv_text(file: Path) -> str:

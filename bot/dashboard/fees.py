@@ -72,14 +72,15 @@ def invoiced_count(session: Session, term: Term, school_class: SchoolClass) -> i
 
 
 def class_fees(session: Session, term: Term, school_class: SchoolClass) -> ClassFees:
-    items = [(head.name, item.amount) for item, head in fee_items(session, term.id, school_class.id)]
+    rows = fee_items(session, term.id, school_class.id)
+    items = [(head.name + (" (optional)" if item.optional else ""), item.amount) for item, head in rows]
     active = select(func.count(Student.id)).where(
         Student.class_id == school_class.id, Student.active.is_(True)
     )
     return ClassFees(
         school_class,
         items,
-        sum(amount for _, amount in items),
+        sum(item.amount for item, _ in rows if not item.optional),  # optional items: the enrolled only
         session.scalar(active) or 0,
         invoiced_count(session, term, school_class),
     )

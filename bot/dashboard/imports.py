@@ -19,7 +19,7 @@ router = APIRouter()
 
 MAX_BYTES = 5 * 1024 * 1024  # a school's whole register is well under this
 # Fee structures and opening balances change what families owe: the money role's, not a clerk's.
-MONEY_KINDS = frozenset({"fees", "balances", "bank", "mpesa-statement"})
+MONEY_KINDS = frozenset({"fees", "balances", "enrolments", "bank", "mpesa-statement"})
 FORMATS = {
     "students": "admission_no,name,class,guardian_name,guardian_phone"
     "[,guardian2_name,guardian2_phone][,language]",
@@ -27,6 +27,7 @@ FORMATS = {
     "balances": "admission_no,amount (positive owes, negative credit)",
     "attendance": "admission_no,date,status[,note]",
     "results": "admission_no,exam,subject,score[,grade]",
+    "enrolments": "admission_no,term,vote_head[,amount] (students taking an optional fee item)",
     "bank": "date,reference,description,amount (deposits positive), or a bank's own export: "
     + ", ".join(name for name in LAYOUTS if name != "generic"),
     "mpesa-statement": "the Paybill's statement as the M-Pesa org portal exports it (Receipt No., "

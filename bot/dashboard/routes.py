@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.dashboard import (
     audit_log,
     auth,
+    charges,
     exports,
+    fee_structure,
     fees,
     guardians,
     imports,
@@ -70,6 +72,8 @@ def dashboard_routers() -> list[APIRouter]:
         printable.router,
         receipts.router,
         fees.router,
+        charges.router,
+        fee_structure.router,
         reminders.router,
         plans.router,
         register.router,

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.billing.early_discount import grant_early_discounts, last_money_day
+from ledger.billing.enrolments import billed_fees
 from ledger.billing.sibling_discount import apply_sibling_discount
 from ledger.books.accounts import get_account, receivable_account
-from ledger.books.journal import Leg, live_key
+from ledger.books.journal import Leg, live_key, posted_entry
 from ledger.books.posting import post_for_student
 from ledger.books.tables import AccountKind, Entry, EntryKind
 from ledger.events import ClassInvoiced, raise_event
@@ -40,37 +41,45 @@ def fee_items(session: Session, term_id: int, class_id: int) -> list[tuple[FeeIt
 def invoice_student(
     session: Session, student: Student, term: Term, *, actor: str
 ) -> tuple[Entry | None, bool]:
-    """Post the term's fees for one student (once), consuming any credit they carry; then the school's
+    """Post the term's fees for one student (once: its compulsory items and the optional ones they are
+    enrolled in, ``ledger.billing.enrolments``), consuming any credit they carry; then the school's
     fee rules that apply at invoicing: the sibling discount, and the early-payment discount when credit
     paid the term (dated the last day money reached the student).
 
     Returns (entry, created) for the invoice; (None, False) when the class has no fees for the term.
     """
-    items = fee_items(session, term.id, student.class_id)
+    items = billed_fees(session, student, term, fee_items(session, term.id, student.class_id))
     if not items:
         return None, False
     key = live_key(session, student.school_id, f"invoice:t{term.id}:s{student.id}")
-    body = {"fees": sorted((head.name, item.amount) for item, head in items)}
+    body = {"fees": sorted((head.name, amount) for head, amount in items)}
 
     def legs() -> list[Leg]:
         legs: list[Leg] = []
-        for item, head in items:
+        for head, amount in items:
             receivable = receivable_account(session, student, term.id, head.id)
             income = get_account(session, student.school_id, AccountKind.INCOME, vote_head_id=head.id)
-            legs += [Leg(receivable, debit=item.amount), Leg(income, credit=item.amount)]
+            legs += [Leg(receivable, debit=amount), Leg(income, credit=amount)]
         return legs
 
-    entry, created = post_for_student(
-        session,
-        student,
-        kind=EntryKind.INVOICE,
-        key=key,
-        body=body,
-        legs=legs,
-        memo=f"Fees for term {term.code}",
-        effective_on=term.starts_on,
-        actor=actor,
-        term_id=term.id,
+    # Once posted, an invoice stands as it was: a fee changed or an optional item joined since is a
+    # charge or credit of its own (ledger.billing.fee_structure, optional_changes), not a new body.
+    posted = posted_entry(session, student.school_id, key)
+    entry, created = (
+        (posted, False)
+        if posted is not None
+        else post_for_student(
+            session,
+            student,
+            kind=EntryKind.INVOICE,
+            key=key,
+            body=body,
+            legs=legs,
+            memo=f"Fees for term {term.code}",
+            effective_on=term.starts_on,
+            actor=actor,
+            term_id=term.id,
+        )
     )
     _, discounted = apply_sibling_discount(session, student, term, entry, actor=actor)
     if created or discounted:

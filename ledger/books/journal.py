@@ -43,6 +43,12 @@ def find_by_key(session: Session, school_id: int, key: str, body: Mapping[str, A
     return entry
 
 
+def posted_entry(session: Session, school_id: int, key: str) -> Entry | None:
+    """The entry posted under ``key``, whatever its body, or None."""
+    query = select(Entry).where(Entry.school_id == school_id, Entry.idempotency_key == key)
+    return session.scalars(query).one_or_none()
+
+
 def live_key(session: Session, school_id: int, base: str) -> str:
     """The key for posting under ``base`` now: ``base`` itself, or ``base#n`` once n earlier postings under
     it have been reversed, so an invoice (or allocation) undone by a reversal can be posted afresh while a

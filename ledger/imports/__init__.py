@@ -1,4 +1,5 @@
-"""Bringing a school's records in from CSV files: students, fees, opening balances, attendance, results.
+"""Bringing a school's records in from CSV files: students, fees, opening balances, attendance, results,
+enrolments in optional fee items.
 
 Every row is checked before anything is written; a file with any bad row imports nothing and is refused
 with every bad row as ``line N: reason``. Importing the same file again changes nothing. Writes go into
@@ -18,6 +19,7 @@ from ledger.imports.attendance import AttendanceImport
 from ledger.imports.balances import BalancesImport
 from ledger.imports.bank import BankImport
 from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
+from ledger.imports.enrolments import EnrolmentsImport
 from ledger.imports.fees import FeesImport
 from ledger.imports.mpesa_statement import MpesaStatementImport
 from ledger.imports.results import ResultsImport
@@ -32,6 +34,7 @@ _IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "balances": BalancesImport,
     "attendance": AttendanceImport,
     "results": ResultsImport,
+    "enrolments": EnrolmentsImport,
     "bank": BankImport,
     "mpesa-statement": MpesaStatementImport,
 }

@@ -40,7 +40,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: tuple[RowError, ...] = ()
-    flagged: tuple[str, ...] = ()  # what the file showed needs a bursar's look (see the importer)
+    notes: tuple[str, ...] = ()  # what else the import did, in a bursar's words
 
 
 class ImportRefused(LedgerError):
@@ -90,7 +90,6 @@ class Importer(ABC, Generic[P]):
 
     required: ClassVar[tuple[str, ...]]
     optional: ClassVar[tuple[str, ...]] = ()
-    flagged: tuple[str, ...] = ()  # set by apply_all: what the file showed needs a bursar's look
 
     def __init__(self, ctx: ImportScope) -> None:
         self.ctx = ctx
@@ -104,6 +103,10 @@ class Importer(ABC, Generic[P]):
     def rows(self, kind: str, text: str) -> Iterator[Row]:
         """The file's data rows keyed by this kind's column names (a bank statement maps its own)."""
         return read_rows(kind, text, self.required, self.optional)
+
+    def notes(self) -> tuple[str, ...]:
+        """What else applying did that the counts do not say (e.g. items made optional)."""
+        return ()
 
     def apply_all(self, plans: list[P]) -> list[RowChange]:
         """Write every plan, in file order; an importer that can write in bulk does it here instead."""
@@ -197,5 +200,5 @@ def run_import(importer: Importer[P], kind: str, text: str) -> ImportReport:
         created=outcomes[RowChange.CREATED],
         updated=outcomes[RowChange.UPDATED],
         unchanged=outcomes[RowChange.UNCHANGED],
-        flagged=importer.flagged,
+        notes=importer.notes(),
     )

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ledger.billing.enrolments import fee_item
+from ledger.billing.fee_structure import invoiced_students
 from ledger.errors import InvalidTerm
 from ledger.imports.core import BadRow, Importer, ImportScope, Row, RowChange
 from ledger.imports.fields import amount_cents, text_value
 from ledger.imports.lookups import classes_by_name
 from ledger.money import kes
 from ledger.records.tables import FeeItem, SchoolClass, Term, VoteHead
-from ledger.records.terms import get_or_create_term, parse_term_code
+from ledger.records.terms import find_term, get_or_create_term, parse_term_code
 
 # New vote heads are paid in the order the file first names them, leaving gaps to slot others between.
 PRIORITY_STEP = 10
@@ -55,8 +57,25 @@ class FeesImport(Importer[FeePlan]):
         earlier = self.lines_by_cell.setdefault((code, school_class.id, head.casefold()), row.line)
         if earlier != row.line:
             raise BadRow(f"{head} for {school_class.name} in term {code} is also on line {earlier}")
+        self._check_not_invoiced(code, school_class, head, amount)
         priority = self.priorities.setdefault(head.casefold(), PRIORITY_STEP * (len(self.priorities) + 1))
         return FeePlan(code, school_class, head, priority, amount)
+
+    def _check_not_invoiced(self, code: str, school_class: SchoolClass, head: str, amount: int) -> None:
+        """Once a class is invoiced for a term, its fees change on the dashboard (a charge or credit to
+        each student, previewed), not by a file that would leave the invoices and the structure apart."""
+        term = find_term(self.ctx.session, self.ctx.school.id, *parse_term_code(code))
+        known = self.heads.get(head.casefold())
+        if term is None or known is None:
+            return
+        item = fee_item(self.ctx.session, term.id, school_class.id, known.id)
+        if (item.amount if item else 0) != amount and invoiced_students(
+            self.ctx.session, term.id, school_class.id
+        ):
+            raise BadRow(
+                f"{school_class.name} is already invoiced for term {code}: change {head} on the dashboard's "
+                "fee structure (a charge or credit to each student)"
+            )
 
     def _known_class(self, name: str) -> SchoolClass:
         found = self.classes.get(name.casefold())

@@ -119,10 +119,15 @@ class MpesaStatementImport(Importer[Receipt | Elsewhere]):
         days = [plan.on for plan in plans if plan.on is not None]
         if days:
             shown = {plan.number for plan in plans if isinstance(plan, Receipt)}
-            self.flagged = flag_missing(self.ctx, min(days), max(days), shown)
+            self.missing = flag_missing(self.ctx, min(days), max(days), shown)
         return changes
 
-    flagged: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    def notes(self) -> tuple[str, ...]:
+        if not self.missing:
+            return ()
+        return (f"Not on the statement, flagged for review on the suspense page: {', '.join(self.missing)}",)
 
 
 def flag_missing(ctx: ImportScope, first: dt.date, last: dt.date, shown: set[str]) -> tuple[str, ...]:

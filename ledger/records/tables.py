@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     true,
 )
@@ -166,3 +167,5 @@ class FeeItem(Base):
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"))
     vote_head_id: Mapped[int] = mapped_column(ForeignKey("vote_heads.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
+    # Optional (transport, lunch, a trip): billed only to those enrolled in it (ledger.billing.enrolments).
+    optional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

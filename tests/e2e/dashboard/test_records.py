@@ -100,6 +100,7 @@ MONEY_FILES = {
     "bank": "date,reference,description,amount\n2026-02-02,FT1,FEES KJA-001,20000\n",
     "mpesa-statement": "Receipt No.,Completion Time,Paid In,A/C No.\n"
     f"TKL4LOST01,{TODAY} 10:00:00,20000,KJA-001\n",
+    "enrolments": "admission_no,term,vote_head,amount\nKJA-001,2026-1,Tuition,1\n",
 }
 
 
@@ -128,7 +129,16 @@ def test_a_clerk_cannot_import_money_and_is_only_offered_records(
 
 
 def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
-    offered = ["students", "fees", "balances", "attendance", "results", "bank", "mpesa-statement"]
+    offered = [
+        "students",
+        "fees",
+        "balances",
+        "attendance",
+        "results",
+        "enrolments",
+        "bank",
+        "mpesa-statement",
+    ]
     assert import_kinds_offered(bursar) == offered
 
 

@@ -18,7 +18,7 @@ from bot.dashboard.routes import dashboard_routers
 from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
-from ledger.records.tables import Guardian, School, SchoolClass, Student, Term
+from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, VoteHead
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 
@@ -55,6 +55,10 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
     def guardian_id(session: Session) -> int:
         query = select(Guardian.id).where(Guardian.school_id == school_id(session))
         return session.scalars(query).first() or 0
+    def vote_head_id(session: Session) -> int:
+        return (
+            session.scalars(select(VoteHead.id).where(VoteHead.school_id == school_id(session))).first() or 0
+        )
 
     return {
         "student_id": student_id,
@@ -62,6 +66,7 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         "term_id": term_id,
         "class_id": class_id,
         "guardian_id": guardian_id,
+        "vote_head_id": vote_head_id,
     }
 
 
@@ -99,6 +104,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "POST /dashboard/students/{student_id}/plan" in walked
     assert "POST /dashboard/students/{student_id}/plan/cancel" in walked
     assert "POST /dashboard/students/{student_id}/guardians/{guardian_id}/phone" in walked
+    assert "POST /dashboard/students/{student_id}/optional/{vote_head_id}" in walked
 
 
 def test_pages_without_ids_show_nothing_of_the_other_school(

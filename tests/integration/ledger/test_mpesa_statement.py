@@ -65,7 +65,7 @@ def by_reference(session):
 def test_a_receipt_whose_confirmation_was_lost_is_posted_once_to_the_child(session, school):
     paybill(session, school, "TKL4AAA001", dt.date(2026, 2, 1), "KJA-001")  # its confirmation came
     report = statement(session, school)
-    assert (report.rows, report.created, report.unchanged, report.flagged) == (5, 2, 3, ())
+    assert (report.rows, report.created, report.unchanged, report.notes) == (5, 2, 3, ())
     found = by_reference(session)
     assert found["TKL4AAA002"] == (3_000_00, True, "JOHN DOE", None)  # "kja 002" is KJA-002: lost, now posted
     assert found["TKL4AAA003"] == (700_00, False, "JANE ROE", None)  # XYZ is nobody: suspense
@@ -79,7 +79,7 @@ def test_a_karo_payment_the_statement_does_not_show_is_flagged_for_review(sessio
     paybill(session, school, "TKL4GHOST1", dt.date(2026, 2, 2), "KJA-001", 2_000_00)  # a forged callback?
     paybill(session, school, "TKL4LATER1", dt.date(2026, 2, 9), "KJA-001", 1_000_00)  # after the statement
     report = statement(session, school)
-    assert report.flagged == ("TKL4GHOST1",)
+    assert report.notes == ("Not on the statement, flagged for review on the suspense page: TKL4GHOST1",)
     found = by_reference(session)
     assert found["TKL4GHOST1"][3] == "not on the M-Pesa statement of 2026-02-01 to 2026-02-03"
     assert found["TKL4LATER1"][3] is None
