@@ -3,6 +3,7 @@
 from ledger.billing.fee_rules import FeeRules
 from ledger.billing.payment_plans import PaymentPlan, PlanInstalment
 from ledger.billing.promises import PromiseToPay
+from ledger.billing.sponsor_tables import BursaryAward, Sponsor, SponsorCheque, SponsorChequeLine
 from ledger.books.tables import Account, Entry, Line, Payment
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Reminder
@@ -28,6 +29,7 @@ __all__ = [
     "Account",
     "AttendanceRecord",
     "AuditEntry",
+    "BursaryAward",
     "CallbackFailure",
     "Entry",
     "Exam",
@@ -48,6 +50,9 @@ __all__ = [
     "School",
     "SchoolClass",
     "Score",
+    "Sponsor",
+    "SponsorCheque",
+    "SponsorChequeLine",
     "StaffMember",
     "Student",
     "StudentGuardian",
