@@ -18,7 +18,7 @@ router = APIRouter()
 
 MAX_BYTES = 5 * 1024 * 1024  # a school's whole register is well under this
 # Fee structures and opening balances change what families owe: the money role's, not a clerk's.
-MONEY_KINDS = frozenset({"fees", "balances"})
+MONEY_KINDS = frozenset({"fees", "balances", "bursaries"})
 FORMATS = {
     "students": "admission_no,name,class,guardian_name,guardian_phone"
     "[,guardian2_name,guardian2_phone][,language]",
@@ -26,6 +26,7 @@ FORMATS = {
     "balances": "admission_no,amount (positive owes, negative credit)",
     "attendance": "admission_no,date,status[,note]",
     "results": "admission_no,exam,subject,score[,grade]",
+    "bursaries": "admission_no,term,sponsor,amount[,vote_head] (amount in KES or NN%)",
 }
 
 

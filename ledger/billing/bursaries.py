@@ -132,6 +132,17 @@ def award_bursary(
     return award, True
 
 
+def request_key(student: Student, term: Term, sponsor: Sponsor, terms: AwardTerms) -> str:
+    """The key of an award asked for by its content (a command, an import row): the same request twice
+    is one award."""
+    return f"bursary:s{student.id}:t{term.id}:p{sponsor.id}:{body_hash(terms.body())[:16]}"
+
+
+def standing_award(session: Session, school_id: int, key: str) -> BursaryAward | None:
+    """The award under ``fresh_award_key(key)``, if one stands there (not undone)."""
+    return _award_with_key(session, school_id, fresh_award_key(session, school_id, key))
+
+
 def fresh_award_key(session: Session, school_id: int, base: str) -> str:
     """``base``, or ``base#n`` once the awards under the earlier keys were reversed or withdrawn: the same
     request made again after an undo is a new award, while a plain retry finds the standing one."""
@@ -312,7 +323,9 @@ def _room(session: Session, student: Student, term: Term, award: BursaryAward) -
     return room
 
 
-def check_within_fees(session: Session, student: Student, term: Term, terms: AwardTerms) -> None:
+def value_and_room(session: Session, student: Student, term: Term, terms: AwardTerms) -> tuple[int, int]:
+    """What an award of ``terms`` would be worth, and how much its scope has left to award; or
+    InvalidAward when the term has no such fees for the student."""
     fees = term_fees(session, student, term)
     if not fees:
         raise InvalidAward(f"term {term.code} has no fees for {student.admission_no}'s class yet")
@@ -327,13 +340,23 @@ def check_within_fees(session: Session, student: Student, term: Term, terms: Awa
         percent_bp=terms.percent_bp,
         vote_head_id=head.id if head else None,
     )
-    room, value = _room(session, student, term, probe), award_value(session, probe)
+    return award_value(session, probe), _room(session, student, term, probe)
+
+
+def check_within_fees(
+    session: Session, student: Student, term: Term, terms: AwardTerms, taken: int = 0
+) -> int:
+    """Refuse an award beyond what its scope has left (less ``taken`` by a file's earlier rows); its value."""
+    value, room = value_and_room(session, student, term, terms)
+    room -= taken
+    head = terms.vote_head
     if value > room:
         scope = head.name if head else "fees"
         raise InvalidAward(
             f"{kes(value, always_cents=True)} is more than the term {term.code} {scope} left to award "
             f"({kes(max(room, 0), always_cents=True)})"
         )
+    return value
 
 
 def _credit_legs(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.imports.attendance import AttendanceImport
 from ledger.imports.balances import BalancesImport
+from ledger.imports.bursaries import BursariesImport
 from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
 from ledger.imports.fees import FeesImport
 from ledger.imports.results import ResultsImport
@@ -30,6 +31,7 @@ _IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "balances": BalancesImport,
     "attendance": AttendanceImport,
     "results": ResultsImport,
+    "bursaries": BursariesImport,
 }
 KINDS = tuple(_IMPORTERS)
 

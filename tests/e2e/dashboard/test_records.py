@@ -122,7 +122,14 @@ def test_a_clerk_cannot_import_money_and_is_only_offered_records(
 
 
 def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
-    assert import_kinds_offered(bursar) == ["students", "fees", "balances", "attendance", "results"]
+    assert import_kinds_offered(bursar) == [
+        "students",
+        "fees",
+        "balances",
+        "attendance",
+        "results",
+        "bursaries",
+    ]
 
 
 def rows_of(answer: httpx.Response) -> list[list[str]]:
