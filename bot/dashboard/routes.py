@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.dashboard import (
     audit_log,
     auth,
+    bursaries,
     exports,
     fees,
     imports,
@@ -24,6 +25,7 @@ from bot.dashboard import (
     plans,
     printable,
     reminders,
+    sponsors,
     student,
     students,
     suspense,
@@ -68,6 +70,8 @@ def dashboard_routers() -> list[APIRouter]:
         fees.router,
         reminders.router,
         plans.router,
+        bursaries.router,
+        sponsors.router,
         audit_log.router,
         static,
     ]

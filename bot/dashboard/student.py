@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.dashboard.access import Can, Staff, StaffDep, school_student
+from bot.dashboard.bursary_view import bursary_context
 from bot.dashboard.cookies import config_of
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.plan_view import current_plan, new_plan_form
@@ -136,4 +137,5 @@ def student_context(
         "plan_form": new_plan_form(),
         "plan_error": None,
         "plan_saved": request.query_params.get("plan"),
+        **bursary_context(session, student, today),
     }
