@@ -86,7 +86,15 @@ def add(
         )
         key = fresh_award_key(session, found.id, request_key(student, term, sponsor, terms))
         award, made = award_bursary(
-            session, student, term, sponsor, terms, key=key, actor=cli_actor(), on=today
+            session,
+            student,
+            term,
+            sponsor,
+            terms,
+            key=key,
+            actor=cli_actor(),
+            on=today,
+            at=dt.datetime.now(dt.UTC),
         )
         state = award_state(session, award, today)
         credited = credited_amount(session, award)
@@ -126,7 +134,14 @@ def cheque(slug: str, sponsor_name: str, code: str, reference: str, received: st
             raise Refused(f"nothing recorded from {file}: {len(refused.report.errors)} bad line(s)") from None
         sponsor, _ = sponsor_named(session, found.id, sponsor_name)
         recorded, made = record_cheque(
-            session, sponsor, term, reference, lines, received_on=on, actor=cli_actor()
+            session,
+            sponsor,
+            term,
+            reference,
+            lines,
+            received_on=on,
+            actor=cli_actor(),
+            at=dt.datetime.now(dt.UTC),
         )
         if made:
             after: dict[str, object] = {"sponsor": sponsor.name, "reference": recorded.reference}

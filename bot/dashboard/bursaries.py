@@ -69,7 +69,7 @@ def add_bursary(
         found, _ = sponsor_named(session, staff.school_id, form.sponsor)
         award, made = award_bursary(
             session, student, term, found, terms, key=f"bursary-form:{form.form_token}",
-            actor=staff.member.email, on=today,
+            actor=staff.member.email, on=today, at=now,
         )  # fmt: skip
     except IdempotencyConflict:
         session.rollback()
@@ -104,7 +104,7 @@ def confirm(
     request: Request, student_id: int, award_id: int, staff: MoneyStaff, session: SessionDep
 ) -> Response:
     def change(award: BursaryAward, today: dt.date) -> None:
-        confirm_award(session, award, on=today, actor=staff.member.email)
+        confirm_award(session, award, on=today, actor=staff.member.email, at=config_of(request).clock())
 
     return _change(request, staff, session, student_id, award_id, "confirmed", change)
 

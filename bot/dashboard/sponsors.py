@@ -104,7 +104,7 @@ def cheque(
         if step != "post":
             return _cheque_page(request, staff, session, sponsor, form, shares=shares)
         recorded, made = record_cheque(
-            session, sponsor, term, reference, split, received_on=on, actor=staff.member.email
+            session, sponsor, term, reference, split, received_on=on, actor=staff.member.email, at=now
         )
     except ImportRefused as refused:
         session.rollback()

@@ -33,6 +33,7 @@ from ledger.books.journal import Leg, body_hash, once, post_entry
 from ledger.books.reversals import live_entries
 from ledger.books.tables import Account, AccountKind, Entry, EntryKind, Line
 from ledger.errors import IdempotencyConflict, InvalidAmount, LedgerError
+from ledger.events import BursaryCredited, raise_event
 from ledger.money import kes
 from ledger.records.tables import FeeItem, Student, Term, VoteHead
 
@@ -95,8 +96,10 @@ def award_bursary(
     key: str,
     actor: str,
     on: dt.date,
+    at: dt.datetime | None = None,
 ) -> tuple[BursaryAward, bool]:
-    """Make the award (once per key) and credit it if it is due on ``on``; returns (award, made)."""
+    """Make the award (once per key) and credit it if it is due on ``on``; returns (award, made).
+    With ``at`` (now), the family is told when it is credited."""
     terms.check()
     body = {"student": student.id, "term": term.id, "sponsor": sponsor.id, **terms.body()}
     existing = _award_by_key(session, student.school_id, key, body)
@@ -128,7 +131,7 @@ def award_bursary(
         if won is None:
             raise
         return won, False
-    credit_award(session, award, on=on, actor=actor)
+    credit_award(session, award, on=on, actor=actor, at=at)
     return award, True
 
 
@@ -153,8 +156,11 @@ def fresh_award_key(session: Session, school_id: int, base: str) -> str:
     return key
 
 
-def credit_award(session: Session, award: BursaryAward, *, on: dt.date, actor: str) -> Entry | None:
-    """Post the award's credit if it is due on ``on`` (see the module); the entry, or None."""
+def credit_award(
+    session: Session, award: BursaryAward, *, on: dt.date, actor: str, at: dt.datetime | None = None
+) -> Entry | None:
+    """Post the award's credit if it is due on ``on`` (see the module); the entry, or None. With ``at``
+    (now), a BursaryCredited event tells the family."""
     if award.entry_id is not None or _waiting(session, award, on) is not None:
         return None
     student = session.get_one(Student, award.student_id)
@@ -184,20 +190,24 @@ def credit_award(session: Session, award: BursaryAward, *, on: dt.date, actor: s
             term_id=term.id,
         )
 
-    entry, _ = once(session, student.school_id, key, body, post)
+    entry, created = once(session, student.school_id, key, body, post)
     award.entry_id = entry.id
     session.flush()
+    if created and at is not None:
+        raise_event(session, BursaryCredited(award.id, at))
     return entry
 
 
-def confirm_award(session: Session, award: BursaryAward, *, on: dt.date, actor: str) -> Entry | None:
+def confirm_award(
+    session: Session, award: BursaryAward, *, on: dt.date, actor: str, at: dt.datetime | None = None
+) -> Entry | None:
     """A conditional award's sponsor confirmed it: credit it now if it is due (else it waits, confirmed)."""
     if award.withdrawn_on is not None:
         raise InvalidAward("that award was withdrawn")
     if award.confirmed_on is None:
         award.confirmed_on = on
         session.flush()
-    return credit_award(session, award, on=on, actor=actor)
+    return credit_award(session, award, on=on, actor=actor, at=at)
 
 
 def withdraw_award(session: Session, award: BursaryAward, *, on: dt.date) -> None:

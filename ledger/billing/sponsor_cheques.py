@@ -108,8 +108,10 @@ def record_cheque(
     *,
     received_on: dt.date,
     actor: str,
+    at: dt.datetime | None = None,
 ) -> tuple[SponsorCheque, bool]:
-    """Record the cheque once (same reference and split: the first; another split: refused)."""
+    """Record the cheque once (same reference and split: the first; another split: refused). With ``at``
+    (now), each family whose child it credits is told."""
     reference = tidy_reference(reference)
     key = cheque_key(sponsor, reference)
     body = {
@@ -126,7 +128,7 @@ def record_cheque(
 
     def post() -> Entry:
         for share in shares:
-            _settle_awards(session, sponsor, term, share, key=key, on=received_on, actor=actor)
+            _settle_awards(session, sponsor, term, share, key=key, on=received_on, actor=actor, at=at)
         bank = get_account(session, sponsor.school_id, AccountKind.BANK)
         owed = session.get_one(Account, sponsor.account_id)
         entry = post_entry(
@@ -167,11 +169,19 @@ def _cheque_of(session: Session, entry: Entry) -> SponsorCheque:
 
 
 def _settle_awards(
-    session: Session, sponsor: Sponsor, term: Term, share: ChequeShare, *, key: str, on: dt.date, actor: str
+    session: Session,
+    sponsor: Sponsor,
+    term: Term,
+    share: ChequeShare,
+    *,
+    key: str,
+    on: dt.date,
+    actor: str,
+    at: dt.datetime | None,
 ) -> None:
     for award in _sponsors_awards(session, sponsor, share.student, term):
         if award.conditional and award.confirmed_on is None:
-            confirm_award(session, award, on=on, actor=actor)
+            confirm_award(session, award, on=on, actor=actor, at=at)
     if share.new_award:
         award_bursary(
             session,
@@ -182,6 +192,7 @@ def _settle_awards(
             key=f"{key}:s{share.student.id}",
             actor=actor,
             on=on,
+            at=at,
         )
 
 

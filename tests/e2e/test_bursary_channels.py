@@ -45,10 +45,10 @@ def ussd_balance(app) -> str:  # noqa: F811
 
 
 def test_a_bursary_changes_the_balance_on_every_channel_and_the_reminders(
-    app,
-    services,
+    app,  # noqa: F811
+    services,  # noqa: F811
     schools,
-    at_sim,
+    at_sim,  # noqa: F811
     twilio_sim,  # noqa: F811
 ):
     [(owed, text)] = planned(schools)

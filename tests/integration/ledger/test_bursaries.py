@@ -25,6 +25,7 @@ from ledger.books.reversals import reverse_entry
 from ledger.books.statements import statement
 from ledger.books.tables import Account, AccountKind, Entry, EntryKind, PaymentSource
 from ledger.errors import IdempotencyConflict
+from ledger.messaging.outbox import Category, OutboxMessage
 from ledger.payments.recording import Received, record_payment
 from tests import builders as b
 
@@ -61,16 +62,10 @@ def books_hold(session):
     return unbalanced_entries(session) == [] and cached_balance_mismatches(session) == []
 
 
-def award(session, s, pupil, key="k1", **terms):
+def award(session, s, pupil, key="k1", at=None, **terms):
+    sponsor = terms.pop("sponsor", s["cdf"])
     return award_bursary(
-        session,
-        pupil,
-        s["term"],
-        terms.pop("sponsor", s["cdf"]),
-        AwardTerms(**terms),
-        key=key,
-        actor="bursar",
-        on=DAY,
+        session, pupil, s["term"], sponsor, AwardTerms(**terms), key=key, actor="bursar", on=DAY, at=at
     )
 
 
@@ -268,3 +263,23 @@ def test_a_cheque_for_more_than_a_students_fees_is_refused_whole(session, school
     session.rollback()
     assert session.query(Entry).count() == 3  # the invoices only
     assert sponsor_totals(session, school["school"].id)[0].received == 0
+
+
+def test_the_family_is_told_once_when_a_bursary_is_credited_and_not_while_pledged(session, school):
+    invoice_class(session, school["form1"], school["term"], actor="bursar")
+    pupil = school["pupils"][0]
+    b.guardian(session, school["school"], "+254712345678", pupil, name="Mary")
+    now = dt.datetime(2026, 1, 20, 7, tzinfo=dt.UTC)
+    pledge, _ = award(session, school, pupil, amount=500_000, conditional=True, at=now)
+    session.commit()
+    notices = session.query(OutboxMessage).filter(OutboxMessage.category == Category.BURSARY_NOTICE)
+    assert notices.count() == 0  # a pledge is not news yet
+    for _ in range(2):
+        confirm_award(session, pledge, on=DAY, actor="bursar", at=now)
+        session.commit()
+    [notice] = notices.all()
+    assert notice.phone == "+254712345678"
+    assert notice.body == (
+        "Kibra Secondary: A bursary of KES 5,000 from NG-CDF Kibra was credited to Pupil 1's term 2026-1 "
+        "fees. Balance now KES 8,000.05."
+    )
