@@ -12,14 +12,8 @@ from sqlalchemy.orm import Session
 from bot.commands.records import read_csv_text
 from bot.commands.reminders import find_student
 from bot.commands.support import Refused, audit_cli, cli_actor, find_school, open_services, parse_date
-from ledger.billing.bursaries import (
-    AwardTerms,
-    award_bursary,
-    award_state,
-    credited_amount,
-    fresh_award_key,
-    request_key,
-)
+from ledger.billing.award_limits import AwardTerms, credited_amount
+from ledger.billing.bursaries import award_bursary, award_state, fresh_award_key, request_key
 from ledger.billing.sponsor_cheques import record_cheque
 from ledger.billing.sponsor_tables import SponsorKind
 from ledger.billing.sponsors import sponsor_named

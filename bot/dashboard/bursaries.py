@@ -17,13 +17,8 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
 from bot.dashboard.student import student_context
 from bot.routes.deps import SessionDep
-from ledger.billing.bursaries import (
-    award_bursary,
-    award_state,
-    confirm_award,
-    credited_amount,
-    withdraw_award,
-)
+from ledger.billing.award_limits import credited_amount
+from ledger.billing.bursaries import award_bursary, award_state, confirm_award, withdraw_award
 from ledger.billing.sponsor_tables import BursaryAward
 from ledger.billing.sponsors import sponsor_named
 from ledger.books.balances import total_owed

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.billing.bursaries import AwardTerms
+from ledger.billing.award_limits import AwardTerms
 from ledger.billing.sponsor_statements import awards_of
 from ledger.billing.sponsors import sponsors_of
 from ledger.imports.bursaries import award_amount

@@ -19,29 +19,31 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ledger.billing.fee_rules import WHOLE, percent_of, percent_text
+from ledger.billing.award_limits import (
+    AwardTerms,
+    InvalidAward,
+    award_room,
+    award_value,
+    check_within_fees,
+    entry_reversed,
+)
+from ledger.billing.fee_rules import percent_text
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor, SponsorKind
 from ledger.books.accounts import get_account
 from ledger.books.allocation import Owed, allocate, lock_student, outstanding
 from ledger.books.journal import Leg, body_hash, once, post_entry
 from ledger.books.reversals import live_entries
-from ledger.books.tables import Account, AccountKind, Entry, EntryKind, Line
-from ledger.errors import IdempotencyConflict, InvalidAmount, LedgerError
+from ledger.books.tables import Account, AccountKind, Entry, EntryKind
+from ledger.errors import IdempotencyConflict
 from ledger.events import BursaryCredited, raise_event
-from ledger.money import kes
-from ledger.records.tables import FeeItem, Student, Term, VoteHead
+from ledger.records.tables import Student, Term, VoteHead
 
 ENTRY_KEY = "bursary-award:"
-
-
-class InvalidAward(LedgerError):
-    """An award that cannot be made: beyond the term's fees, on a vote head the student is not charged..."""
 
 
 class AwardState(enum.StrEnum):
@@ -52,38 +54,6 @@ class AwardState(enum.StrEnum):
     NOT_YET_VALID = "not yet valid"
     LAPSED = "lapsed"  # its last valid day passed before it was credited
     WITHDRAWN = "withdrawn"
-
-
-@dataclass(frozen=True)
-class AwardTerms:
-    """What is awarded: exactly one of ``amount`` (cents) and ``percent_bp`` (1% = 100)."""
-
-    amount: int | None = None
-    percent_bp: int | None = None
-    vote_head: VoteHead | None = None
-    conditional: bool = False
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
-
-    def check(self) -> None:
-        if (self.amount is None) == (self.percent_bp is None):
-            raise InvalidAward("an award is a fixed amount or a percentage, one of the two")
-        if self.amount is not None and self.amount <= 0:
-            raise InvalidAmount("a bursary must be more than zero")
-        if self.percent_bp is not None and not 0 < self.percent_bp <= WHOLE:
-            raise InvalidAward("a percentage must be more than 0% and at most 100%")
-        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
-            raise InvalidAward("the award's validity ends before it starts")
-
-    def body(self) -> dict[str, object]:
-        return {
-            "amount": self.amount,
-            "percent": self.percent_bp,
-            "head": self.vote_head.id if self.vote_head else None,
-            "conditional": self.conditional,
-            "from": self.valid_from,
-            "until": self.valid_until,
-        }
 
 
 def award_bursary(
@@ -171,7 +141,7 @@ def credit_award(
 
     def post() -> Entry:
         lock_student(session, student.id)
-        amount = min(award_value(session, award), _room(session, student, term, award))
+        amount = min(award_value(session, award), award_room(session, student, term, award))
         if amount <= 0:
             raise InvalidAward(f"the term {term.code} fees are covered by other awards already")
         payer = _payer_account(session, sponsor)
@@ -232,7 +202,7 @@ def credit_awards_due(session: Session, student: Student, term: Term, *, on: dt.
         .order_by(BursaryAward.id)
     )
     for award in list(awards):
-        if _waiting(session, award, on) is None and _room(session, student, term, award) > 0:
+        if _waiting(session, award, on) is None and award_room(session, student, term, award) > 0:
             credit_award(session, award, on=on, actor=actor)
 
 
@@ -240,20 +210,8 @@ def award_state(session: Session, award: BursaryAward, today: dt.date) -> AwardS
     if award.withdrawn_on is not None:
         return AwardState.WITHDRAWN
     if award.entry_id is not None:
-        return AwardState.REVERSED if _reversed(session, award.entry_id) else AwardState.CREDITED
+        return AwardState.REVERSED if entry_reversed(session, award.entry_id) else AwardState.CREDITED
     return _waiting(session, award, today) or AwardState.AWAITING_INVOICE
-
-
-def credited_amount(session: Session, award: BursaryAward) -> int:
-    """What the award's entry took off (0 when not credited)."""
-    if award.entry_id is None:
-        return 0
-    total = session.scalar(
-        select(func.sum(Line.debit))
-        .join(Account, Account.id == Line.account_id)
-        .where(Line.entry_id == award.entry_id, Account.kind.in_((AccountKind.SPONSOR, AccountKind.BURSARY)))
-    )
-    return int(total or 0)
 
 
 def award_memo(session: Session, award: BursaryAward, sponsor: Sponsor) -> str:
@@ -267,106 +225,6 @@ def award_scope(session: Session, award: BursaryAward) -> str:
     if award.percent_bp is not None:
         return f" ({percent_text(award.percent_bp)} of {head.name if head else 'term fees'})"
     return f" (on {head.name})" if head else ""
-
-
-def term_fees(session: Session, student: Student, term: Term) -> dict[int, int]:
-    """The term's fees per vote head id: what the live invoice charged, or before invoicing the class's
-    fee structure."""
-    invoiced = _invoiced_by_head(session, student, term)
-    if invoiced:
-        return invoiced
-    items = session.scalars(
-        select(FeeItem).where(FeeItem.term_id == term.id, FeeItem.class_id == student.class_id)
-    )
-    return {item.vote_head_id: item.amount for item in items if item.amount > 0}
-
-
-def _invoiced_by_head(session: Session, student: Student, term: Term) -> dict[int, int]:
-    invoices = [e.id for e in live_entries(session, student.id, term.id, EntryKind.INVOICE)]
-    if not invoices:
-        return {}
-    rows = session.execute(
-        select(Account.vote_head_id, func.sum(Line.debit))
-        .join(Line, Line.account_id == Account.id)
-        .where(
-            Line.entry_id.in_(invoices),
-            Account.kind == AccountKind.RECEIVABLE,
-            Account.term_id == term.id,
-            Line.debit > 0,
-        )
-        .group_by(Account.vote_head_id)
-    )
-    return {head_id: int(total) for head_id, total in rows if head_id is not None}
-
-
-def award_value(session: Session, award: BursaryAward) -> int:
-    """What the award is worth now: its credit when credited, else its amount or its share of the fees."""
-    if award.entry_id is not None:
-        return credited_amount(session, award)
-    if award.amount is not None:
-        return award.amount
-    student = session.get_one(Student, award.student_id)
-    fees = term_fees(session, student, session.get_one(Term, award.term_id))
-    base = fees.get(award.vote_head_id, 0) if award.vote_head_id else sum(fees.values())
-    return percent_of(base, award.percent_bp or 0)
-
-
-def standing_awards(session: Session, student: Student, term: Term) -> list[BursaryAward]:
-    awards = session.scalars(
-        select(BursaryAward).where(
-            BursaryAward.student_id == student.id,
-            BursaryAward.term_id == term.id,
-            BursaryAward.withdrawn_on.is_(None),
-        )
-    )
-    return [a for a in awards if a.entry_id is None or not _reversed(session, a.entry_id)]
-
-
-def _room(session: Session, student: Student, term: Term, award: BursaryAward) -> int:
-    """How much of the award's scope (the term, or its head) other standing awards leave uncovered."""
-    fees = term_fees(session, student, term)
-    others = [a for a in standing_awards(session, student, term) if a.id != award.id]
-    room = sum(fees.values()) - sum(award_value(session, a) for a in others)
-    if award.vote_head_id is not None:
-        on_head = [a for a in others if a.vote_head_id == award.vote_head_id]
-        room = min(room, fees.get(award.vote_head_id, 0) - sum(award_value(session, a) for a in on_head))
-    return room
-
-
-def value_and_room(session: Session, student: Student, term: Term, terms: AwardTerms) -> tuple[int, int]:
-    """What an award of ``terms`` would be worth, and how much its scope has left to award; or
-    InvalidAward when the term has no such fees for the student."""
-    fees = term_fees(session, student, term)
-    if not fees:
-        raise InvalidAward(f"term {term.code} has no fees for {student.admission_no}'s class yet")
-    head = terms.vote_head
-    if head is not None and head.id not in fees:
-        raise InvalidAward(f"{student.admission_no} is not charged {head.name} in term {term.code}")
-    probe = BursaryAward(
-        id=0,
-        student_id=student.id,
-        term_id=term.id,
-        amount=terms.amount,
-        percent_bp=terms.percent_bp,
-        vote_head_id=head.id if head else None,
-    )
-    return award_value(session, probe), _room(session, student, term, probe)
-
-
-def check_within_fees(
-    session: Session, student: Student, term: Term, terms: AwardTerms, taken: int = 0
-) -> int:
-    """Refuse an award beyond what its scope has left (less ``taken`` by a file's earlier rows); its value."""
-    value, room = value_and_room(session, student, term, terms)
-    room -= taken
-    head = terms.vote_head
-    if value > room:
-        scope = head.name if head else "fees"
-        raise InvalidAward(
-            f"{kes(value, always_cents=True)} is more than the term {term.code} {scope} left to award "
-            f"({kes(max(room, 0), always_cents=True)})"
-        )
-    return value
 
 
 def _credit_legs(
@@ -416,13 +274,9 @@ def _waiting(session: Session, award: BursaryAward, on: dt.date) -> AwardState |
     return None
 
 
-def _reversed(session: Session, entry_id: int) -> bool:
-    return session.scalar(select(Entry.id).where(Entry.reverses_id == entry_id)) is not None
-
-
 def _undone(session: Session, award: BursaryAward) -> bool:
     return award.withdrawn_on is not None or (
-        award.entry_id is not None and _reversed(session, award.entry_id)
+        award.entry_id is not None and entry_reversed(session, award.entry_id)
     )
 
 

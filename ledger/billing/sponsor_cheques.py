@@ -14,14 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.billing.bursaries import (
-    AwardTerms,
-    award_bursary,
-    award_value,
-    check_within_fees,
-    confirm_award,
-    standing_awards,
-)
+from ledger.billing.award_limits import AwardTerms, award_value, check_within_fees, standing_awards
+from ledger.billing.bursaries import award_bursary, confirm_award
 from ledger.billing.sponsor_tables import (
     BursaryAward,
     Sponsor,

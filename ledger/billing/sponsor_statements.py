@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.billing.bursaries import AwardState, award_scope, award_state, award_value, credited_amount
+from ledger.billing.award_limits import award_value, credited_amount
+from ledger.billing.bursaries import AwardState, award_scope, award_state
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor, SponsorCheque, SponsorChequeLine
 from ledger.books.tables import Entry
 from ledger.money import kes

@@ -16,14 +16,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.billing.bursaries import (
-    AwardTerms,
-    award_bursary,
-    check_within_fees,
-    fresh_award_key,
-    request_key,
-    standing_award,
-)
+from ledger.billing.award_limits import AwardTerms, check_within_fees
+from ledger.billing.bursaries import award_bursary, fresh_award_key, request_key, standing_award
 from ledger.billing.fee_rules import WHOLE
 from ledger.billing.sponsors import InvalidSponsor, find_sponsor, sponsor_named, tidy_name
 from ledger.errors import InvalidTerm, LedgerError

@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from ledger.billing.bursaries import credited_amount
+from ledger.billing.award_limits import credited_amount
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor
 from ledger.books.balances import total_owed
 from ledger.messaging.outbox import Category, OutboxMessage, enqueue

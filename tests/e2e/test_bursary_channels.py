@@ -7,7 +7,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ledger.billing.bursaries import AwardTerms, award_bursary
+from ledger.billing.award_limits import AwardTerms
+from ledger.billing.bursaries import award_bursary
 from ledger.billing.sponsors import sponsor_named
 from ledger.messaging.reminder_plans import plan_campaign
 from ledger.messaging.reminder_policy import NAIROBI

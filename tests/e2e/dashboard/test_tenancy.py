@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.routes import dashboard_routers
-from ledger.billing.bursaries import AwardTerms, award_bursary
+from ledger.billing.award_limits import AwardTerms
+from ledger.billing.bursaries import award_bursary
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor
 from ledger.billing.sponsors import sponsor_named
 from ledger.books.tables import Payment, PaymentSource

@@ -6,15 +6,8 @@ import datetime as dt
 
 import pytest
 
-from ledger.billing.bursaries import (
-    AwardState,
-    AwardTerms,
-    InvalidAward,
-    award_bursary,
-    award_state,
-    confirm_award,
-    fresh_award_key,
-)
+from ledger.billing.award_limits import AwardTerms, InvalidAward
+from ledger.billing.bursaries import AwardState, award_bursary, award_state, confirm_award, fresh_award_key
 from ledger.billing.invoicing import invoice_class, invoice_student
 from ledger.billing.sponsor_cheques import InvalidCheque, plan_cheque, record_cheque
 from ledger.billing.sponsor_tables import SponsorChequeLine, SponsorKind
