@@ -50,12 +50,16 @@ def add_sponsor(
     name: Annotated[str, Form(max_length=120)] = "",
     kind: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    if kind and kind not in set(SponsorKind):
+        return _list_page(
+            request, staff, session, error="Choose the sponsor's kind from the list.", status=422
+        )
     try:
-        chosen = SponsorKind(kind) if kind else None
-        sponsor, made = sponsor_named(session, staff.school_id, name, chosen)
-    except (ValueError, LedgerError) as refused:
+        sponsor, made = sponsor_named(session, staff.school_id, name, SponsorKind(kind) if kind else None)
+    except LedgerError as refused:
         session.rollback()
-        return _list_page(request, staff, session, error=f"{str(refused).capitalize()}.", status=422)
+        message = str(refused)
+        return _list_page(request, staff, session, error=message[:1].upper() + message[1:] + ".", status=422)
     if made:
         after = {"name": sponsor.name, "kind": sponsor.kind.value}
         staff.audit(

@@ -136,3 +136,19 @@ def test_sponsors_page_and_a_cheque_previewed_then_recorded_once(
     assert len(audited(staffed, "bursary.cheque")) == 1
     bad = bursar.post(f"/dashboard/sponsors/{sponsor_id}/cheque", data={**fields, "lines": "KJA-404,100\n"})
     assert bad.status_code == 422 and "line 1: unknown admission number KJA-404" in bad.text
+
+
+def test_a_bursar_adds_a_sponsor_of_a_chosen_kind(bursar: TestClient, staffed: sessionmaker[Session]) -> None:
+    page = bursar.get("/dashboard/sponsors")
+    assert "No sponsors yet" in page.text
+    bad = bursar.post(
+        "/dashboard/sponsors", data={"csrf_token": csrf_of(page), "name": "Acme", "kind": "bank"}
+    )
+    assert bad.status_code == 422 and "Choose the sponsor&#39;s kind" in bad.text
+    made = bursar.post(
+        "/dashboard/sponsors", data={"csrf_token": csrf_of(page), "name": "Acme", "kind": "company"}
+    )
+    assert made.status_code == 303
+    sponsor = bursar.get(made.headers["location"]).text
+    assert "Acme <small>Company</small>" in sponsor and 'id="cheque-form"' in sponsor
+    assert len(audited(staffed, "sponsor.add")) == 1
