@@ -14,7 +14,7 @@ from bot.commands.reminders import find_student
 from bot.commands.support import Refused, audit_cli, cli_actor, find_school, open_services, parse_date
 from ledger.billing.award_limits import AwardTerms, credited_amount
 from ledger.billing.bursaries import award_bursary, award_state, fresh_award_key, request_key
-from ledger.billing.sponsor_cheques import record_cheque
+from ledger.billing.sponsor_cheques import InvalidCheque, record_cheque
 from ledger.billing.sponsor_tables import SponsorKind
 from ledger.billing.sponsors import sponsor_named
 from ledger.books.balances import total_owed
@@ -127,16 +127,21 @@ def cheque(slug: str, sponsor_name: str, code: str, reference: str, received: st
                 click.echo(str(error), err=True)
             raise Refused(f"nothing recorded from {file}: {len(refused.report.errors)} bad line(s)") from None
         sponsor, _ = sponsor_named(session, found.id, sponsor_name)
-        recorded, made = record_cheque(
-            session,
-            sponsor,
-            term,
-            reference,
-            lines,
-            received_on=on,
-            actor=cli_actor(),
-            at=dt.datetime.now(dt.UTC),
-        )
+        try:
+            recorded, made = record_cheque(
+                session,
+                sponsor,
+                term,
+                reference,
+                lines,
+                received_on=on,
+                actor=cli_actor(),
+                at=dt.datetime.now(dt.UTC),
+            )
+        except InvalidCheque as refused:
+            for problem in refused.problems:
+                click.echo(problem, err=True)
+            raise Refused(f"nothing recorded from {file}: {refused}") from None
         if made:
             after: dict[str, object] = {"sponsor": sponsor.name, "reference": recorded.reference}
             after |= {"amount": recorded.amount}

@@ -14,7 +14,13 @@ from bot.dashboard.access import Can, MoneyStaff, Staff, StaffDep
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import SessionDep
-from ledger.billing.sponsor_cheques import ChequeShare, plan_cheque, record_cheque, tidy_reference
+from ledger.billing.sponsor_cheques import (
+    ChequeShare,
+    InvalidCheque,
+    plan_cheque,
+    record_cheque,
+    tidy_reference,
+)
 from ledger.billing.sponsor_statements import cheques_of, sponsored_students
 from ledger.billing.sponsor_tables import Sponsor, SponsorKind
 from ledger.billing.sponsors import KIND_LABELS, sponsor_named, sponsor_totals, totals_of
@@ -114,6 +120,9 @@ def cheque(
         session.rollback()
         errors = [str(e) for e in refused.report.errors]
         return _cheque_page(request, staff, session, sponsor, form, errors=errors, status=422)
+    except InvalidCheque as refused:
+        session.rollback()
+        return _cheque_page(request, staff, session, sponsor, form, errors=refused.problems, status=422)
     except (BadRow, LedgerError) as refused:
         session.rollback()
         return _cheque_page(request, staff, session, sponsor, form, errors=[str(refused)], status=422)

@@ -33,7 +33,13 @@ REFERENCE_LENGTH = 40
 
 
 class InvalidCheque(LedgerError):
-    """A cheque that cannot be recorded as given (no lines, a student twice, the school's own sponsor)."""
+    """A cheque that cannot be recorded as given (no lines, a student twice, more than a student's fees
+    leave to award...); ``problems`` names each student's, one a line."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        count = len(self.problems)
+        super().__init__(self.problems[0] if count == 1 else f"{count} students cannot be credited as given")
 
 
 @dataclass(frozen=True)
@@ -73,24 +79,32 @@ def plan_cheque(
     if not lines:
         raise InvalidCheque("a cheque needs at least one student and amount")
     seen: set[int] = set()
-    shares = []
+    shares, problems = [], []
     for student, amount in lines:
-        if student.id in seen:
-            raise InvalidCheque(f"{student.admission_no} is on the cheque twice")
-        if amount <= 0:
-            raise InvalidCheque(f"{student.admission_no}'s amount must be more than zero")
-        seen.add(student.id)
-        awards = _sponsors_awards(session, sponsor, student, term)
-        awarded = sum(award_value(session, a) for a in awards)
-        pledges = sum(1 for a in awards if a.conditional and a.confirmed_on is None and a.entry_id is None)
-        share = ChequeShare(student, amount, awarded, pledges)
-        if share.new_award:
-            try:
-                check_within_fees(session, student, term, AwardTerms(amount=share.new_award))
-            except LedgerError as beyond:
-                raise InvalidCheque(f"{student.admission_no}: {beyond}") from None
-        shares.append(share)
+        try:
+            shares.append(_share(session, sponsor, term, student, amount, seen))
+        except LedgerError as bad:
+            problems.append(f"{student.admission_no}: {bad}")
+    if problems:
+        raise InvalidCheque(problems)
     return shares
+
+
+def _share(
+    session: Session, sponsor: Sponsor, term: Term, student: Student, amount: int, seen: set[int]
+) -> ChequeShare:
+    if student.id in seen:
+        raise InvalidCheque("on the cheque twice")
+    if amount <= 0:
+        raise InvalidCheque("the amount must be more than zero")
+    seen.add(student.id)
+    awards = _sponsors_awards(session, sponsor, student, term)
+    awarded = sum(award_value(session, a) for a in awards)
+    pledges = sum(1 for a in awards if a.conditional and a.confirmed_on is None and a.entry_id is None)
+    share = ChequeShare(student, amount, awarded, pledges)
+    if share.new_award:
+        check_within_fees(session, student, term, AwardTerms(amount=share.new_award))
+    return share
 
 
 def record_cheque(

@@ -239,20 +239,15 @@ def test_a_cheque_is_one_entry_split_over_its_students_and_equals_its_total(sess
         )
 
 
-def test_a_cheque_for_more_than_a_students_fees_is_refused_whole(session, school):
+def test_a_cheque_for_more_than_a_students_fees_is_refused_whole_naming_each_student(session, school):
     invoice_class(session, school["form1"], school["term"], actor="bursar")
     session.commit()
-    first, second, _ = school["pupils"]
-    with pytest.raises(InvalidCheque, match="F1-2"):
-        record_cheque(
-            session,
-            school["cdf"],
-            school["term"],
-            "C-9",
-            [(first, 1_000), (second, TUITION + LUNCH + 1)],
-            received_on=DAY,
-            actor="bursar",
-        )
+    first, second, third = school["pupils"]
+    lines = [(first, 1_000), (second, TUITION + LUNCH + 1), (third, TUITION + LUNCH + 2)]
+    with pytest.raises(InvalidCheque) as refused:
+        record_cheque(session, school["cdf"], school["term"], "C-9", lines, received_on=DAY, actor="bursar")
+    assert [problem.split(":")[0] for problem in refused.value.problems] == ["F1-2", "F1-3"]
+    assert "left to award" in refused.value.problems[0]
     session.rollback()
     assert session.query(Entry).count() == 3  # the invoices only
     assert sponsor_totals(session, school["school"].id)[0].received == 0
