@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.commands.bursaries import bursary
 from bot.commands.charges import charge
 from bot.commands.demo import demo
 from bot.commands.exports import export
@@ -35,6 +36,7 @@ for command in (
     fees,
     export,
     charge,
+    bursary,
 ):
     cli.add_command(command)
 

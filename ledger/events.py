@@ -94,6 +94,14 @@ class GuardianAccessEnded(Event):
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class BursaryCredited(Event):
+    """A bursary was credited to a student (``ledger.billing.bursaries``): their families are told, once."""
+
+    award_id: int
+    at: dt.datetime
+
+
 def raise_event(session: Session, event: Event) -> None:
     """Record ``event`` for the bus, tied to the (innermost) transaction it happened in."""
     transaction = session.get_nested_transaction() or session.get_transaction()

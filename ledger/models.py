@@ -4,6 +4,7 @@ from ledger.billing.enrolments import Enrolment
 from ledger.billing.fee_rules import FeeRules
 from ledger.billing.payment_plans import PaymentPlan, PlanInstalment
 from ledger.billing.promises import PromiseToPay
+from ledger.billing.sponsor_tables import BursaryAward, Sponsor, SponsorCheque, SponsorChequeLine
 from ledger.books.tables import Account, Entry, Line, Payment
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Reminder
@@ -30,6 +31,7 @@ __all__ = [
     "Account",
     "AttendanceRecord",
     "AuditEntry",
+    "BursaryAward",
     "CallbackFailure",
     "Enrolment",
     "Entry",
@@ -52,6 +54,9 @@ __all__ = [
     "School",
     "SchoolClass",
     "Score",
+    "Sponsor",
+    "SponsorCheque",
+    "SponsorChequeLine",
     "StaffMember",
     "Student",
     "StudentGuardian",

@@ -32,6 +32,7 @@ IMPORT_KINDS = (
     "attendance",
     "results",
     "enrolments",
+    "bursaries",
     "bank",
     "mpesa-statement",
 )

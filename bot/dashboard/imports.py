@@ -19,7 +19,7 @@ router = APIRouter()
 
 MAX_BYTES = 5 * 1024 * 1024  # a school's whole register is well under this
 # Fee structures and opening balances change what families owe: the money role's, not a clerk's.
-MONEY_KINDS = frozenset({"fees", "balances", "enrolments", "bank", "mpesa-statement"})
+MONEY_KINDS = frozenset({"fees", "balances", "enrolments", "bank", "mpesa-statement", "bursaries"})
 FORMATS = {
     "students": "admission_no,name,class,guardian_name,guardian_phone"
     "[,guardian2_name,guardian2_phone][,language]",
@@ -32,6 +32,7 @@ FORMATS = {
     + ", ".join(name for name in LAYOUTS if name != "generic"),
     "mpesa-statement": "the Paybill's statement as the M-Pesa org portal exports it (Receipt No., "
     "Completion Time, ..., Paid In, ..., A/C No.)",
+    "bursaries": "admission_no,term,sponsor,amount[,vote_head] (amount in KES or NN%)",
 }
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.dashboard import (
     audit_log,
     auth,
+    bursaries,
     charges,
     exports,
     fee_structure,
@@ -29,6 +30,7 @@ from bot.dashboard import (
     receipts,
     register,
     reminders,
+    sponsors,
     student,
     students,
     suspense,
@@ -78,6 +80,8 @@ def dashboard_routers() -> list[APIRouter]:
         plans.router,
         register.router,
         guardians.router,
+        bursaries.router,
+        sponsors.router,
         audit_log.router,
         static,
     ]

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.dashboard.access import Can, Staff, StaffDep, school_student
+from bot.dashboard.bursary_view import bursary_context
 from bot.dashboard.charges_panel import charges_panel
 from bot.dashboard.cookies import config_of
 from bot.dashboard.messages_text import plain_reason
@@ -140,4 +141,5 @@ def student_context(
         "plan_saved": request.query_params.get("plan"),
         "register": register_context(session, staff, student, request.query_params.get("register")),
         "charges": charges_panel(session, student, today, done=request.query_params.get("charged")),
+        **bursary_context(session, student, today),
     }

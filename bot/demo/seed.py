@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.demo.bursaries import bursaries_csv, seed_bursaries
 from bot.demo.money import (
     KILIMANI_FEES,
     MWANGAZA_FEES,
@@ -119,6 +120,9 @@ def load_school(
     term = find_term(sessions, demo, code)
     added += invoice_school(sessions, demo, term)
     added += pay(sessions, demo, pupils, term, today, opening)
+    if demo is KILIMANI:  # a few bursaries, and an NG-CDF cheque split over several students
+        added += import_text(sessions, demo, "bursaries", bursaries_csv(code, pupils), today)
+        added += seed_bursaries(sessions, lambda session: school_named(session, demo), pupils, term, today)
     days = list(school_days(term.starts_on, min(today, term.ends_on)))
     if days:
         added += import_text(sessions, demo, "attendance", attendance_csv(str(SEED), pupils, days), today)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.billing.bursaries import credit_awards_due
 from ledger.billing.early_discount import grant_early_discounts, last_money_day
 from ledger.billing.enrolments import billed_fees
 from ledger.billing.sibling_discount import apply_sibling_discount
@@ -82,6 +83,7 @@ def invoice_student(
         )
     )
     _, discounted = apply_sibling_discount(session, student, term, entry, actor=actor)
+    credit_awards_due(session, student, term, on=entry.effective_on, actor=actor)  # bursaries waiting
     if created or discounted:
         money_day = last_money_day(session, student.id)
         if money_day is not None:

@@ -50,6 +50,7 @@ class EntryKind(enum.StrEnum):
     CHARGE = "charge"  # a one-off or optional charge to one student (transport, a uniform, a damage)
     REFUND = "refund"  # a student's credit paid back to the family
     CREDIT_TRANSFER = "credit_transfer"  # a student's credit moved to a sibling
+    SPONSOR_RECEIPT = "sponsor_receipt"  # a sponsor's cheque for many students (no student of its own)
 
 
 class PaymentSource(enum.StrEnum):

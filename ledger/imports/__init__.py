@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.imports.attendance import AttendanceImport
 from ledger.imports.balances import BalancesImport
 from ledger.imports.bank import BankImport
+from ledger.imports.bursaries import BursariesImport
 from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
 from ledger.imports.enrolments import EnrolmentsImport
 from ledger.imports.fees import FeesImport
@@ -35,6 +36,7 @@ _IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "attendance": AttendanceImport,
     "results": ResultsImport,
     "enrolments": EnrolmentsImport,
+    "bursaries": BursariesImport,
     "bank": BankImport,
     "mpesa-statement": MpesaStatementImport,
 }

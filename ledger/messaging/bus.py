@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.billing.sponsor_tables import BursaryAward
 from ledger.books.tables import Payment
 from ledger.db import make_session_factory
 from ledger.events import (
+    BursaryCredited,
     ClassInvoiced,
     Event,
     GuardianAccessEnded,
@@ -25,6 +27,7 @@ from ledger.events import (
     SuspensePaymentReceived,
     take_events,
 )
+from ledger.messaging.bursary_notices import write_bursary_notices
 from ledger.messaging.family_notices import write_invoice_notices, write_late_fee_notices
 from ledger.messaging.notices import write_payment_failed, write_receipts, write_suspense_notice
 from ledger.messaging.withdrawals import withdraw_queued
@@ -60,6 +63,10 @@ def tell_families_the_late_fees(session: Session, event: LateFeesCharged) -> Non
     write_late_fee_notices(session, session.get_one(Term, event.term_id), dict(event.fees), now=event.at)
 
 
+def tell_families_of_the_bursary(session: Session, event: BursaryCredited) -> None:
+    write_bursary_notices(session, session.get_one(BursaryAward, event.award_id), event.at)
+
+
 HANDLERS: dict[type[Event], list[Handler]] = {
     PaymentReachedStudent: [send_receipts],
     SuspensePaymentReceived: [tell_payer_of_suspense],
@@ -67,6 +74,7 @@ HANDLERS: dict[type[Event], list[Handler]] = {
     ClassInvoiced: [tell_families_the_fees],
     LateFeesCharged: [tell_families_the_late_fees],
     GuardianAccessEnded: [withdraw_queued],
+    BursaryCredited: [tell_families_of_the_bursary],
 }
 
 

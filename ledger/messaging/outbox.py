@@ -48,6 +48,7 @@ class Category(enum.StrEnum):
     PAYMENT_FAILED = "payment_failed"
     SUSPENSE_NOTICE = "suspense_notice"
     THANKS = "thanks"
+    BURSARY_NOTICE = "bursary_notice"  # a bursary credited to a child
     REPLY = "reply"  # an answer to a message the parent sent
 
 

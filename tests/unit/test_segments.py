@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ledger.books.tables import Payment, PaymentSource
 from ledger.events import FailureReason
+from ledger.messaging.bursary_notices import bursary_text
 from ledger.messaging.notices import payment_failed_text, receipt_text, suspense_text
 from ledger.messaging.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
 from ledger.records.tables import Language, School, Student
@@ -95,6 +96,7 @@ def test_every_family_message_is_billed_as_at_most_two_parts(language, names, sc
         receipt_text(language, school, student, paid, 31_500_00),
         payment_failed_text(language, school, student, 2_500_00, FailureReason.FUNDS),
         suspense_text(language, school, paid),
+        bursary_text(language, school, names[-1], names[0], "2026-1", 12_345_678_00, 1_000_000_00),
     ]
     for text in texts:
         assert billed(gsm_friendly(text)) <= 2, text

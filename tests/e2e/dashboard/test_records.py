@@ -136,6 +136,7 @@ def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
         "attendance",
         "results",
         "enrolments",
+        "bursaries",
         "bank",
         "mpesa-statement",
     ]

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.exports import XLSX
 from bot.dashboard.routes import dashboard_routers
+from ledger.billing.award_limits import AwardTerms
+from ledger.billing.bursaries import award_bursary
+from ledger.billing.sponsor_tables import BursaryAward, Sponsor
+from ledger.billing.sponsors import sponsor_named
 from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
@@ -55,10 +59,17 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
     def guardian_id(session: Session) -> int:
         query = select(Guardian.id).where(Guardian.school_id == school_id(session))
         return session.scalars(query).first() or 0
+
     def vote_head_id(session: Session) -> int:
-        return (
-            session.scalars(select(VoteHead.id).where(VoteHead.school_id == school_id(session))).first() or 0
-        )
+        query = select(VoteHead.id).where(VoteHead.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
+    def sponsor_id(session: Session) -> int:
+        return session.scalars(select(Sponsor.id).where(Sponsor.school_id == school_id(session))).first() or 0
+
+    def award_id(session: Session) -> int:
+        query = select(BursaryAward.id).where(BursaryAward.school_id == school_id(session))
+        return session.scalars(query).first() or 0
 
     return {
         "student_id": student_id,
@@ -67,6 +78,8 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         "class_id": class_id,
         "guardian_id": guardian_id,
         "vote_head_id": vote_head_id,
+        "sponsor_id": sponsor_id,
+        "award_id": award_id,
     }
 
 
@@ -81,6 +94,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
         mwangaza = session.scalars(select(School).where(School.slug == "mwangaza")).one()
         paid = Received(PaymentSource.MPESA_PAYBILL, "TMW9SUSP", 1_000_00, TODAY, "MS 9")
         record_payment(session, mwangaza.id, paid, None, actor="test")
+        award_for_baraka(session, mwangaza)
     finders = mwangaza_ids(staffed)
     walked = []
     for route in dashboard_routes():
@@ -105,6 +119,17 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "POST /dashboard/students/{student_id}/plan/cancel" in walked
     assert "POST /dashboard/students/{student_id}/guardians/{guardian_id}/phone" in walked
     assert "POST /dashboard/students/{student_id}/optional/{vote_head_id}" in walked
+    assert "POST /dashboard/students/{student_id}/bursaries/{award_id}/confirm" in walked
+    assert "GET /dashboard/sponsors/{sponsor_id}/statement" in walked
+
+
+def award_for_baraka(session: Session, mwangaza: School) -> None:
+    """A sponsor of Mwangaza's and its pledge to Baraka, for the bursary routes to be walked with."""
+    baraka = session.scalars(select(Student).where(Student.school_id == mwangaza.id)).one()
+    term = session.scalars(select(Term).where(Term.school_id == mwangaza.id)).one()
+    cdf, _ = sponsor_named(session, mwangaza.id, "NG-CDF Mwangaza")
+    pledge = AwardTerms(amount=1_000_00, conditional=True)
+    award_bursary(session, baraka, term, cdf, pledge, key="pledge", actor="test", on=TODAY)
 
 
 def test_pages_without_ids_show_nothing_of_the_other_school(
