@@ -21,6 +21,7 @@ from ledger.records.tables import (
     Term,
     VoteHead,
 )
+from ledger.staff.approvals import ReversalRequest
 from ledger.staff.audit import AuditEntry
 from ledger.staff.members import LoginFailures, StaffMember
 
@@ -45,6 +46,7 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPay",
     "Reminder",
+    "ReversalRequest",
     "School",
     "SchoolClass",
     "Score",

@@ -21,14 +21,16 @@ from ledger.events import (
     LateFeesCharged,
     PaymentReachedStudent,
     PaymentRequestFailed,
+    PaymentReversed,
     SuspensePaymentReceived,
     take_events,
 )
 from ledger.messaging.family_notices import write_invoice_notices, write_late_fee_notices
 from ledger.messaging.notices import write_payment_failed, write_receipts, write_suspense_notice
+from ledger.messaging.reversal_notices import write_reversal_notices
 from ledger.payments.stk_requests import PaymentRequestRecord
 from ledger.records.parents import find_guardian
-from ledger.records.tables import SchoolClass, Term
+from ledger.records.tables import SchoolClass, Student, Term
 
 Handler = Callable[[Session, Any], None]
 
@@ -58,12 +60,18 @@ def tell_families_the_late_fees(session: Session, event: LateFeesCharged) -> Non
     write_late_fee_notices(session, session.get_one(Term, event.term_id), dict(event.fees), now=event.at)
 
 
+def tell_family_of_reversal(session: Session, event: PaymentReversed) -> None:
+    payment, student = session.get_one(Payment, event.payment_id), session.get_one(Student, event.student_id)
+    write_reversal_notices(session, payment, student, event.reversal_id, event.reason, event.at)
+
+
 HANDLERS: dict[type[Event], list[Handler]] = {
     PaymentReachedStudent: [send_receipts],
     SuspensePaymentReceived: [tell_payer_of_suspense],
     PaymentRequestFailed: [tell_why_payment_failed],
     ClassInvoiced: [tell_families_the_fees],
     LateFeesCharged: [tell_families_the_late_fees],
+    PaymentReversed: [tell_family_of_reversal],
 }
 
 

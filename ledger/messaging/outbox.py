@@ -48,6 +48,7 @@ class Category(enum.StrEnum):
     PAYMENT_FAILED = "payment_failed"
     SUSPENSE_NOTICE = "suspense_notice"
     THANKS = "thanks"
+    REVERSAL_NOTICE = "reversal_notice"  # a payment the family was receipted for was reversed
     REPLY = "reply"  # an answer to a message the parent sent
 
 

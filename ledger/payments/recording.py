@@ -64,11 +64,11 @@ def record_payment(
         clearing = get_account(session, school_id, CLEARING_FOR_SOURCE[received.source])
         if student is None:
             credit_legs = [Leg(get_account(session, school_id, AccountKind.SUSPENSE), credit=received.amount)]
-            kind, memo = EntryKind.SUSPENSE_RECEIPT, f"Unmatched {_label(received.source)} {reference}"
+            kind, memo = EntryKind.SUSPENSE_RECEIPT, f"Unmatched {source_label(received.source)} {reference}"
         else:
             lock_student(session, student.id)
             credit_legs = allocation_legs(session, student, received.amount)
-            kind, memo = EntryKind.PAYMENT, f"{_label(received.source)} payment {reference}"
+            kind, memo = EntryKind.PAYMENT, f"{source_label(received.source)} payment {reference}"
         entry = post_entry(
             session,
             school_id=school_id,
@@ -101,6 +101,10 @@ def record_payment(
 
     entry, created = once(session, school_id, key, body, post)
     payment = session.scalars(select(Payment).where(Payment.entry_id == entry.id)).one_or_none()
+    if payment is None and entry.kind == EntryKind.PAYMENT:  # a correction put it back in suspense since
+        payment = session.scalars(
+            select(Payment).where(Payment.school_id == school_id, Payment.reference == reference)
+        ).one_or_none()
     if payment is None:
         raise DuplicateReference(f"reference {reference} is already used by another entry")
     return payment, created
@@ -138,7 +142,7 @@ def allocate_suspense(
             legs=[Leg(suspense, debit=payment.amount), *allocation_legs(session, student, payment.amount)],
             key=key,
             body=body,
-            memo=f"{_label(payment.source)} {payment.reference} allocated",
+            memo=f"{source_label(payment.source)} {payment.reference} allocated",
             effective_on=on or payment.received_on,
             actor=actor,
             student_id=student.id,
@@ -153,7 +157,7 @@ def allocate_suspense(
     return once(session, payment.school_id, key, body, post)
 
 
-def _label(source: PaymentSource) -> str:
+def source_label(source: PaymentSource) -> str:
     return {
         PaymentSource.MPESA_STK: "M-Pesa",
         PaymentSource.MPESA_PAYBILL: "M-Pesa",
