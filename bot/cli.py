@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.commands.corrections import payment
 from bot.commands.demo import demo
 from bot.commands.fees import fees
 from bot.commands.processes import db, scheduler, serve, worker
@@ -31,6 +32,7 @@ for command in (
     reminders,
     plan,
     fees,
+    payment,
 ):
     cli.add_command(command)
 
