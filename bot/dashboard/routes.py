@@ -13,13 +13,16 @@ from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dashboard import (
+    approvals,
     audit_log,
     auth,
+    corrections,
     exports,
     fees,
     imports,
     messages,
     overview,
+    payment_list,
     payments,
     plans,
     printable,
@@ -69,6 +72,9 @@ def dashboard_routers() -> list[APIRouter]:
         reminders.router,
         plans.router,
         audit_log.router,
+        corrections.router,
+        payment_list.router,
+        approvals.router,
         static,
     ]
 

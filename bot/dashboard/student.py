@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.access import Can, Staff, StaffDep, school_student
 from bot.dashboard.cookies import config_of
+from bot.dashboard.corrections import student_corrections
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.rendering import render
@@ -136,4 +137,5 @@ def student_context(
         "plan_form": new_plan_form(),
         "plan_error": None,
         "plan_saved": request.query_params.get("plan"),
+        "corrections": student_corrections(session, staff, student, request.query_params.get("reversal_id")),
     }

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.books.accounts import CLEARING_FOR_SOURCE, get_account
 from ledger.books.journal import Leg, once, post_entry
 from ledger.books.reversals import reverse_entry
-from ledger.books.tables import AccountKind, Entry, EntryKind, Payment
+from ledger.books.tables import AccountKind, Entry, EntryKind, Line, Payment
 from ledger.errors import LedgerError, NotFound
 from ledger.events import PaymentReversed, raise_event
 from ledger.payments.recording import allocate_suspense, source_label
@@ -66,6 +66,12 @@ def payment_of_entry(session: Session, entry: Entry) -> Payment | None:
 
 def is_reversed(session: Session, entry_id: int) -> bool:
     return session.scalar(select(Entry.id).where(Entry.reverses_id == entry_id)) is not None
+
+
+def effect_on_student(session: Session, entry: Entry) -> int:
+    """How much the entry raised (positive) or lowered the balance of the student it was posted for."""
+    lines = session.scalars(select(Line).where(Line.entry_id == entry.id)).all()
+    return sum(line.debit - line.credit for line in lines if line.account.student_id is not None)
 
 
 def payment_label(payment: Payment) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger.books.journal import body_hash
-from ledger.books.tables import Entry, Line, Payment
+from ledger.books.tables import Entry, Payment
 from ledger.clock import school_day
 from ledger.db import Base, UtcDateTime
 from ledger.errors import IdempotencyConflict, InvalidAmount, LedgerError
@@ -26,6 +26,7 @@ from ledger.payments.corrections import (
     Destination,
     check_entry_reversal,
     check_payment_reversal,
+    effect_on_student,
     payment_label,
     reverse_other_entry,
     reverse_payment,
@@ -272,7 +273,7 @@ def _new_request(
         assert entry is not None  # target is the payment or this
         check_entry_reversal(session, entry)
         request.entry_id, request.student_id, request.what = entry.id, entry.student_id, entry.memo
-        request.amount = _size(session, entry)
+        request.amount = abs(effect_on_student(session, entry))
         waiting = ReversalRequest.entry_id == entry.id
     waits = session.scalar(
         select(ReversalRequest.id).where(waiting, ReversalRequest.status == RequestStatus.PENDING)
@@ -311,13 +312,6 @@ def _decidable(request: ReversalRequest, approver: Actor) -> None:
         raise LedgerError(f"request #{request.id} was {request.status.value} already")
     if approver.name == request.requested_by:
         raise LedgerError("you asked for this reversal: another person must approve it")
-
-
-def _size(session: Session, entry: Entry) -> int:
-    """How much the entry moved the student's balance (its total when it touched no student)."""
-    lines = session.scalars(select(Line).where(Line.entry_id == entry.id)).all()
-    on_student = sum(line.debit - line.credit for line in lines if line.account.student_id is not None)
-    return abs(on_student) or sum(line.debit for line in lines)
 
 
 def _body(asked: Reversal, reason: str) -> dict[str, Any]:

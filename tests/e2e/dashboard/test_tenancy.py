@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dashboard.routes import dashboard_routers
-from ledger.books.tables import Payment, PaymentSource
+from ledger.books.tables import Entry, Payment, PaymentSource
 from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import School, SchoolClass, Student, Term
+from ledger.staff.approvals import ReversalRequest
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 
@@ -49,7 +50,15 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         query = select(SchoolClass.id).where(SchoolClass.school_id == school_id(session))
         return session.scalars(query).first() or 0
 
-    return {"student_id": student_id, "payment_id": payment_id, "term_id": term_id, "class_id": class_id}
+    def entry_id(session: Session) -> int:
+        return session.scalars(select(Entry.id).where(Entry.school_id == school_id(session))).first() or 0
+
+    def request_id(session: Session) -> int:
+        query = select(ReversalRequest.id).where(ReversalRequest.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
+    return {"student_id": student_id, "payment_id": payment_id, "term_id": term_id, "class_id": class_id,
+            "entry_id": entry_id, "request_id": request_id}  # fmt: skip
 
 
 def dashboard_routes() -> list[APIRoute]:
