@@ -105,7 +105,9 @@ def reverse_links(session: Session, student: Student) -> dict[int, str]:
     )
     links = {}
     for entry in entries:
-        if entry.kind in REVERSIBLE and not is_reversed(session, entry.id):
+        if is_reversed(session, entry.id):
+            continue
+        if entry.kind in REVERSIBLE:
             links[entry.id] = f"/dashboard/entries/{entry.id}/reverse"
         elif entry.kind in PAYMENT_POSTINGS:
             payment = payment_of_entry(session, entry)

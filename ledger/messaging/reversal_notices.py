@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.books.balances import total_owed
@@ -16,8 +15,8 @@ from ledger.books.tables import Payment
 from ledger.messaging.notices import SOURCE
 from ledger.messaging.outbox import Category, OutboxMessage, enqueue
 from ledger.money import kes
-from ledger.records.parents import EVERYTHING
-from ledger.records.tables import Guardian, Language, School, Student, StudentGuardian
+from ledger.records.parents import EVERYTHING, guardians_of
+from ledger.records.tables import Language, School, Student
 from ledger.sms_parts import fits, within
 
 REVERSED = {
@@ -62,14 +61,8 @@ def write_reversal_notices(
     """The notice to each guardian of the student the payment had reached, once per reversal."""
     school = session.get_one(School, payment.school_id)
     owed = total_owed(session, student.id)
-    guardians = session.scalars(
-        select(Guardian)
-        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
-        .where(StudentGuardian.student_id == student.id)
-        .order_by(Guardian.id)
-    )
     written = []
-    for guardian in guardians:
+    for guardian in guardians_of(session, student.id):
         if EVERYTHING in (guardian.opted_out or []):
             continue
         message, _ = enqueue(

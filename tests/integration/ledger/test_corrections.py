@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ledger.billing.credits import grant_credit
@@ -20,7 +22,7 @@ from ledger.books.statements import recent_receipts, statement
 from ledger.books.tables import AccountKind, Entry, EntryKind, Line, PaymentSource
 from ledger.errors import IdempotencyConflict, LedgerError, NotFound
 from ledger.messaging.outbox import Category, OutboxMessage
-from ledger.payments.corrections import Destination, find_payment
+from ledger.payments.corrections import Destination, find_payment, is_reversed
 from ledger.payments.recording import Received, allocate_suspense, record_payment
 from ledger.records.tables import Language
 from ledger.staff.approvals import (
@@ -35,6 +37,7 @@ from ledger.staff.approvals import (
 )
 from ledger.staff.audit import audit_trail
 from tests import builders as b
+from tests.conftest import empty_tables
 
 KES = 100
 ON = dt.date(2026, 1, 20)
@@ -300,3 +303,77 @@ def test_a_rejected_request_reverses_nothing(session, books):
     assert request.status == RequestStatus.REJECTED and total_owed(session, achieng.id) == 15_000 * KES
     with pytest.raises(LedgerError, match="rejected already"):
         approve(session, request, approver=HEAD, now=NOW)
+
+
+corrections = st.lists(
+    st.one_of(
+        st.tuples(st.just("pay"), st.integers(-1, 2), st.integers(1, 30_000)),
+        st.tuples(st.just("allocate"), st.integers(0, 9), st.integers(0, 2)),
+        st.tuples(
+            st.just("correct"), st.integers(0, 9), st.sampled_from(list(Destination)), st.integers(0, 2)
+        ),
+        st.tuples(st.just("replay"), st.integers(0, 9)),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=corrections)
+def test_any_sequence_of_payments_and_corrections_keeps_the_books_whole(engine, factory, ops):
+    """Payments to children or suspense, allocations and corrections to any destination, in any order:
+    every child owes what our own arithmetic says, suspense holds exactly the unmatched payments, M-Pesa
+    clearing exactly the payments not voided, and a correction asked again changes nothing."""
+    empty_tables(engine)
+    with factory() as session:
+        school = b.school(session, reversal_approval_cents=10**12)  # maker-checker is tested above
+        grade = b.school_class(session, school)
+        term = b.term(session, school, "2026-1")
+        b.fees(session, term, grade, {b.vote_head(session, school, "Tuition", 10): 20_000 * KES})
+        pupils = [b.student(session, grade, f"ADM{i}") for i in range(3)]
+        for pupil in pupils:
+            invoice_student(session, pupil, term, actor="prop")
+        session.commit()
+        owed = {p.id: 20_000 * KES for p in pupils}
+        payments, asked = [], []
+        for n, (kind, *args) in enumerate(ops):
+            if kind == "pay":
+                pupil = pupils[args[0]] if args[0] >= 0 else None
+                received = Received(PaymentSource.MPESA_PAYBILL, f"REF{n}", args[1] * KES, ON)
+                payments.append(record_payment(session, school.id, received, pupil, actor="prop")[0])
+                if pupil:
+                    owed[pupil.id] -= args[1] * KES
+            elif payments and kind == "allocate":
+                payment, pupil = payments[args[0] % len(payments)], pupils[args[1]]
+                try:
+                    _, created = allocate_suspense(session, payment, pupil, actor="prop", now=NOW)
+                except LedgerError:
+                    session.rollback()
+                    continue
+                owed[pupil.id] -= payment.amount if created else 0  # else a retry of the live allocation
+            elif payments and kind == "correct":
+                payment, (destination, to) = payments[args[0] % len(payments)], (args[1], pupils[args[2]])
+                had = payment.student_id
+                wanted = Reversal("prop", payment=payment, destination=destination, to_student=to)
+                try:
+                    ask_to_reverse(session, school, wanted, key=f"k{n}", actor=BURSAR, now=NOW)
+                except LedgerError:
+                    session.rollback()
+                    continue
+                asked.append((wanted, f"k{n}"))
+                if had is not None:
+                    owed[had] += payment.amount
+                if destination == Destination.STUDENT:
+                    owed[to.id] -= payment.amount
+            elif asked and kind == "replay":
+                wanted, key = asked[args[0] % len(asked)]
+                assert not ask_to_reverse(session, school, wanted, key=key, actor=BURSAR, now=NOW)[1]
+            session.commit()
+        assert unbalanced_entries(session) == [] and cached_balance_mismatches(session) == []
+        assert {p.id: total_owed(session, p.id) for p in pupils} == owed
+        voided = {p.id for p in payments if is_reversed(session, p.entry_id)}
+        in_suspense = sum(p.amount for p in payments if p.student_id is None and p.id not in voided)
+        assert account_total(session, school, AccountKind.SUSPENSE) == -in_suspense
+        assert account_total(session, school, AccountKind.MPESA) == sum(
+            p.amount for p in payments if p.id not in voided
+        )
