@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.dashboard.access import Can, MoneyStaff, Staff, school_student
@@ -30,7 +30,6 @@ from ledger.payments.corrections import (
     effect_on_student,
     is_reversed,
     payment_label,
-    payment_of_entry,
 )
 from ledger.records.tables import Student
 from ledger.staff.approvals import (
@@ -99,20 +98,28 @@ def student_corrections(
 
 
 def reverse_links(session: Session, student: Student) -> dict[int, str]:
-    """For each of the student's latest entries a bursar may reverse, where its form is."""
+    """For each of the student's latest entries a bursar may reverse, where its form is (three queries)."""
     entries = session.scalars(
         select(Entry).where(Entry.student_id == student.id).order_by(Entry.id.desc()).limit(RECENT_ENTRIES)
+    ).all()
+    ids = [entry.id for entry in entries]
+    undone = set(session.scalars(select(Entry.reverses_id).where(Entry.reverses_id.in_(ids))))
+    postings = session.scalars(
+        select(Payment).where(
+            Payment.student_id == student.id,
+            or_(Payment.entry_id.in_(ids), Payment.allocation_entry_id.in_(ids)),
+        )
     )
+    # A payment's live posting to this student: its allocation from suspense, else its own entry.
+    paid_by = {payment.allocation_entry_id or payment.entry_id: payment.id for payment in postings}
     links = {}
     for entry in entries:
-        if is_reversed(session, entry.id):
+        if entry.id in undone:
             continue
         if entry.kind in REVERSIBLE:
             links[entry.id] = f"/dashboard/entries/{entry.id}/reverse"
-        elif entry.kind in PAYMENT_POSTINGS:
-            payment = payment_of_entry(session, entry)
-            if payment is not None and payment.student_id == student.id:
-                links[entry.id] = f"/dashboard/payments/{payment.id}/reverse"
+        elif entry.kind in PAYMENT_POSTINGS and entry.id in paid_by:
+            links[entry.id] = f"/dashboard/payments/{paid_by[entry.id]}/reverse"
     return links
 
 

@@ -53,17 +53,6 @@ def find_payment(session: Session, school_id: int, receipt: str) -> Payment:
     return payment
 
 
-def payment_of_entry(session: Session, entry: Entry) -> Payment | None:
-    """The payment a statement row posts to the student (recorded to them, or allocated from suspense)."""
-    if entry.kind == EntryKind.PAYMENT:
-        query = select(Payment).where(Payment.entry_id == entry.id)
-    elif entry.kind == EntryKind.SUSPENSE_ALLOCATION:
-        query = select(Payment).where(Payment.allocation_entry_id == entry.id)
-    else:
-        return None
-    return session.scalars(query).one_or_none()
-
-
 def is_reversed(session: Session, entry_id: int) -> bool:
     return session.scalar(select(Entry.id).where(Entry.reverses_id == entry_id)) is not None
 

@@ -75,5 +75,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("reversal_requests")
-    with op.batch_alter_table("schools", schema=None) as batch_op:
-        batch_op.drop_column("reversal_approval_cents")
+    # Not batch mode: on SQLite it would copy and drop ``schools``, which every other table references.
+    # Both databases drop a plain column in place (SQLite since 3.35).
+    op.execute("ALTER TABLE schools DROP COLUMN reversal_approval_cents")
