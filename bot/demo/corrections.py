@@ -1,4 +1,4 @@
-"""The demo's corrections: a bank payment voided (the deposit was returned) and a large M-Pesa payment whose
+"""The demo's corrections: an M-Pesa payment voided (Safaricom reversed it) and a large one whose
 move back to suspense waits for the head, so the statement, the family's notice and the Approvals page
 have something to show. Made once: each request has its own key."""
 
@@ -24,11 +24,11 @@ def seed_corrections(sessions: sessionmaker[Session], slug: str, now: dt.datetim
     with transaction(sessions) as session:
         school = session.scalars(select(School).where(School.slug == slug)).one()
         above = approval_above(school)
-        bank = _first(session, school, PaymentSource.BANK, lambda amount: amount <= above)
+        small = _first(session, school, PaymentSource.MPESA_PAYBILL, lambda amount: amount <= above)
         mpesa = _first(session, school, PaymentSource.MPESA_PAYBILL, lambda amount: amount > above)
         made = 0
         for key, payment, reason, destination in (
-            ("demo:returned-deposit", bank, "deposit returned unpaid by the bank", Destination.VOID),
+            ("demo:mpesa-reversed", small, "Safaricom reversed it at the payer's request", Destination.VOID),
             ("demo:wrong-child", mpesa, "paid for the wrong child", Destination.SUSPENSE),
         ):
             asked_before = select(ReversalRequest.id).where(
