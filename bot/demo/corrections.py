@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.books.balances import total_owed
 from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
 from ledger.payments.corrections import Destination
@@ -46,4 +47,10 @@ def _first(
     query = select(Payment).where(
         Payment.school_id == school.id, Payment.source == source, Payment.student_id.is_not(None)
     )
-    return next((p for p in session.scalars(query.order_by(Payment.id)) if fits(p.amount)), None)
+    # A child who still owes: the demo's family in credit keeps its credit.
+    found = (p for p in session.scalars(query.order_by(Payment.id)) if fits(p.amount) and _owes(session, p))
+    return next(found, None)
+
+
+def _owes(session: Session, payment: Payment) -> bool:
+    return payment.student_id is not None and total_owed(session, payment.student_id) > 0
