@@ -6,6 +6,7 @@ import click
 
 from bot.commands.bursaries import bursary
 from bot.commands.charges import charge
+from bot.commands.corrections import payment
 from bot.commands.demo import demo
 from bot.commands.exports import export
 from bot.commands.fees import fees
@@ -37,6 +38,7 @@ for command in (
     export,
     charge,
     bursary,
+    payment,
 ):
     cli.add_command(command)
 

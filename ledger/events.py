@@ -40,6 +40,18 @@ class SuspensePaymentReceived(Event):
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class PaymentReversed(Event):
+    """A payment that had reached a student was taken off their account (voided, back to suspense or moved
+    to another child; ``reversal_id`` the entry that undid it): the family receipted for it is told."""
+
+    payment_id: int
+    student_id: int
+    reversal_id: int
+    reason: str
+    at: dt.datetime
+
+
 class FailureReason(enum.StrEnum):
     """Why an M-Pesa prompt ended without money, in a parent's words (``ledger.payments.stk`` maps codes)."""
 

@@ -24,6 +24,7 @@ from ledger.records.tables import (
     Term,
     VoteHead,
 )
+from ledger.staff.approvals import ReversalRequest
 from ledger.staff.audit import AuditEntry
 from ledger.staff.members import LoginFailures, StaffMember
 
@@ -51,6 +52,7 @@ __all__ = [
     "PromiseToPay",
     "ReceiptCounter",
     "Reminder",
+    "ReversalRequest",
     "School",
     "SchoolClass",
     "Score",

@@ -13,10 +13,12 @@ from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dashboard import (
+    approvals,
     audit_log,
     auth,
     bursaries,
     charges,
+    corrections,
     exports,
     fee_structure,
     fees,
@@ -24,6 +26,7 @@ from bot.dashboard import (
     imports,
     messages,
     overview,
+    payment_list,
     payments,
     plans,
     printable,
@@ -83,6 +86,9 @@ def dashboard_routers() -> list[APIRouter]:
         bursaries.router,
         sponsors.router,
         audit_log.router,
+        corrections.router,
+        payment_list.router,
+        approvals.router,
         static,
     ]
 

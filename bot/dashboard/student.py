@@ -15,6 +15,7 @@ from bot.dashboard.access import Can, Staff, StaffDep, school_student
 from bot.dashboard.bursary_view import bursary_context
 from bot.dashboard.charges_panel import charges_panel
 from bot.dashboard.cookies import config_of
+from bot.dashboard.corrections import student_corrections
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.register_view import register_context
@@ -142,4 +143,5 @@ def student_context(
         "register": register_context(session, staff, student, request.query_params.get("register")),
         "charges": charges_panel(session, student, today, done=request.query_params.get("charged")),
         **bursary_context(session, student, today),
+        "corrections": student_corrections(session, staff, student, request.query_params.get("reversal_id")),
     }

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo.bursaries import bursaries_csv, seed_bursaries
+from bot.demo.corrections import seed_corrections
 from bot.demo.money import (
     KILIMANI_FEES,
     MWANGAZA_FEES,
@@ -91,6 +92,7 @@ def seed(sessions: sessionmaker[Session], today: dt.date) -> SeedReport:
     added += load_school(sessions, KILIMANI, cast.kilimani, code, today, opening)
     added += load_school(sessions, MWANGAZA, cast.mwangaza, code, today, {})
     added += ensure_logins(sessions, dt.datetime.now(dt.UTC))
+    added += seed_corrections(sessions, KILIMANI.slug, dt.datetime.now(dt.UTC))
     counts = student_counts(sessions)
     schools = [(school, counts.get(school.slug, 0)) for school in (KILIMANI, MWANGAZA)]
     return SeedReport(code, added, schools, phones_to_try(cast, opening))

@@ -14,10 +14,18 @@ from ledger.errors import LedgerError, NotFound
 
 
 def reverse_entry(
-    session: Session, school_id: int, entry_id: int, *, reason: str, on: dt.date, actor: str
+    session: Session,
+    school_id: int,
+    entry_id: int,
+    *,
+    reason: str,
+    on: dt.date,
+    actor: str,
+    what: str | None = None,
 ) -> tuple[Entry, bool]:
     """Post the mirror image of an entry (then rebalance the student's allocation). Reversing the same
-    entry again returns the first reversal; a reversal is not itself reversed."""
+    entry again returns the first reversal; a reversal is not itself reversed. ``what`` names the original
+    in the memo ("Reversal of M-Pesa QK12AB34CD: wrong child")."""
     original = session.get(Entry, entry_id)
     if original is None or original.school_id != school_id:
         raise NotFound(f"no entry {entry_id} in this school")
@@ -48,7 +56,7 @@ def reverse_entry(
             legs=legs,
             key=key,
             body=body,
-            memo=f"Reversal: {reason}"[:200],
+            memo=(f"Reversal of {what}: {reason}" if what else f"Reversal: {reason}")[:200],
             effective_on=on,
             actor=actor,
             student_id=original.student_id,

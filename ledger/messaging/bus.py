@@ -24,16 +24,18 @@ from ledger.events import (
     LateFeesCharged,
     PaymentReachedStudent,
     PaymentRequestFailed,
+    PaymentReversed,
     SuspensePaymentReceived,
     take_events,
 )
 from ledger.messaging.bursary_notices import write_bursary_notices
 from ledger.messaging.family_notices import write_invoice_notices, write_late_fee_notices
 from ledger.messaging.notices import write_payment_failed, write_receipts, write_suspense_notice
+from ledger.messaging.reversal_notices import write_reversal_notices
 from ledger.messaging.withdrawals import withdraw_queued
 from ledger.payments.stk_requests import PaymentRequestRecord
 from ledger.records.parents import find_guardian
-from ledger.records.tables import SchoolClass, Term
+from ledger.records.tables import SchoolClass, Student, Term
 
 Handler = Callable[[Session, Any], None]
 
@@ -65,6 +67,9 @@ def tell_families_the_late_fees(session: Session, event: LateFeesCharged) -> Non
 
 def tell_families_of_the_bursary(session: Session, event: BursaryCredited) -> None:
     write_bursary_notices(session, session.get_one(BursaryAward, event.award_id), event.at)
+def tell_family_of_reversal(session: Session, event: PaymentReversed) -> None:
+    payment, student = session.get_one(Payment, event.payment_id), session.get_one(Student, event.student_id)
+    write_reversal_notices(session, payment, student, event.reversal_id, event.reason, event.at)
 
 
 HANDLERS: dict[type[Event], list[Handler]] = {
@@ -75,6 +80,7 @@ HANDLERS: dict[type[Event], list[Handler]] = {
     LateFeesCharged: [tell_families_the_late_fees],
     GuardianAccessEnded: [withdraw_queued],
     BursaryCredited: [tell_families_of_the_bursary],
+    PaymentReversed: [tell_family_of_reversal],
 }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.books.balances import total_owed
@@ -20,8 +19,8 @@ from ledger.messaging.outbox import Category, OutboxMessage, enqueue
 from ledger.messaging.wording import day
 from ledger.money import kes
 from ledger.payments.stk_requests import PaymentRequestRecord
-from ledger.records.parents import find_guardian
-from ledger.records.tables import Guardian, Language, School, Student, StudentGuardian
+from ledger.records.parents import find_guardian, guardians_of
+from ledger.records.tables import Guardian, Language, School, Student
 from ledger.sms_parts import fits as fits_two_segments  # the one counter (UCS-2 too); name kept for callers
 from ledger.sms_parts import within
 
@@ -80,14 +79,8 @@ def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list
     school = session.get(School, payment.school_id)
     assert student is not None and school is not None
     owed = total_owed(session, student.id)
-    guardians = session.scalars(
-        select(Guardian)
-        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
-        .where(StudentGuardian.student_id == student.id)
-        .order_by(Guardian.id)
-    )
     written = []
-    for guardian in guardians:
+    for guardian in guardians_of(session, student.id):
         if "all" in (guardian.opted_out or []):
             continue  # the parent stopped everything; receipts go even to those who stopped reminders
         message, _ = enqueue(

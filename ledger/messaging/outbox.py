@@ -49,6 +49,7 @@ class Category(enum.StrEnum):
     SUSPENSE_NOTICE = "suspense_notice"
     THANKS = "thanks"
     BURSARY_NOTICE = "bursary_notice"  # a bursary credited to a child
+    REVERSAL_NOTICE = "reversal_notice"  # a payment the family was receipted for was reversed
     REPLY = "reply"  # an answer to a message the parent sent
 
 

@@ -103,6 +103,10 @@ def record_payment(
 
     entry, created = once(session, school_id, key, body, post)
     payment = session.scalars(select(Payment).where(Payment.entry_id == entry.id)).one_or_none()
+    if payment is None and entry.kind == EntryKind.PAYMENT:  # a correction put it back in suspense since
+        payment = session.scalars(
+            select(Payment).where(Payment.school_id == school_id, Payment.reference == reference)
+        ).one_or_none()
     if payment is None:
         raise DuplicateReference(f"reference {reference} is already used by another entry")
     return payment, created

@@ -33,6 +33,17 @@ def find_guardian(session: Session, phone: str, school_id: int) -> Guardian | No
     ).one_or_none()
 
 
+def guardians_of(session: Session, student_id: int) -> list[Guardian]:
+    """The student's guardians, first recorded first."""
+    query = (
+        select(Guardian)
+        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+        .where(StudentGuardian.student_id == student_id)
+        .order_by(Guardian.id)
+    )
+    return list(session.scalars(query))
+
+
 def guardian_ref(guardian: Guardian) -> GuardianRef:
     opted_out = set(guardian.opted_out or [])
     return GuardianRef(

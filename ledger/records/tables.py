@@ -66,6 +66,9 @@ class School(Base):
     remind_max_per_term: Mapped[int] = mapped_column(Integer, default=4)
     quiet_hours_start: Mapped[int] = mapped_column(Integer, default=20)
     quiet_hours_end: Mapped[int] = mapped_column(Integer, default=7)
+    # Maker-checker (ledger.staff.approvals): a reversal above this many cents waits for the head; None is
+    # Karo's default (approvals.DEFAULT_APPROVAL_ABOVE).
+    reversal_approval_cents: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 

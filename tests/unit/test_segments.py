@@ -14,6 +14,7 @@ from ledger.events import FailureReason
 from ledger.messaging.bursary_notices import bursary_text
 from ledger.messaging.notices import payment_failed_text, receipt_text, suspense_text
 from ledger.messaging.reminder_texts import Child, instalment_text, invoice_text, reminder_text, thanks_text
+from ledger.messaging.reversal_notices import reversal_text
 from ledger.records.tables import Language, School, Student
 from ledger.sms_parts import gsm_friendly, sms_segments
 from providers.simulators.segments import sms_segments as billed  # the stand-in network's own count
@@ -97,6 +98,7 @@ def test_every_family_message_is_billed_as_at_most_two_parts(language, names, sc
         payment_failed_text(language, school, student, 2_500_00, FailureReason.FUNDS),
         suspense_text(language, school, paid),
         bursary_text(language, school, names[-1], names[0], "2026-1", 12_345_678_00, 1_000_000_00),
+        reversal_text(language, school, student, paid, names[-1] * 3, -4_000_00),
     ]
     for text in texts:
         assert billed(gsm_friendly(text)) <= 2, text

@@ -48,7 +48,11 @@ def test_every_id_in_a_query_answers_404_when_out_of_range(
                 answer = bursar.get(path, params={param.name: bad})
                 assert answer.status_code == 404, f"GET {path}?{param.name}={bad}: {answer.status_code}"
             walked.add(f"{route.path}?{param.name}")
-    assert walked == {"/dashboard/students?class_id", "/dashboard/students/{student_id}?paid"}
+    assert walked == {
+        "/dashboard/students?class_id",
+        "/dashboard/students/{student_id}?paid",
+        "/dashboard/payments?reversal_id",
+    }
 
 
 def test_an_empty_class_filter_still_lists_everyone(bursar: TestClient) -> None:

@@ -19,10 +19,11 @@ from ledger.billing.award_limits import AwardTerms
 from ledger.billing.bursaries import award_bursary
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor
 from ledger.billing.sponsors import sponsor_named
-from ledger.books.tables import Payment, PaymentSource
+from ledger.books.tables import Entry, Payment, PaymentSource
 from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, VoteHead
+from ledger.staff.approvals import ReversalRequest
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 
@@ -71,6 +72,13 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         query = select(BursaryAward.id).where(BursaryAward.school_id == school_id(session))
         return session.scalars(query).first() or 0
 
+    def entry_id(session: Session) -> int:
+        return session.scalars(select(Entry.id).where(Entry.school_id == school_id(session))).first() or 0
+
+    def request_id(session: Session) -> int:
+        query = select(ReversalRequest.id).where(ReversalRequest.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
     return {
         "student_id": student_id,
         "payment_id": payment_id,
@@ -80,6 +88,8 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         "vote_head_id": vote_head_id,
         "sponsor_id": sponsor_id,
         "award_id": award_id,
+        "entry_id": entry_id,
+        "request_id": request_id,
     }
 
 
