@@ -6,9 +6,12 @@ import click
 
 from bot.commands.demo import demo
 from bot.commands.fees import fees
+from bot.commands.leavers import student
 from bot.commands.processes import db, scheduler, serve, worker
 from bot.commands.records import import_file, invoice, school, term, user
+from bot.commands.refunds import refund
 from bot.commands.reminders import plan, reminders
+from bot.commands.statements import statement
 from bot.commands.support import TerseGroup
 
 
@@ -31,6 +34,9 @@ for command in (
     reminders,
     plan,
     fees,
+    student,
+    statement,
+    refund,
 ):
     cli.add_command(command)
 

@@ -25,7 +25,7 @@ from ledger.records.tables import School, SchoolClass, Term
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 PAYBILL = re.compile(r"\d{5,7}")
 USSD_CODE = re.compile(r"\*\d{2,4}(\*\d{1,4})*#")
-IMPORT_KINDS = ("students", "fees", "balances", "attendance", "results")
+IMPORT_KINDS = ("students", "fees", "balances", "attendance", "results", "leavers")
 
 
 @click.group()

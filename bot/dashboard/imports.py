@@ -26,6 +26,7 @@ FORMATS = {
     "balances": "admission_no,amount (positive owes, negative credit)",
     "attendance": "admission_no,date,status[,note]",
     "results": "admission_no,exam,subject,score[,grade]",
+    "leavers": "admission_no,date,reason (transferred, graduated, withdrawn or other)",
 }
 
 

@@ -18,6 +18,7 @@ from ledger.imports.attendance import AttendanceImport
 from ledger.imports.balances import BalancesImport
 from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
 from ledger.imports.fees import FeesImport
+from ledger.imports.leavers import LeaversImport
 from ledger.imports.results import ResultsImport
 from ledger.imports.students import StudentsImport
 from ledger.records.tables import School
@@ -30,6 +31,7 @@ _IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "balances": BalancesImport,
     "attendance": AttendanceImport,
     "results": ResultsImport,
+    "leavers": LeaversImport,
 }
 KINDS = tuple(_IMPORTERS)
 
