@@ -15,9 +15,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.dashboard import (
     audit_log,
     auth,
+    credit,
     exports,
     fees,
     imports,
+    leaving,
     messages,
     overview,
     payments,
@@ -68,6 +70,8 @@ def dashboard_routers() -> list[APIRouter]:
         fees.router,
         reminders.router,
         plans.router,
+        leaving.router,
+        credit.router,
         audit_log.router,
         static,
     ]

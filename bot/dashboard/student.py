@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard.access import Can, Staff, StaffDep, school_student
 from bot.dashboard.cookies import config_of
+from bot.dashboard.credit_view import credit_context
+from bot.dashboard.leaving_view import leaving_context
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.rendering import render
@@ -136,4 +138,6 @@ def student_context(
         "plan_form": new_plan_form(),
         "plan_error": None,
         "plan_saved": request.query_params.get("plan"),
+        **leaving_context(staff, today.isoformat(), request.query_params.get("leaving")),
+        **credit_context(session, staff, student, today.isoformat(), request.query_params.get("credit")),
     }

@@ -21,12 +21,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("left_on", sa.Date(), nullable=True))
         batch.add_column(sa.Column("leave_reason", sa.String(length=20), nullable=True))
     with op.batch_alter_table("schools") as batch:
-        batch.add_column(sa.Column("chase_leavers", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch.add_column(sa.Column("chase_leavers", sa.Boolean(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("schools") as batch:
-        batch.drop_column("chase_leavers")
-    with op.batch_alter_table("students") as batch:
-        batch.drop_column("leave_reason")
-        batch.drop_column("left_on")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it): a batch copy of the table would have to drop
+    # "schools" and "students", which the rows that refer to them forbid.
+    op.drop_column("schools", "chase_leavers")
+    op.drop_column("students", "leave_reason")
+    op.drop_column("students", "left_on")

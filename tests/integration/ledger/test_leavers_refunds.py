@@ -1,4 +1,4 @@
-"""Leavers, refunds of credit and credit moved to a sibling, as a bursar sees them, on PostgreSQL and SQLite."""
+"""Leavers, refunds of credit and credit moved to a sibling, as a bursar sees them, on both databases."""
 
 from __future__ import annotations
 
@@ -36,12 +36,22 @@ def school(session):
     terms = [b.term(session, school, code) for code in ("2026-1", "2026-2")]
     for term in terms:
         b.fees(session, term, grade, {tuition: 10_000 * KES})
-    elder, younger = b.student(session, grade, "LV-1", "Amani Leaves"), b.student(session, grade, "LV-2", "Baraka")
+    elder, younger = (
+        b.student(session, grade, "LV-1", "Amani Leaves"),
+        b.student(session, grade, "LV-2", "Baraka"),
+    )
     other = b.student(session, grade, "LV-3", "Chiku Other")
     b.guardian(session, school, PHONE, elder, younger)
     b.guardian(session, school, "+254711000222", other)
     session.commit()
-    return {"school": school, "grade": grade, "terms": terms, "elder": elder, "younger": younger, "other": other}
+    return {
+        "school": school,
+        "grade": grade,
+        "terms": terms,
+        "elder": elder,
+        "younger": younger,
+        "other": other,
+    }
 
 
 def pay(session, school, student, reference, cents):
@@ -127,7 +137,9 @@ def test_a_refund_pays_back_credit_once_and_never_more_than_the_credit(session, 
     elder = school["elder"]
     in_credit(session, school, elder, 3_000 * KES)
     with pytest.raises(InvalidAmount, match="more than LV-1's credit"):
-        refund_credit(session, elder, Refund(RefundMethod.CHEQUE, "000123", 3_000 * KES + 1, TODAY), actor="t")
+        refund_credit(
+            session, elder, Refund(RefundMethod.CHEQUE, "000123", 3_000 * KES + 1, TODAY), actor="t"
+        )
     session.rollback()
     refund = Refund(RefundMethod.CHEQUE, " 000123 ", 2_000 * KES, TODAY)
     entry, created = refund_credit(session, elder, refund, actor="bursar@school")
