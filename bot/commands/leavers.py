@@ -12,6 +12,7 @@ from ledger.clock import school_day, utc_now
 from ledger.db import transaction
 from ledger.records.leavers import REASONS, leaving_snapshot, mark_left, parse_reason, readmit
 from ledger.records.tables import School, Student
+from ledger.staff.audit import Snapshot
 
 
 def find_student(session: Session, school: School, admission_no: str) -> Student:
@@ -44,14 +45,7 @@ def leave(slug: str, admission_no: str, on: str, reason: str) -> None:
         found = find_student(session, find_school(session, slug), admission_no)
         before = leaving_snapshot(found)
         if mark_left(found, day, why, today=school_day(utc_now())):
-            audit_cli(
-                session,
-                found.school_id,
-                "student.leave",
-                target=f"student:{found.id}",
-                before=before,
-                after=leaving_snapshot(found),
-            )
+            _audited(session, found, "student.leave", before)
     click.echo(f"{found.admission_no} {found.name}: left on {day.isoformat()} ({why.value})")
 
 
@@ -65,12 +59,10 @@ def readmit_student(slug: str, admission_no: str) -> None:
         before = leaving_snapshot(found)
         if not readmit(found):
             raise Refused(f"{found.admission_no} {found.name} has not left: nothing to re-admit")
-        audit_cli(
-            session,
-            found.school_id,
-            "student.readmit",
-            target=f"student:{found.id}",
-            before=before,
-            after=leaving_snapshot(found),
-        )
+        _audited(session, found, "student.readmit", before)
     click.echo(f"{found.admission_no} {found.name}: re-admitted")
+
+
+def _audited(session: Session, found: Student, action: str, before: Snapshot) -> None:
+    after = leaving_snapshot(found)
+    audit_cli(session, found.school_id, action, target=f"student:{found.id}", before=before, after=after)

@@ -3,12 +3,14 @@ bursar may make it (Can.RECORDS); each is audited with the student's standing be
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from bot.dashboard.access import RecordsStaff, school_student
+from bot.dashboard.access import RecordsStaff, Staff, school_student
 from bot.dashboard.cookies import config_of
 from bot.dashboard.leaving_view import LeavingForm
 from bot.dashboard.rendering import redirect, render
@@ -18,6 +20,8 @@ from ledger.clock import school_day
 from ledger.imports.core import BadRow
 from ledger.imports.fields import date_value
 from ledger.records.leavers import LeaveRefused, leaving_snapshot, mark_left, parse_reason, readmit
+from ledger.records.tables import Student
+from ledger.staff.audit import Snapshot
 
 router = APIRouter()
 
@@ -46,16 +50,7 @@ def leave(
         )
         return render(request, "student.html", context, status_code=422)
     if changed:
-        after = leaving_snapshot(student)
-        staff.audit(
-            session,
-            action="student.leave",
-            at=now,
-            target=f"student:{student.id}",
-            before=before,
-            after=after,
-        )
-        session.commit()
+        _audited(session, staff, student, "student.leave", now, before)
     return redirect(request, f"/dashboard/students/{student.id}?leaving=left#leaving")
 
 
@@ -64,15 +59,14 @@ def readmit_student(request: Request, student_id: int, staff: RecordsStaff, sess
     student = school_student(session, staff, student_id)
     before = leaving_snapshot(student)
     if readmit(student):
-        now = config_of(request).clock()
-        after = leaving_snapshot(student)
-        staff.audit(
-            session,
-            action="student.readmit",
-            at=now,
-            target=f"student:{student.id}",
-            before=before,
-            after=after,
-        )
-        session.commit()
+        _audited(session, staff, student, "student.readmit", config_of(request).clock(), before)
     return redirect(request, f"/dashboard/students/{student.id}?leaving=readmitted#leaving")
+
+
+def _audited(
+    session: Session, staff: Staff, student: Student, action: str, now: dt.datetime, before: Snapshot
+) -> None:
+    """Audit the change with the student's standing before and after, and commit them together."""
+    target = f"student:{student.id}"
+    staff.audit(session, action=action, at=now, target=target, before=before, after=leaving_snapshot(student))
+    session.commit()

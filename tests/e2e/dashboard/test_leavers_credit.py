@@ -18,10 +18,10 @@ from ledger.books.tables import Entry, EntryKind, PaymentSource
 from ledger.db import transaction
 from ledger.records.tables import Guardian, Student, StudentGuardian
 from tests import builders as b
-from tests.e2e.dashboard.conftest import CLERK_A, HEAD_A, csrf_of, sign_in
+from tests.e2e.dashboard.conftest import CLERK_A, HEAD_A, csrf_of, post_form, sign_in
 from tests.e2e.dashboard.test_money import achieng_id
 from tests.e2e.dashboard.test_pages import TODAY, kilimani, pay
-from tests.e2e.dashboard.test_reminders import audited
+from tests.e2e.dashboard.test_reminders import PAGE, POLICY, audited, kilimani_of
 
 FORM_TOKEN = re.compile(r'name="form_token" value="([0-9A-F]{12})"')
 
@@ -163,3 +163,18 @@ def test_a_bursar_moves_credit_to_a_sibling_where_it_pays_what_they_owe(bursar: 
     assert entries(staffed, EntryKind.CREDIT_TRANSFER) == 2 and len(audited(staffed, "credit.move")) == 1
     stranger = submit(bursar, pupil, "credit/move", form_token="ABCDEF654321", amount="100", to=str(pupil))
     assert stranger.status_code == 422 and "does not share a guardian" in stranger.text
+
+
+def test_the_bursar_chooses_on_the_policy_page_whether_leavers_families_are_still_reminded(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    assert "Not reminded</option>" in bursar.get(PAGE).text
+    answer = post_form(bursar, f"{PAGE}/policy", {**POLICY, "chase_leavers": "on"}, from_page=PAGE)
+    assert answer.status_code == 303
+    assert kilimani_of(staffed).chase_leavers is True
+    assert 'value="on" selected>Still reminded of arrears' in bursar.get(PAGE).text
+    [entry] = audited(staffed, "reminders.policy")
+    assert entry.before is not None and entry.after is not None
+    assert (entry.before["chase_leavers"], entry.after["chase_leavers"]) == (False, True)
+    post_form(bursar, f"{PAGE}/policy", POLICY, from_page=PAGE)  # a form without the choice: off again
+    assert kilimani_of(staffed).chase_leavers is False
