@@ -178,3 +178,29 @@ def test_the_bursar_chooses_on_the_policy_page_whether_leavers_families_are_stil
     assert (entry.before["chase_leavers"], entry.after["chase_leavers"]) == (False, True)
     post_form(bursar, f"{PAGE}/policy", POLICY, from_page=PAGE)  # a form without the choice: off again
     assert kilimani_of(staffed).chase_leavers is False
+
+
+def test_the_list_shows_students_at_school_and_a_search_finds_a_leaver_marked_left(
+    bursar: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    pupil = achieng_id(staffed)
+    assert submit(bursar, pupil, "leave", left_on=TODAY.isoformat(), reason="graduated").status_code == 303
+    listed = bursar.get("/dashboard/students").text
+    assert "Achieng Otieno" not in listed
+    found = bursar.get("/dashboard/students", params={"q": "achieng"}).text
+    assert f'href="/dashboard/students/{pupil}">Achieng Otieno</a> <span class="tag">left</span>' in found
+
+
+def test_a_clerk_imports_leavers_from_the_imports_page(
+    web: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    assert sign_in(web, CLERK_A).status_code == 303
+    page = web.get("/dashboard/imports")
+    assert "admission_no,date,reason" in page.text
+    upload = {"file": ("leavers.csv", f"admission_no,date,reason\nKJA-001,{TODAY.isoformat()},withdrawn\n")}
+    answer = web.post(
+        "/dashboard/imports", data={"kind": "leavers", "csrf_token": csrf_of(page)}, files=upload
+    )
+    assert answer.status_code in (200, 303), answer.text
+    left = student(staffed, achieng_id(staffed))
+    assert (left.active, left.leave_reason) == (False, "withdrawn")
