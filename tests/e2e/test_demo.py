@@ -119,6 +119,16 @@ def test_money_arrived_every_way_including_unmatched_and_overpaid(
     assert in_credit >= 1
 
 
+def test_one_child_left_this_term_and_the_family_is_offered_to_try(
+    seeded: tuple[Engine, Result, dict[str, int]],
+) -> None:
+    engine, second, _ = seeded
+    with Session(engine) as session:
+        [leaver] = session.scalars(select(Student).where(Student.active.is_(False))).all()
+    assert (leaver.leave_reason, str(leaver.left_on)) == ("transferred", "2026-08-31")
+    assert f"a child who left this term ({leaver.name}): the final statement" in second.output
+
+
 def test_serving_runs_the_simulators_and_sends_from_the_outbox(
     seeded: tuple[Engine, Result, dict[str, int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
