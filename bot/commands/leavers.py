@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands.support import Refused, audit_cli, find_school, open_services, parse_date
 from ledger.admission import admission_key
+from ledger.billing.leaver_invoices import invoiced_after_leaving
 from ledger.clock import school_day, utc_now
 from ledger.db import transaction
 from ledger.records.leavers import REASONS, leaving_snapshot, mark_left, parse_reason, readmit
@@ -46,7 +47,13 @@ def leave(slug: str, admission_no: str, on: str, reason: str) -> None:
         before = leaving_snapshot(found)
         if mark_left(found, day, why, today=school_day(utc_now())):
             _audited(session, found, "student.leave", before)
+        late = [code for code, _ in invoiced_after_leaving(session, found)]
     click.echo(f"{found.admission_no} {found.name}: left on {day.isoformat()} ({why.value})")
+    if late:
+        click.echo(
+            f"note: still invoiced for term {', '.join(late)}, which began after they left; reverse it "
+            "if they did not attend"
+        )
 
 
 @student.command("readmit")

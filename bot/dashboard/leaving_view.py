@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.dashboard.access import Can, Staff
+from ledger.billing.leaver_invoices import invoiced_after_leaving
 from ledger.records.leavers import REASONS
+from ledger.records.tables import Student
 
 
 @dataclass(frozen=True)
@@ -15,9 +19,12 @@ class LeavingForm:
     reason: str = ""
 
 
-def leaving_context(staff: Staff, today: str, saved: str | None) -> dict[str, Any]:
+def leaving_context(
+    session: Session, staff: Staff, student: Student, today: str, saved: str | None
+) -> dict[str, Any]:
     """The keys ``_student_leaving.html`` reads (a refused form replaces the form and its error)."""
     return {
+        "invoiced_after_leaving": [code for code, _ in invoiced_after_leaving(session, student)],
         "can_keep_records": staff.can(Can.RECORDS),
         "leave_reasons": REASONS,
         "leaving_form": LeavingForm(today),

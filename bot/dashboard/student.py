@@ -138,6 +138,6 @@ def student_context(
         "plan_form": new_plan_form(),
         "plan_error": None,
         "plan_saved": request.query_params.get("plan"),
-        **leaving_context(staff, today.isoformat(), request.query_params.get("leaving")),
+        **leaving_context(session, staff, student, today.isoformat(), request.query_params.get("leaving")),
         **credit_context(session, staff, student, today.isoformat(), request.query_params.get("credit")),
     }

@@ -123,3 +123,16 @@ def test_a_credit_is_refunded_once_and_never_beyond_itself(kilimani: Karo, tmp_p
     assert "--method" in one_line_refusal(
         karo(*refund[:-4], "--method", "card", "--reference", "X", "--amount", "1"), code=2
     )
+
+
+def test_leaving_names_a_later_term_already_invoiced(kilimani: Karo, tmp_path: Path) -> None:
+    karo = school_with_fees(kilimani, tmp_path)
+    assert karo("import", "fees", write(tmp_path, "t2.csv", TERM_2), "--school", "kilimani").exit_code == 0
+    for code in ("2026-1", "2026-2"):
+        assert karo("invoice", "--school", "kilimani", "--term", code).exit_code == 0
+    left = karo(*LEAVE, "--on", "2026-03-01", "--reason", "withdrawn")
+    assert left.output.splitlines() == [
+        "2101 Wanjiku Kamau: left on 2026-03-01 (withdrawn)",
+        "note: still invoiced for term 2026-2, which began after they left; "
+        "reverse it if they did not attend",
+    ]

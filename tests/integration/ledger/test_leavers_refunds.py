@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger.billing.invoicing import invoice_class, invoice_student
+from ledger.billing.leaver_invoices import invoiced_after_leaving
 from ledger.billing.refunds import NotSiblings, Refund, RefundMethod, credit_of, move_credit, refund_credit
 from ledger.books.balances import student_balance, total_owed
 from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
+from ledger.books.reversals import reverse_entry
 from ledger.books.statements import statement
 from ledger.books.tables import Account, AccountKind, Entry, EntryKind, Line, PaymentSource
 from ledger.errors import IdempotencyConflict, InvalidAmount
@@ -208,3 +210,14 @@ def test_a_leavers_credit_can_be_refunded_and_the_books_still_hold(session, scho
     session.commit()
     assert total_owed(session, elder.id) == 0
     books_hold(session)
+
+
+def test_an_invoice_posted_before_the_leaving_was_recorded_is_named_until_reversed(session, school):
+    elder, (term1, term2) = school["elder"], school["terms"]
+    invoice_student(session, elder, term1, actor="t")
+    late, _ = invoice_student(session, elder, term2, actor="t")
+    mark_left(elder, dt.date(2026, 4, 30), LeaveReason.WITHDRAWN, today=TODAY)
+    assert late is not None and invoiced_after_leaving(session, elder) == [("2026-2", late.id)]
+    reverse_entry(session, elder.school_id, late.id, reason="left before term 2", on=TODAY, actor="t")
+    assert invoiced_after_leaving(session, elder) == []
+    assert total_owed(session, elder.id) == 10_000 * KES
