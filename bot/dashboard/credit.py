@@ -144,7 +144,7 @@ def move(
     try:
         if not FORM_TOKEN.fullmatch(form_token):
             raise BadCreditForm("This form is out of date: open the student's page again.")
-        if not to.isdigit():
+        if not (to.isdigit() and len(to) <= 9):  # a student id, never past what the column holds
             raise BadCreditForm("Choose the sibling who receives the credit.")
         receiver = school_student(session, staff, int(to))
         before = credit_of(session, student)

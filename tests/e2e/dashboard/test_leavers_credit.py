@@ -163,6 +163,9 @@ def test_a_bursar_moves_credit_to_a_sibling_where_it_pays_what_they_owe(bursar: 
     assert entries(staffed, EntryKind.CREDIT_TRANSFER) == 2 and len(audited(staffed, "credit.move")) == 1
     stranger = submit(bursar, pupil, "credit/move", form_token="ABCDEF654321", amount="100", to=str(pupil))
     assert stranger.status_code == 422 and "does not share a guardian" in stranger.text
+    for to in ("", "99999999999999999999"):
+        nobody = submit(bursar, pupil, "credit/move", form_token="ABCDEF654321", amount="100", to=to)
+        assert nobody.status_code == 422 and "Choose the sibling" in nobody.text
 
 
 def test_the_bursar_chooses_on_the_policy_page_whether_leavers_families_are_still_reminded(
