@@ -10,9 +10,12 @@ from bot.commands.corrections import payment
 from bot.commands.demo import demo
 from bot.commands.exports import export
 from bot.commands.fees import fees
+from bot.commands.leavers import student
 from bot.commands.processes import db, scheduler, serve, worker
 from bot.commands.records import import_file, invoice, school, term, user
+from bot.commands.refunds import refund
 from bot.commands.reminders import plan, reminders
+from bot.commands.statements import statement
 from bot.commands.support import TerseGroup
 
 
@@ -39,6 +42,9 @@ for command in (
     charge,
     bursary,
     payment,
+    student,
+    statement,
+    refund,
 ):
     cli.add_command(command)
 

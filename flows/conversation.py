@@ -118,6 +118,7 @@ def _child_to_dict(child: StudentRef | None) -> dict[str, Any] | None:
         "admission_no": child.admission_no,
         "name": child.name,
         "class_name": child.class_name,
+        "left": child.left,
     }
 
 
@@ -125,5 +126,10 @@ def _child_from_dict(d: dict[str, Any] | None) -> StudentRef | None:
     if d is None:
         return None
     return StudentRef(
-        int(d["id"]), int(d["school_id"]), str(d["admission_no"]), str(d["name"]), str(d["class_name"])
+        int(d["id"]),
+        int(d["school_id"]),
+        str(d["admission_no"]),
+        str(d["name"]),
+        str(d["class_name"]),
+        left=bool(d.get("left", False)),
     )

@@ -171,7 +171,9 @@ def view(ctx: Turn, state: IdentifyState, at: Position) -> Screen:
         labels = [clip(s.name, 26) for s in ctx.schools()]
         return Screen(ctx.t("choose_school"), numbered(labels, at.cursor or 0, PAGE, more))
     children = ctx.children(ctx.school_id())
-    labels = [f"{clip(c.name, 20)}, {clip(c.class_name, 10)}" for c in children]
+    labels = [
+        f"{clip(c.name, 20)}, {ctx.t('child_left') if c.left else clip(c.class_name, 10)}" for c in children
+    ]
     return Screen(ctx.t("choose_child"), numbered(labels, at.cursor or 0, PAGE, more))
 
 

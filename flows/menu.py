@@ -45,7 +45,9 @@ class MenuHop(Hop):
 
 def view(ctx: Turn, state: MenuState, at: Position) -> Screen:
     options = tuple(Option(key, ctx.t(label)) for key, label, _ in ITEMS)
-    return Screen(clip(ctx.student().name, 20), options)
+    student = ctx.student()
+    title = clip(student.name, 20) + (f" ({ctx.t('child_left')})" if student.left else "")
+    return Screen(title, options)
 
 
 FLOW = Flow(

@@ -34,6 +34,7 @@ class StudentRef:
     admission_no: str
     name: str
     class_name: str
+    left: bool = False  # the student has left the school: the family still reads the final statement
 
 
 @dataclass(frozen=True)

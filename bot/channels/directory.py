@@ -43,15 +43,13 @@ log = logging.getLogger(__name__)
 
 
 def own_child(session: Session, phone: str, student_id: int) -> Student:
-    """The student, if an active child of ``phone``; else ChildGone, as the flows' ports promise (the
-    conversation keeps its chosen child, so this check is what stops a child no longer this phone's)."""
+    """The student, if a child of ``phone`` (a leaver too: the family still reads the final statement);
+    else ChildGone, as the flows' ports promise (the conversation keeps its chosen child, so this check is
+    what stops a child no longer this phone's)."""
     try:
-        child = parents.child_of(session, phone, student_id)
+        return parents.child_of(session, phone, student_id)
     except NotFound as gone:
         raise ChildGone(f"student {student_id} is not a child of this phone") from gone
-    if not child.active:
-        raise ChildGone(f"student {student_id} has left the school")
-    return child
 
 
 @contextmanager

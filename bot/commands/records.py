@@ -31,6 +31,7 @@ IMPORT_KINDS = (
     "balances",
     "attendance",
     "results",
+    "leavers",
     "enrolments",
     "bursaries",
     "bank",

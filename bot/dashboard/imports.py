@@ -27,6 +27,7 @@ FORMATS = {
     "balances": "admission_no,amount (positive owes, negative credit)",
     "attendance": "admission_no,date,status[,note]",
     "results": "admission_no,exam,subject,score[,grade]",
+    "leavers": "admission_no,date,reason (transferred, graduated, withdrawn or other)",
     "enrolments": "admission_no,term,vote_head[,amount] (students taking an optional fee item)",
     "bank": "date,reference,description,amount (deposits positive), or a bank's own export: "
     + ", ".join(name for name in LAYOUTS if name != "generic"),

@@ -33,17 +33,20 @@ class BadPolicy(ValueError):
 class PolicyForm:
     reminders_on: bool
     values: dict[str, str]  # column -> what was typed (or the school's value)
+    chase_leavers: bool = False  # keep reminding leavers' families of arrears
 
 
 def policy_form(school: School) -> PolicyForm:
     return PolicyForm(
-        school.reminders_on, {limit.column: str(getattr(school, limit.column)) for limit in LIMITS}
+        school.reminders_on,
+        {limit.column: str(getattr(school, limit.column)) for limit in LIMITS},
+        school.chase_leavers,
     )
 
 
 def policy_snapshot(school: School) -> dict[str, Any]:
     """The policy as an audit row keeps it."""
-    return {"reminders_on": school.reminders_on} | {
+    return {"reminders_on": school.reminders_on, "chase_leavers": school.chase_leavers} | {
         limit.column: getattr(school, limit.column) for limit in LIMITS
     }
 
@@ -66,7 +69,7 @@ def checked(form: PolicyForm) -> dict[str, int]:
     return numbers
 
 
-def apply_policy(school: School, reminders_on: bool, numbers: dict[str, int]) -> None:
-    school.reminders_on = reminders_on
+def apply_policy(school: School, form: PolicyForm, numbers: dict[str, int]) -> None:
+    school.reminders_on, school.chase_leavers = form.reminders_on, form.chase_leavers
     for column, number in numbers.items():
         setattr(school, column, number)

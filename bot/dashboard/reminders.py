@@ -152,6 +152,7 @@ def save_policy(
     staff: MoneyStaff,
     session: SessionDep,
     reminders_on: Annotated[str, Form(max_length=10)] = "",
+    chase_leavers: Annotated[str, Form(max_length=10)] = "",
     remind_days_before_due: Annotated[str, Form(max_length=10)] = "",
     remind_every_days: Annotated[str, Form(max_length=10)] = "",
     remind_max_per_term: Annotated[str, Form(max_length=10)] = "",
@@ -165,14 +166,14 @@ def save_policy(
         "quiet_hours_start": quiet_hours_start,
         "quiet_hours_end": quiet_hours_end,
     }
-    form = PolicyForm(reminders_on == "on", typed)
+    form = PolicyForm(reminders_on == "on", typed, chase_leavers == "on")
     try:
         numbers = checked(form)
     except BadPolicy as bad:
         return _page(request, staff, session, form=form, error=str(bad), status=422)
     school = staff.school
     before = policy_snapshot(school)
-    apply_policy(school, form.reminders_on, numbers)
+    apply_policy(school, form, numbers)
     after = policy_snapshot(school)
     if after != before:
         staff.audit(

@@ -16,6 +16,8 @@ from bot.dashboard.bursary_view import bursary_context
 from bot.dashboard.charges_panel import charges_panel
 from bot.dashboard.cookies import config_of
 from bot.dashboard.corrections import student_corrections
+from bot.dashboard.credit_view import credit_context
+from bot.dashboard.leaving_view import leaving_context
 from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.register_view import register_context
@@ -144,4 +146,6 @@ def student_context(
         "charges": charges_panel(session, student, today, done=request.query_params.get("charged")),
         **bursary_context(session, student, today),
         "corrections": student_corrections(session, staff, student, request.query_params.get("reversal_id")),
+        **leaving_context(session, staff, student, today.isoformat(), request.query_params.get("leaving")),
+        **credit_context(session, staff, student, today.isoformat(), request.query_params.get("credit")),
     }

@@ -48,6 +48,7 @@ class StudentRow:
     name: str
     class_name: str
     balance: int
+    active: bool = True  # False: a leaver, found by a search
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,14 @@ def find_students(
         select(func.sum(Account.balance)).where(Account.student_id == Student.id).scalar_subquery(), 0
     )
     query = (
-        select(Student.id, Student.admission_no, Student.name, SchoolClass.name, balance)
+        select(Student.id, Student.admission_no, Student.name, SchoolClass.name, balance, Student.active)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
-        .where(Student.school_id == school_id, Student.active.is_(True))
+        .where(Student.school_id == school_id)
     )
-    if chosen.q.strip():
+    if chosen.q.strip():  # a search finds leavers too (to read, re-admit, refund); the list: those at school
         query = _searched(query, school_id, chosen.q)
+    else:
+        query = query.where(Student.active.is_(True))
     if chosen.class_id is not None:
         query = query.where(Student.class_id == chosen.class_id)
     if chosen.balance == "owing":

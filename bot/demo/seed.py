@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo.bursaries import bursaries_csv, seed_bursaries
 from bot.demo.corrections import seed_corrections
+from bot.demo.leavers import demo_leaver, leavers_csv
 from bot.demo.money import (
     KILIMANI_FEES,
     MWANGAZA_FEES,
@@ -90,6 +91,9 @@ def seed(sessions: sessionmaker[Session], today: dt.date) -> SeedReport:
     added = sum(ensure_school(sessions, school) for school in (KILIMANI, MWANGAZA))
     opening = opening_balances(random.Random(f"{SEED}:balances"), cast.kilimani)
     added += load_school(sessions, KILIMANI, cast.kilimani, code, today, opening)
+    starts_on = find_term(sessions, KILIMANI, code).starts_on
+    leavers = leavers_csv(demo_leaver(cast.kilimani, cast.shared), starts_on, today)
+    added += import_text(sessions, KILIMANI, "leavers", leavers, today) if leavers else 0
     added += load_school(sessions, MWANGAZA, cast.mwangaza, code, today, {})
     added += ensure_logins(sessions, dt.datetime.now(dt.UTC))
     added += seed_corrections(sessions, KILIMANI.slug, dt.datetime.now(dt.UTC))
@@ -223,11 +227,13 @@ def phones_to_try(cast: Cast, opening: Mapping[str, int]) -> list[tuple[str, str
     others = [kids[0] for phone, kids in by_phone.items() if phone not in (shared, family[0].family_phone)]
     swahili = next(p for p in others if p.language == "sw")
     arrears = next(p for p in others if opening.get(p.admission_no, 0) > 0 and p is not swahili)
+    leaver = demo_leaver(cast.kilimani, cast.shared)
     return [
         (local(shared), f"children in two schools ({cast.shared.name} at Kilimani, one at Mwangaza)"),
         (local(family[0].family_phone), f"two children: {family[0].name} and {family[1].name}"),
         (local(swahili.family_phone), f"prefers Kiswahili ({swahili.name})"),
         (local(arrears.family_phone), f"arrears brought forward ({arrears.name})"),
+        (local(leaver.family_phone), f"a child who left this term ({leaver.name}): the final statement"),
     ]
 
 

@@ -21,6 +21,7 @@ TEXTS: dict[str, str] = {
     # identify and menu
     "choose_school": "Choose a school:",
     "choose_child": "Choose a child:",
+    "child_left": "left school",
     "menu_balance": "Balance",
     "menu_pay": "Pay fees",
     "menu_statement": "Statement",

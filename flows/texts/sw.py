@@ -21,6 +21,7 @@ TEXTS: dict[str, str] = {
     # identify and menu
     "choose_school": "Chagua shule:",
     "choose_child": "Chagua mtoto:",
+    "child_left": "ameondoka shuleni",
     "menu_balance": "Salio",
     "menu_pay": "Lipa karo",
     "menu_statement": "Taarifa ya malipo",

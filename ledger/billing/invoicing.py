@@ -17,6 +17,7 @@ from ledger.books.journal import Leg, live_key, posted_entry
 from ledger.books.posting import post_for_student
 from ledger.books.tables import AccountKind, Entry, EntryKind
 from ledger.events import ClassInvoiced, raise_event
+from ledger.records.leavers import refuse_term_after_leaving
 from ledger.records.tables import FeeItem, SchoolClass, Student, Term, VoteHead
 
 
@@ -48,7 +49,9 @@ def invoice_student(
     paid the term (dated the last day money reached the student).
 
     Returns (entry, created) for the invoice; (None, False) when the class has no fees for the term.
+    A leaver is not invoiced for a term that began after they left (StudentLeft).
     """
+    refuse_term_after_leaving(student, term.code, term.starts_on)
     items = billed_fees(session, student, term, fee_items(session, term.id, student.class_id))
     if not items:
         return None, False

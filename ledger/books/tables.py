@@ -32,6 +32,7 @@ class AccountKind(enum.StrEnum):
     BURSARY = "bursary"  # bursaries and discounts granted
     OPENING = "opening"  # counterpart of imported opening balances
     SPONSOR = "sponsor"  # per sponsor: bursaries it pledged and has not yet paid
+    TRANSFER = "transfer"  # a credit on its way between siblings: its two entries net it to zero at once
 
 
 STUDENT_KINDS = (AccountKind.RECEIVABLE, AccountKind.CREDIT)

@@ -22,6 +22,7 @@ from ledger.imports.bursaries import BursariesImport
 from ledger.imports.core import Importer, ImportRefused, ImportReport, ImportScope, RowError, run_import
 from ledger.imports.enrolments import EnrolmentsImport
 from ledger.imports.fees import FeesImport
+from ledger.imports.leavers import LeaversImport
 from ledger.imports.mpesa_statement import MpesaStatementImport
 from ledger.imports.results import ResultsImport
 from ledger.imports.students import StudentsImport
@@ -35,6 +36,7 @@ _IMPORTERS: dict[str, Callable[[ImportScope], Importer[Any]]] = {
     "balances": BalancesImport,
     "attendance": AttendanceImport,
     "results": ResultsImport,
+    "leavers": LeaversImport,
     "enrolments": EnrolmentsImport,
     "bursaries": BursariesImport,
     "bank": BankImport,

@@ -25,7 +25,7 @@ from ledger.messaging.outbox import BULK, Category, MessageStatus, OutboxMessage
 from ledger.messaging.reminder_plans import Planned, Reminder
 from ledger.messaging.reminder_policy import in_quiet_hours, quiet_hours_end
 from ledger.messaging.wording import day
-from ledger.records.tables import School
+from ledger.records.tables import School, Student
 
 REMINDERS, OUTBOX = (cast(Table, model.__table__) for model in (Reminder, OutboxMessage))
 PAID_WITHIN = dt.timedelta(days=7)  # a payment this soon after a reminder counts as its effect
@@ -130,7 +130,7 @@ def deferral_for(session: Session, message: OutboxMessage, now: dt.datetime) -> 
     reminder = session.scalars(select(Reminder).where(Reminder.message_key == message.dedupe_key)).first()
     if reminder is None:
         return None
-    reason = _no_longer_wanted(session, reminder, now)
+    reason = _no_longer_wanted(session, reminder, now) or _all_left(session, school, reminder)
     if reason is not None:
         reminder.held_reason = reason
         return Deferral(reason)
@@ -154,6 +154,14 @@ def _no_longer_wanted(session: Session, reminder: Reminder, now: dt.datetime) ->
     if promised >= set(reminder.student_ids):
         return "not sent: the family promised to pay"
     return None
+
+
+def _all_left(session: Session, school: School, reminder: Reminder) -> str | None:
+    """Every child of a reminder left since it was planned, and the school does not chase leavers."""
+    if school.chase_leavers:
+        return None
+    staying = select(Student.id).where(Student.id.in_(reminder.student_ids), Student.active.is_(True))
+    return None if session.scalars(staying).first() else "not sent: the child has left the school"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from sqlalchemy import (
     cast,
     func,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -189,7 +190,7 @@ class _SchoolFacts:
             school,
             term,
             today,
-            _families(session, school.id),
+            _families(session, school.id, chase_leavers=school.chase_leavers),
             standing_promises(session, school.id, today),
             _kept_plans(session, school.id, today),
             sent,
@@ -243,8 +244,9 @@ class _SchoolFacts:
         return Planned(family, ReminderKind.INSTALMENT, slot, due_now, text)
 
 
-def _families(session: Session, school_id: int) -> list[Family]:
-    """Every family of the school with its active children and what each owes (three queries)."""
+def _families(session: Session, school_id: int, *, chase_leavers: bool = False) -> list[Family]:
+    """Every family of the school with its active children (and leavers, when the school chases leavers'
+    arrears) and what each owes (three queries)."""
     connection = session.connection()
     owed = dict(
         connection.execute(
@@ -257,7 +259,7 @@ def _families(session: Session, school_id: int) -> list[Family]:
     for gid, sid, name, adm in connection.execute(
         select(StudentGuardian.guardian_id, Student.id, Student.name, Student.admission_no)
         .join(Student, Student.id == StudentGuardian.student_id)
-        .where(Student.school_id == school_id, Student.active.is_(True))
+        .where(Student.school_id == school_id, true() if chase_leavers else Student.active.is_(True))
         .order_by(StudentGuardian.guardian_id, Student.admission_no)
     ).all():
         children[gid].append(FamilyChild(sid, Child(name, adm, int(owed.get(sid) or 0))))

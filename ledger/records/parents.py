@@ -14,13 +14,13 @@ EVERYTHING = "all"
 
 
 def schools_for_phone(session: Session, phone: str) -> list[SchoolRef]:
-    """Schools where ``phone`` (E.164) is a guardian of at least one active student, by name."""
+    """Schools where ``phone`` (E.164) is a guardian of at least one student (a leaver too), by name."""
     rows = session.scalars(
         select(School)
         .join(Guardian, Guardian.school_id == School.id)
         .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
         .join(Student, Student.id == StudentGuardian.student_id)
-        .where(Guardian.phone == phone, Student.active.is_(True))
+        .where(Guardian.phone == phone)
         .distinct()
         .order_by(School.name)
     )
@@ -57,16 +57,20 @@ def guardian_ref(guardian: Guardian) -> GuardianRef:
 
 
 def children_of(session: Session, phone: str, school_id: int) -> list[StudentRef]:
-    """The active students of ``school_id`` this phone is a guardian of, by name."""
+    """The students of ``school_id`` this phone is a guardian of, by name: leavers too (marked ``left``),
+    so the family can still read the final statement and balance."""
     rows = session.execute(
         select(Student, SchoolClass.name)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .join(StudentGuardian, StudentGuardian.student_id == Student.id)
         .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
-        .where(Guardian.phone == phone, Guardian.school_id == school_id, Student.active.is_(True))
+        .where(Guardian.phone == phone, Guardian.school_id == school_id)
         .order_by(Student.name, Student.id)
     )
-    return [StudentRef(s.id, s.school_id, s.admission_no, s.name, class_name) for s, class_name in rows]
+    return [
+        StudentRef(s.id, s.school_id, s.admission_no, s.name, class_name, left=not s.active)
+        for s, class_name in rows
+    ]
 
 
 def child_of(session: Session, phone: str, student_id: int) -> Student:

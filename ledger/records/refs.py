@@ -18,4 +18,5 @@ def student_ref(session: Session, student: Student) -> StudentRef:
         admission_no=student.admission_no,
         name=student.name,
         class_name=school_class.name if school_class is not None else "",
+        left=not student.active,
     )

@@ -69,6 +69,9 @@ class School(Base):
     # Maker-checker (ledger.staff.approvals): a reversal above this many cents waits for the head; None is
     # Karo's default (approvals.DEFAULT_APPROVAL_ABOVE).
     reversal_approval_cents: Mapped[int | None] = mapped_column(BigInteger)
+    # Whether leavers' families are still reminded of arrears (many schools hold the leaving certificate
+    # until they are cleared); off by default: a leaver's family is not chased (ledger.records.leavers).
+    chase_leavers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
@@ -109,7 +112,11 @@ class Student(Base):
     admission_key: Mapped[str] = mapped_column(String(20), index=True)
     name: Mapped[str] = mapped_column(String(120))
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
+    # False once the student has left (ledger.records.leavers keeps it in step with left_on): invoicing,
+    # optional charges and reminders follow only active students.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    leave_reason: Mapped[str | None] = mapped_column(String(20))
 
     school_class: Mapped[SchoolClass] = relationship()
     guardian_links: Mapped[list[StudentGuardian]] = relationship(back_populates="student")

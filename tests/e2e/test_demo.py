@@ -139,6 +139,16 @@ def test_the_demo_prints_a_bursar_login_that_opens_kilimanis_dashboard(seeded: S
         assert "Collection rate" in overview.text
 
 
+def test_one_child_left_this_term_and_the_family_is_offered_to_try(
+    seeded: Seeded,
+) -> None:
+    engine, second, *_ = seeded
+    with Session(engine) as session:
+        [leaver] = session.scalars(select(Student).where(Student.active.is_(False))).all()
+    assert (leaver.leave_reason, str(leaver.left_on)) == ("transferred", "2026-08-31")
+    assert f"a child who left this term ({leaver.name}): the final statement" in second.output
+
+
 def test_serving_runs_the_simulators_and_sends_from_the_outbox(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:

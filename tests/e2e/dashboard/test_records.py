@@ -121,7 +121,7 @@ def test_a_clerk_cannot_import_money_and_is_only_offered_records(
 ) -> None:
     before = owed_and_fee_rows(staffed)
     sign_in(web, CLERK_A)
-    assert import_kinds_offered(web) == ["students", "attendance", "results"]
+    assert import_kinds_offered(web) == ["students", "attendance", "results", "leavers"]
     for kind, text in MONEY_FILES.items():
         refused = upload(web, kind, text, name=f"{kind}.csv")
         assert refused.status_code == 403 and "cannot" in refused.text, kind
@@ -135,6 +135,7 @@ def test_a_bursar_is_offered_every_import(bursar: TestClient) -> None:
         "balances",
         "attendance",
         "results",
+        "leavers",
         "enrolments",
         "bursaries",
         "bank",

@@ -14,6 +14,7 @@ from ledger.billing.fee_structure import (
     set_optional,
 )
 from ledger.billing.invoicing import invoice_class, invoice_student
+from ledger.billing.leaving import leave_school
 from ledger.billing.optional_changes import change_enrolment, preview_change, pro_rata, stop_optional_items
 from ledger.books.balances import total_owed
 from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
@@ -21,6 +22,7 @@ from ledger.books.statements import statement
 from ledger.books.tables import Entry, EntryKind, PaymentSource
 from ledger.errors import IdempotencyConflict, InvalidAmount
 from ledger.payments.recording import Received, record_payment
+from ledger.records.leavers import LeaveReason
 from tests import builders as b
 
 # builders.term: 2026-1 runs 5 January to 5 April, 91 days.
@@ -252,4 +254,17 @@ def test_a_leaver_is_taken_off_every_optional_item_with_a_credit_for_the_days_le
     assert [(preview.amount, entry is not None) for preview, entry in done] == [(460_000, True)]
     assert total_owed(session, s["rider"].id) == 1_910_000 - 460_000
     assert stop_optional_items(session, s["rider"], MID_TERM, key="leaver:1", actor="t") == []
+    books_whole(session)
+
+
+def test_leaving_school_stops_the_optional_items_with_their_credit_once(session, school):
+    s = school
+    mark_optional(session, s["term"].id, s["transport"].id)
+    enrol(session, s, s["rider"])
+    invoice_class(session, s["form1"], s["term"], actor="t", notify=False)
+    assert leave_school(session, s["rider"], MID_TERM, LeaveReason.TRANSFERRED, today=MID_TERM, actor="t")
+    session.commit()
+    assert not s["rider"].active and total_owed(session, s["rider"].id) == 1_910_000 - 460_000
+    assert not leave_school(session, s["rider"], MID_TERM, LeaveReason.TRANSFERRED, today=MID_TERM, actor="t")
+    assert total_owed(session, s["rider"].id) == 1_910_000 - 460_000
     books_whole(session)
