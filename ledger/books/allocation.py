@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from ledger.books.accounts import get_account
 from ledger.books.journal import Leg
-from ledger.books.tables import Account, AccountKind
+from ledger.books.tables import CHARGE_KINDS, Account, AccountKind, Entry, Line
 from ledger.records.tables import Student, Term, VoteHead
 
 
@@ -91,7 +91,44 @@ def rebalancing_legs(session: Session, student: Student, pending: Sequence[Leg])
     if used:
         legs.append(Leg(credit_account, debit=used))
         legs += [Leg(owed.account, credit=share) for owed, share in shares]
+    # Credit taken back that was already spent (a payment reversed after its credit paid fees): the fees
+    # it paid are owed again, latest paid first, never beyond what each vote head was charged.
+    overdrawn = credit_account.balance + delta[credit_account.id] - swept + used
+    if overdrawn > 0:
+        legs.append(Leg(credit_account, credit=overdrawn))
+        legs += _unpaid(session, after, overdrawn)
     return legs
+
+
+def _unpaid(session: Session, after: Sequence[tuple[Owed, int]], amount: int) -> list[Leg]:
+    """Debit legs owing ``amount`` again on the vote heads paid last (allocation order reversed), each at
+    most what it was charged less what it still owes."""
+    charged = _charged(session, [owed.account.id for owed, _ in after])
+    legs, left = [], amount
+    order = sorted(after, key=lambda a: (a[0].term_order, a[0].priority, a[0].vote_head, a[0].account.id))
+    for owed, balance in reversed(order):
+        room = min(left, charged.get(owed.account.id, 0) - max(balance, 0))
+        if room > 0:
+            legs.append(Leg(owed.account, debit=room))
+            left -= room
+    if left and order:  # charges this rule cannot see (a reversal's own rebalancing): owed on the last head
+        legs.append(Leg(order[-1][0].account, debit=left))
+    return legs
+
+
+def _charged(session: Session, account_ids: Sequence[int]) -> dict[int, int]:
+    """What each receivable was charged: the debits of charges, less the credits of their reversals (not
+    the credits inside a charge, which are credit it used)."""
+    undone = aliased(Entry)
+    charged = func.sum(case((undone.id.is_(None), Line.debit), else_=-Line.credit))
+    rows = session.execute(
+        select(Line.account_id, charged)
+        .join(Entry, Entry.id == Line.entry_id)
+        .outerjoin(undone, undone.id == Entry.reverses_id)
+        .where(Line.account_id.in_(account_ids), func.coalesce(undone.kind, Entry.kind).in_(CHARGE_KINDS))
+        .group_by(Line.account_id)
+    )
+    return {account_id: int(total or 0) for account_id, total in rows}
 
 
 def lock_student(session: Session, student_id: int) -> Student:

@@ -19,7 +19,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger.books.reports import arrears
-from ledger.books.tables import Account, AccountKind, Entry, EntryKind, Line, Payment, PaymentSource
+from ledger.books.tables import (
+    CHARGE_KINDS,
+    Account,
+    AccountKind,
+    Entry,
+    EntryKind,
+    Line,
+    Payment,
+    PaymentSource,
+)
 from ledger.records.tables import SchoolClass, Student, VoteHead
 from ledger.types import Cell, Report, ReportColumn
 
@@ -34,7 +43,7 @@ CREDIT_CARRIED = "Credit carried"
 UNALLOCATED = "Unallocated"
 KINDS = ("collections", "vote-heads", "fees-register", "cash-book", "debtors")
 
-_CHARGES = (EntryKind.INVOICE, EntryKind.OPENING_BALANCE, EntryKind.LATE_FEE, EntryKind.CHARGE)
+_CHARGES = CHARGE_KINDS
 _CREDITS = (EntryKind.BURSARY, EntryKind.DISCOUNT)
 _PAID = (EntryKind.PAYMENT, EntryKind.SUSPENSE_ALLOCATION)
 

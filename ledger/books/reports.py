@@ -8,7 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ledger.books.tables import Account, AccountKind, Entry, EntryKind, Line
+from ledger.books.tables import CHARGE_KINDS, Account, AccountKind, Entry, EntryKind, Line
 from ledger.records.refs import student_ref
 from ledger.records.tables import Student, Term
 from ledger.types import ArrearsRow, TermTotals
@@ -59,7 +59,7 @@ def arrears(
     return sorted(rows, key=lambda r: (-r.total, r.student.admission_no))
 
 
-_CHARGES = (EntryKind.INVOICE, EntryKind.OPENING_BALANCE, EntryKind.LATE_FEE)
+_CHARGES = CHARGE_KINDS
 _RECEIPTS = (EntryKind.PAYMENT, EntryKind.SUSPENSE_ALLOCATION)
 _CREDITS = (EntryKind.BURSARY, EntryKind.DISCOUNT)
 

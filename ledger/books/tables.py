@@ -54,6 +54,10 @@ class EntryKind(enum.StrEnum):
     SPONSOR_RECEIPT = "sponsor_receipt"  # a sponsor's cheque for many students (no student of its own)
 
 
+# Entries that raise what a family owes (the rest pay, credit, move or reverse).
+CHARGE_KINDS = (EntryKind.INVOICE, EntryKind.OPENING_BALANCE, EntryKind.LATE_FEE, EntryKind.CHARGE)
+
+
 class PaymentSource(enum.StrEnum):
     MPESA_STK = "mpesa_stk"
     MPESA_PAYBILL = "mpesa_paybill"
