@@ -29,6 +29,7 @@ from bot.demo.money import (
 from bot.demo.people import PhoneBook, Pupil, make_pupils, students_csv
 from bot.demo.registers import attendance_csv, results_csv, school_days
 from bot.demo.staff import LOGINS, DemoLogin, ensure_logins
+from bot.demo.transport import TRANSPORT, enrolments_csv, riders
 from ledger.db import transaction
 from ledger.records.tables import School, SchoolClass, Student, Term
 
@@ -123,6 +124,9 @@ def load_school(
     added += import_text(sessions, demo, "fees", fees_csv(code, demo.fees), today)
     if opening:
         added += import_text(sessions, demo, "balances", balances_csv(opening), today)
+    if demo is KILIMANI:  # the school bus: an optional item, billed only to the children who take it
+        bus = enrolments_csv(code, riders(pupils, str(SEED)))
+        added += import_text(sessions, demo, "enrolments", bus, today)
     term = find_term(sessions, demo, code)
     added += invoice_school(sessions, demo, term)
     added += pay(sessions, demo, pupils, term, today, opening)
@@ -174,8 +178,15 @@ def pay(
     """The term's payments that have arrived by ``today`` (later ones arrive on a later run)."""
     from ledger.payments.recording import Received, record_payment
 
+    bus = {p.admission_no for p in riders(pupils, str(SEED))} if demo is KILIMANI else None
     owed = {
-        p.admission_no: sum(demo.fees[p.class_name].values()) + opening.get(p.admission_no, 0) for p in pupils
+        p.admission_no: sum(
+            amount
+            for head, amount in demo.fees[p.class_name].items()
+            if head != TRANSPORT or bus is None or p.admission_no in bus
+        )
+        + opening.get(p.admission_no, 0)
+        for p in pupils
     }
     rng = random.Random(f"{SEED}:payments:{demo.slug}")
     payments = make_payments(rng, pupils, owed, oddities=demo is KILIMANI)

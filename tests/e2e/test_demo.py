@@ -18,12 +18,13 @@ from bot.bootstrap import bootstrap
 from bot.cli import cli
 from bot.commands import demo as demo_command
 from bot.demo.simulators import PROVIDER_SETTINGS, ChatLine, Simulators
+from bot.demo.transport import RIDERS
 from bot.settings import Settings, get_settings
 from ledger.books.checks import cached_balance_mismatches, unbalanced_entries
 from ledger.books.tables import Account, AccountKind, Line, Payment
 from ledger.db import Base, make_engine
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
-from ledger.records.tables import Guardian, School, Student
+from ledger.records.tables import FeeItem, Guardian, School, Student
 from tests.browser.conftest import free_socket, serving
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.integration.providers.conftest import wait_for
@@ -125,6 +126,18 @@ def test_money_arrived_every_way_including_unmatched_and_overpaid(
     assert {"mpesa_paybill", "bank", "cash"} <= {str(s) for s in sources}
     assert len(unmatched) == 1 and unmatched[0].reference.startswith("TKL4")
     assert in_credit >= 1
+
+
+def test_the_bus_is_an_optional_item_billed_only_to_the_children_who_take_it(seeded: Seeded) -> None:
+    engine, *_ = seeded
+    with Session(engine) as session:
+        optional = session.scalars(select(FeeItem).where(FeeItem.optional.is_(True))).all()
+        billed = session.scalar(
+            select(func.count(func.distinct(Account.student_id))).where(
+                Account.kind == AccountKind.RECEIVABLE, Account.vote_head_id == optional[0].vote_head_id
+            )
+        )
+    assert optional and billed == RIDERS
 
 
 def test_the_demo_prints_a_bursar_login_that_opens_kilimanis_dashboard(seeded: Seeded) -> None:

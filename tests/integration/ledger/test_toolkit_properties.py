@@ -174,7 +174,7 @@ def check_books(session: Any, world: World) -> None:
         assert credit <= 0 and not (credit < 0 and any(a.balance > 0 for a in receivables)), "credit idle"
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
 def test_any_sequence_of_the_bursars_operations_keeps_the_books_whole(
     engine: Any, factory: Callable[[], Any], ops: list[tuple[Any, ...]]
