@@ -10,7 +10,7 @@ import click
 
 from bot.commands.support import Refused, find_school, open_services, parse_date
 from bot.documents.spreadsheets import report_csv, report_xlsx
-from ledger.books.registers import KINDS, build_report
+from ledger.billing.report_kinds import KINDS, build_report
 from ledger.clock import school_day, utc_now
 
 
@@ -22,7 +22,7 @@ from ledger.clock import school_day, utc_now
 @click.option("--format", "form", type=click.Choice(("csv", "xlsx")), default="csv", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 def export(kind: str, slug: str, start: str | None, end: str | None, form: str, out: Path | None) -> None:
-    """Export a report: collections, vote-heads, fees-register, cash-book or debtors."""
+    """Export a report: collections, vote-heads, fees-register, cash-book, debtors or sponsors."""
     last = parse_date(end, "--to") if end else school_day(utc_now())
     first = parse_date(start, "--from") if start else dt.date(last.year, 1, 1)
     if first > last:

@@ -17,7 +17,7 @@ from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import HEADERS, render
 from bot.documents.spreadsheets import amount_cell, report_csv, report_xlsx, text_cell
 from bot.routes.deps import SessionDep
-from ledger.books.registers import KINDS, build_report
+from ledger.billing.report_kinds import KINDS, build_report
 from ledger.books.reports import arrears
 from ledger.books.tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
 from ledger.clock import school_day
@@ -145,6 +145,7 @@ REPORTS = {
     "fees-register": "Each student: charged, bursaries and discounts, paid, balance, and owed per vote head.",
     "cash-book": "Receipts in number order; a cancelled receipt keeps its line.",
     "debtors": "Who owes, class by class, by how long past due.",
+    "sponsors": "Bursaries by sponsor: pledged, received, outstanding.",
 }
 
 

@@ -1,4 +1,4 @@
-"""The demo's dashboard logins: a bursar for Kilimani, made once, printed by ``karo demo``.
+"""The demo's dashboard logins: a bursar and a head for Kilimani, made once, printed by ``karo demo``.
 
 The password is in this file on purpose: the demo database lives on the operator's own machine.
 """
@@ -25,7 +25,11 @@ class DemoLogin:
     role: Role
 
 
-LOGINS = (DemoLogin("kilimani", "bursar@kilimani.demo", "kilimani-demo", Role.BURSAR),)
+LOGINS = (
+    DemoLogin("kilimani", "bursar@kilimani.demo", "kilimani-demo", Role.BURSAR),
+    # The head approves the demo's reversal waiting above the approval amount (maker-checker).
+    DemoLogin("kilimani", "head@kilimani.demo", "kilimani-head", Role.HEAD),
+)
 
 
 def ensure_logins(sessions: sessionmaker[Session], now: dt.datetime) -> int:

@@ -77,3 +77,20 @@ def test_bad_dates_and_kinds_are_one_line(kilimani: Karo) -> None:  # noqa: F811
     )
     refused = kilimani("export", "payroll", "--school", "kilimani")
     assert refused.exit_code == 2 and "payroll" in refused.output
+
+
+def test_bursaries_by_sponsor_show_pledged_received_and_outstanding(kilimani: Karo, tmp_path: Path) -> None:  # noqa: F811
+    books(kilimani, tmp_path)
+    awards = (
+        "admission_no,term,sponsor,amount\n2101,2026-1,NG-CDF Kibra,5000\n2102,2026-1,NG-CDF Kibra,3000\n"
+    )
+    assert (
+        kilimani("import", "bursaries", write(tmp_path, "b.csv", awards), "--school", "kilimani").exit_code
+        == 0
+    )
+    done = kilimani("export", "sponsors", "--school", "kilimani")
+    assert done.exit_code == 0, done.output
+    header, *rows = list(csv.reader(io.StringIO(done.output)))
+    assert header == ["Sponsor", "Kind", "Students", "Pledged", "Received", "Outstanding", "Not yet credited"]
+    assert rows[0][:6] == ["NG-CDF Kibra", "cdf", "2", "8000.00", "0.00", "8000.00"]
+    assert rows[-1][0] == "Total" and rows[-1][3] == "8000.00"
