@@ -19,24 +19,13 @@ from bot.commands.support import (
     parse_date,
 )
 from ledger.db import transaction
+from ledger.imports import KINDS as IMPORT_KINDS  # the one registry of import kinds
 from ledger.money import kes
 from ledger.records.tables import School, SchoolClass, Term
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 PAYBILL = re.compile(r"\d{5,7}")
 USSD_CODE = re.compile(r"\*\d{2,4}(\*\d{1,4})*#")
-IMPORT_KINDS = (
-    "students",
-    "fees",
-    "balances",
-    "attendance",
-    "results",
-    "leavers",
-    "enrolments",
-    "bursaries",
-    "bank",
-    "mpesa-statement",
-)
 
 
 @click.group()
