@@ -10,11 +10,12 @@ from bot.channels.compose import Channels, compose_channels
 from bot.channels.conversations import ConversationStore, RedisConversationStore
 from bot.mpesa.compose import compose_mpesa, push_scheduler
 from bot.mpesa.desk import MpesaDesk
+from bot.outbox.dispatcher import CLAIM_BATCH
 from bot.outbox.senders import RATES, build_dispatcher
 from bot.settings import get_settings
 
 
-def dispatch_outbox(batch: int = 100, rate_per_second: float | None = None) -> dict[str, int]:
+def dispatch_outbox(batch: int = CLAIM_BATCH, rate_per_second: float | None = None) -> dict[str, int]:
     """Send every due outbox message (after settling what a dead worker left half-done); return the counts.
 
     ``rate_per_second`` replaces every provider's default rate (0 lifts the limit): for load tests and
