@@ -1,0 +1,20 @@
+"""Settings on the dashboard: staff invites, disabling staff, the school profile (issue 15): reserved, filled by its branch.
+
+Revision ID: 0018
+Revises: 0017
+"""
+
+from __future__ import annotations
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
