@@ -1,4 +1,4 @@
-"""Settings on the dashboard: staff invites, disabling staff, the school profile (issue 15): reserved, filled by its branch.
+"""Settings on the dashboard: staff invites, disabled staff, the school profile (issue 15): reserved.
 
 Revision ID: 0018
 Revises: 0017
