@@ -6,6 +6,7 @@ import click
 
 from bot.commands.bursaries import bursary
 from bot.commands.charges import charge
+from bot.commands.close import close
 from bot.commands.corrections import payment
 from bot.commands.demo import demo
 from bot.commands.exports import export
@@ -45,6 +46,7 @@ for command in (
     student,
     statement,
     refund,
+    close,
 ):
     cli.add_command(command)
 

@@ -68,6 +68,7 @@ OUTBOX_SWEEP_SECONDS = 15  # how long a queued message (or a retry that fell due
 
 def register_cron_jobs(cron: CronScheduler) -> None:
     """Karo's periodic jobs: the outbox sweep, the STK request sweep, late fees and reminder campaigns."""
+    from bot.jobs.daily_close import DAILY_CLOSE_SECONDS, send_daily_closes
     from bot.jobs.fees import apply_fee_rules
     from bot.jobs.periodic import dispatch_outbox, send_reminders
     from bot.jobs.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, STK_SWEEP_SECONDS
@@ -77,6 +78,7 @@ def register_cron_jobs(cron: CronScheduler) -> None:
     cron.register(sweep_stk_requests, queue_name=QUEUES[0], interval=STK_SWEEP_SECONDS, job_timeout=300)
     cron.register(send_reminders, queue_name=QUEUES[0], interval=REMINDERS_SECONDS, job_timeout=1800)
     cron.register(apply_fee_rules, queue_name=QUEUES[0], cron=FEE_RULES_CRON, job_timeout=1800)
+    cron.register(send_daily_closes, queue_name=QUEUES[0], interval=DAILY_CLOSE_SECONDS, job_timeout=600)
 
 
 def queue_connection(settings: Settings, process: str) -> Redis:

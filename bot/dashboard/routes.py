@@ -18,6 +18,7 @@ from bot.dashboard import (
     auth,
     bursaries,
     charges,
+    close,
     corrections,
     credit,
     exports,
@@ -49,6 +50,7 @@ from bot.dashboard.rendering import error_page, redirect
 STATIC = Path(__file__).resolve().parent.parent / "static"
 HTMX = STATIC / "dashboard-htmx-2.0.11.min.js"
 CSS = STATIC / "dashboard.css"
+PRINT = STATIC / "dashboard-print.js"
 PREFIX = "/dashboard"
 
 static = APIRouter()
@@ -62,6 +64,11 @@ def htmx_script() -> FileResponse:
 @static.get("/dashboard/static/dashboard.css", include_in_schema=False)
 def stylesheet() -> FileResponse:
     return FileResponse(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@static.get("/dashboard/static/print.js", include_in_schema=False)
+def print_script() -> FileResponse:
+    return FileResponse(PRINT, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
 
 def dashboard_routers() -> list[APIRouter]:
@@ -93,6 +100,7 @@ def dashboard_routers() -> list[APIRouter]:
         corrections.router,
         payment_list.router,
         approvals.router,
+        close.router,
         static,
     ]
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.bootstrap import Services
 from bot.jobs.campaigns import run_reminders
+from bot.jobs.daily_close import run_daily_closes
 from bot.jobs.fees import run_fee_rules
 from ledger.clock import school_day, utc_now
 
@@ -58,6 +59,7 @@ class InProcessSchedule:
         run_fee_rules(self.services.sessions, school_day(now))
         report = run_reminders(self.services, now=now)
         log.info("reminders queued: %s", report.written)
+        run_daily_closes(self.services, now=now)  # after its close hour, each school's summary by SMS
 
     def _jobs(self) -> list[tuple[Callable[[], object], float, str]]:
         jobs: list[tuple[Callable[[], object], float, str]] = [

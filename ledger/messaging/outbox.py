@@ -51,6 +51,7 @@ class Category(enum.StrEnum):
     BURSARY_NOTICE = "bursary_notice"  # a bursary credited to a child
     REVERSAL_NOTICE = "reversal_notice"  # a payment the family was receipted for was reversed
     REPLY = "reply"  # an answer to a message the parent sent
+    DAILY_CLOSE = "daily_close"  # the day's money summary, to the school's own phones (not bulk: staff ask)
 
 
 # Bulk messages go after anything a parent is waiting for, and never in the school's quiet hours

@@ -72,6 +72,10 @@ class School(Base):
     # Whether leavers' families are still reminded of arrears (many schools hold the leaving certificate
     # until they are cleared); off by default: a leaver's family is not chased (ledger.records.leavers).
     chase_leavers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The daily close by SMS (ledger.messaging.daily_close_notices): the phones (E.164, comma-separated) that
+    # get the day's summary, none when empty, and the Nairobi hour it goes at.
+    close_phones: Mapped[str | None] = mapped_column(String(120))
+    close_hour: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 

@@ -35,6 +35,7 @@ PUBLIC = {
     "/dashboard/logout",
     "/dashboard/static/htmx.min.js",
     "/dashboard/static/dashboard.css",
+    "/dashboard/static/print.js",
 }
 
 
