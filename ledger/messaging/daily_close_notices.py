@@ -48,7 +48,7 @@ def close_text(school_name: str, close: DailyClose) -> str:
     """The close in one SMS of at most two parts: when too long, sponsors' cheques, then reversals, then the
     split by method are left out (the totals, receipts and suspense always stay)."""
     on = day_words(close.day, Language.EN)
-    head = f"{school_name[:30]} close {on}: KES {kes(close.total, label=False)} in."
+    head = f"{_short(school_name)} close {on}: KES {kes(close.total, label=False)} in."
     lines = [
         head,
         _methods_line(close),
@@ -62,6 +62,11 @@ def close_text(school_name: str, close: DailyClose) -> str:
             break
         lines[droppable] = ""
     return within(" ".join(line for line in lines if line))
+
+
+def _short(name: str, most: int = 30) -> str:
+    """The school's name, cut at a word when longer than ``most`` characters."""
+    return name if len(name) <= most else name[: most + 1].rsplit(" ", 1)[0].rstrip(" ,.-")
 
 
 def _methods_line(close: DailyClose) -> str:

@@ -12,15 +12,19 @@ from ledger.billing.sponsor_cheques import record_cheque
 from ledger.billing.sponsors import sponsor_named
 from ledger.books.registers import METHODS, UNALLOCATED, build_report
 from ledger.books.tables import PaymentSource
+from ledger.messaging.daily_close_notices import close_text
+from ledger.money import kes
 from ledger.payments.corrections import Destination, reverse_payment
 from ledger.payments.daily_close import daily_close
 from ledger.payments.recording import Received, record_payment
+from ledger.sms_parts import sms_segments
 from ledger.types import Report
 from tests import builders as b
 
 FIRST, LAST = dt.date(2026, 1, 5), dt.date(2026, 2, 27)
 BUSY = dt.date(2026, 2, 10)
 NOW = dt.datetime(2026, 2, 10, 15, 0, tzinfo=dt.UTC)
+SOURCES = [source for source, _ in METHODS]
 
 
 def busy_school(session, seed=5):
@@ -37,21 +41,14 @@ def busy_school(session, seed=5):
         invoice_student(session, pupil, term, actor="t")
     for n, pupil in enumerate(pupils):
         on = FIRST + dt.timedelta(days=rng.randint(0, (LAST - FIRST).days))
-        source = rng.choice([source for source, _ in METHODS])
-        record_payment(
-            session,
-            school.id,
-            Received(source, f"R{n:03d}", rng.randint(1, 90) * 100_00, on),
-            pupil,
-            actor="t",
-        )
-    busy = [
-        record_payment(session, school.id, Received(source, f"BUSY{k}", (k + 1) * 1_000_00, BUSY), pupils[k], actor="t")[0]
-        for k, (source, _) in enumerate(METHODS)
-    ]  # fmt: skip
-    earlier, _ = record_payment(
-        session, school.id, Received(PaymentSource.CASH, "EARLY1", 700_00, BUSY - dt.timedelta(days=3)), pupils[9], actor="t"
-    )  # fmt: skip
+        paid = Received(rng.choice(SOURCES), f"R{n:03d}", rng.randint(1, 90) * 100_00, on)
+        record_payment(session, school.id, paid, pupil, actor="t")
+    busy = []
+    for k, source in enumerate(SOURCES):
+        paid = Received(source, f"BUSY{k}", (k + 1) * 1_000_00, BUSY)
+        busy.append(record_payment(session, school.id, paid, pupils[k], actor="t")[0])
+    paid = Received(PaymentSource.CASH, "EARLY1", 700_00, BUSY - dt.timedelta(days=3))
+    earlier, _ = record_payment(session, school.id, paid, pupils[9], actor="t")
     reverse_payment(
         session, busy[3], Destination.VOID, reason="cash miscounted", actor="bursar", now=NOW, on=BUSY
     )
@@ -122,3 +119,15 @@ def test_the_busy_day_shows_every_method_the_reversals_and_suspense(session):
     }
     assert [(c.sponsor, c.amount) for c in close.cheques] == [("NG-CDF Kibra", 4_000_00)]
     assert daily_close(session, school.id, BUSY - dt.timedelta(days=1)).suspense_total == 700_00
+
+
+def test_the_sms_summary_of_a_full_day_fits_two_parts_and_keeps_the_totals(session):
+    school = busy_school(session)
+    close = daily_close(session, school.id, BUSY)
+    text = close_text("St. Bakhita Kiambu Mixed Day and Boarding Secondary School", close)
+    assert sms_segments(text) <= 2
+    assert f"KES {kes(close.total, label=False)} in." in text
+    assert f"Receipts {close.first_receipt}.." in text and "1 cancelled" in text
+    assert "Suspense: KES 2,500 today, KES 3,200 in all." in text
+    roomy = close_text("Kilimani", close)
+    assert sms_segments(roomy) <= 2 and "Reversed 2: KES 4,700." in roomy
