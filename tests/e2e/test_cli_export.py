@@ -94,3 +94,19 @@ def test_bursaries_by_sponsor_show_pledged_received_and_outstanding(kilimani: Ka
     assert header == ["Sponsor", "Kind", "Students", "Pledged", "Received", "Outstanding", "Not yet credited"]
     assert rows[0][:6] == ["NG-CDF Kibra", "cdf", "2", "8000.00", "0.00", "8000.00"]
     assert rows[-1][0] == "Total" and rows[-1][3] == "8000.00"
+
+
+def test_bursaries_by_sponsor_count_only_what_falls_in_the_dates(kilimani: Karo, tmp_path: Path) -> None:  # noqa: F811
+    books(kilimani, tmp_path)
+    awards = "admission_no,term,sponsor,amount\n2101,2026-1,NG-CDF Kibra,5000\n"
+    done = kilimani("import", "bursaries", write(tmp_path, "b.csv", awards), "--school", "kilimani")
+    assert done.exit_code == 0, done.output
+    credited = kilimani("export", "sponsors", "--school", "kilimani")
+    assert list(csv.reader(io.StringIO(credited.output)))[1][3:6] == ["5000.00", "0.00", "5000.00"]
+    # Credited today: nothing of it in a range that ended before.
+    before = kilimani(
+        "export", "sponsors", "--school", "kilimani", "--from", "2026-01-01", "--to", "2026-01-02"
+    )
+    assert before.exit_code == 0, before.output
+    header, *rows = list(csv.reader(io.StringIO(before.output)))
+    assert rows[0][0] == "NG-CDF Kibra" and rows[0][3:6] == ["0.00", "0.00", "0.00"]
