@@ -145,7 +145,7 @@ REPORTS = {
     "fees-register": "Each student: charged, bursaries and discounts, paid, balance, and owed per vote head.",
     "cash-book": "Receipts in number order; a cancelled receipt keeps its line.",
     "debtors": "Who owes, class by class, by how long past due.",
-    "sponsors": "Bursaries by sponsor: pledged, received, outstanding.",
+    "sponsors": "Bursaries by sponsor: pledged and received between the dates, outstanding at the last.",
 }
 
 

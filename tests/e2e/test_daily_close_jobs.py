@@ -26,6 +26,7 @@ from ledger.records.tables import School
 from ledger.sms_parts import sms_segments
 from tests import builders as b
 from tests.conftest import PG_URL, REDIS_URL
+from tests.integration.messaging.test_dispatch import FakeSms, FakeWhatsApp, dispatcher
 
 DAY = dt.date(2026, 2, 10)
 PHONES = "+254711000001,+254722000002"
@@ -76,6 +77,11 @@ def test_in_process_the_close_goes_after_the_close_hour_once_per_phone(engine: E
     with Session(engine) as session:
         prefix = session.scalars(select(School)).one().slug.upper()[:3]
     assert f"Receipts {prefix}-2026-000001..000002 (2)" in body
+    sms = FakeSms()  # the staff phones are no guardians': the summary still goes, by SMS
+    dispatcher(
+        services.sessions, lambda: nairobi(18, 40), sms, FakeWhatsApp(), window=lambda phone: True
+    ).run()
+    assert sorted(sms.sent) == [(phone, body) for phone in PHONES.split(",")]
 
 
 @pytest.mark.postgres_only
