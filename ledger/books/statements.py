@@ -75,11 +75,10 @@ def _receipt_numbers(session: Session, student_id: int, entry_ids: list[int]) ->
     allocated from suspense), or of the payment it reverses, so the family can match it to the paper."""
     if not entry_ids:
         return {}
-    reverses = dict(
-        session.execute(
-            select(Entry.id, Entry.reverses_id).where(Entry.id.in_(entry_ids), Entry.reverses_id.is_not(None))
-        ).tuples()
+    rows = session.execute(
+        select(Entry.id, Entry.reverses_id).where(Entry.id.in_(entry_ids), Entry.reverses_id.is_not(None))
     )
+    reverses = {entry_id: target for entry_id, target in rows}
     wanted = [*entry_ids, *(target for target in reverses.values() if target is not None)]
     numbers: dict[int, str] = {}
     for posted, allocated, number in session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
 
 from providers.messaging import TransientSendError
@@ -73,6 +74,23 @@ def test_free_form_whatsapp_inside_the_window_is_delivered_and_read(twilio, twil
 
     assert [u.status for u in statuses(receiver, result.provider_id, 3)] == ["sent", "delivered", "read"]
     assert twilio_sim.messages()[0]["to"] == "whatsapp:" + PARENT
+
+
+def test_a_document_goes_as_media_url_and_a_bad_media_url_is_refused_with_21620(twilio, twilio_sim):
+    twilio_sim.control("POST", "inbound", **{"from": PARENT, "body": "RECEIPT"})
+    link = "https://karo.example/receipts/7.1780000000.abc.pdf"
+
+    result = twilio.send_whatsapp(PARENT, "Latest receipts: ...", media_url=link)
+    refused = twilio.send_whatsapp(PARENT, "Latest receipts: ...", media_url="/receipts/7.pdf")
+
+    assert result.accepted
+    assert not refused.accepted and refused.reason.startswith("21620")
+    sent = twilio_sim.messages()
+    assert sent[0]["media_urls"] == [link] and sent[0]["accepted"] and not sent[1]["accepted"]
+    listed = httpx.get(
+        f"{twilio_sim.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json", auth=(ACCOUNT, TOKEN)
+    ).json()["messages"]
+    assert [message["num_media"] for message in listed] == ["1"]  # as Twilio lists it
 
 
 def test_the_window_closes_24_hours_after_the_parents_last_message(twilio, twilio_sim, receiver):
