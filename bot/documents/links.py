@@ -1,6 +1,6 @@
 """Public links to a receipt's PDF, signed and expiring: what WhatsApp (Twilio) fetches to send it.
 
-``GET /receipts/{token}.pdf`` asks for no sign-in, so the token is the whole key:
+``GET /receipts/{link}.pdf`` asks for no sign-in, so the token is the whole key:
 ``{payment}.{expiry}.{mac}``, the mac an HMAC-SHA256 over the payment id and the expiry (Unix seconds)
 with a key derived for this purpose from ``KARO_SECRET_KEY`` (``bot.crypto.derived_key``). Payment ids are
 guessable; the mac is not, and a token whose mac, payment or expiry was changed, or that has expired,
@@ -24,7 +24,7 @@ from bot.settings import Settings
 from ledger.clock import utc_now
 
 PURPOSE = "receipt-links"
-PATH = "/receipts/{token}.pdf"
+PATH = "/receipts/{link}.pdf"  # not {token}: that names the webhook token in Karo's routes
 # Long enough for the outbox's retries (about two hours) and Twilio's own queue (up to four), short enough
 # that a forwarded link soon stops working.
 LIFETIME = dt.timedelta(hours=48)
@@ -49,7 +49,7 @@ class ReceiptLinks:
         if not self.public_url:
             return None
         token = self.token(payment_id, self.clock() + LIFETIME)
-        return self.public_url.rstrip("/") + PATH.format(token=token)
+        return self.public_url.rstrip("/") + PATH.format(link=token)
 
     def payment_of(self, token: str) -> int | None:
         """The payment a genuine, unexpired token opens; None for anything else."""

@@ -18,9 +18,9 @@ PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer
 
 
 @router.get(PATH, include_in_schema=False)
-def receipt_document(token: str, services: ServicesDep, session: SessionDep) -> Response:
+def receipt_document(link: str, services: ServicesDep, session: SessionDep) -> Response:
     links = receipt_links(services.settings)
-    payment_id = links.payment_of(token) if links is not None else None
+    payment_id = links.payment_of(link) if links is not None else None
     payment = session.get(Payment, payment_id) if payment_id is not None else None
     if payment is None:
         raise HTTPException(status_code=404, detail="not found")
