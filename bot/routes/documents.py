@@ -17,7 +17,8 @@ router = APIRouter()
 PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
-@router.get(PATH, include_in_schema=False)
+# HEAD too: a fetcher may ask for the content type before it downloads (Twilio checks it is a PDF).
+@router.api_route(PATH, methods=["GET", "HEAD"], include_in_schema=False)
 def receipt_document(link: str, services: ServicesDep, session: SessionDep) -> Response:
     links = receipt_links(services.settings)
     payment_id = links.payment_of(link) if links is not None else None

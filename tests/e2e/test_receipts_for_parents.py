@@ -90,6 +90,7 @@ def test_whatsapp_receipt_lists_the_latest_and_sends_the_newest_pdf_at_a_signed_
     assert fetched.status_code == 200 and fetched.headers["content-type"] == "application/pdf"
     assert fetched.content.startswith(b"%PDF") and newest in fetched.headers["content-disposition"]
     assert "no-store" in fetched.headers["cache-control"]
+    assert app.head(urlsplit(link).path).headers["content-type"] == "application/pdf"
 
 
 def test_a_tampered_forged_or_expired_link_gets_404_never_the_document(app, services, schools, paid):
