@@ -14,7 +14,7 @@ from bot.dashboard.routes import install_dashboard
 from bot.demo import sandbox
 from bot.mpesa.compose import compose_mpesa, push_scheduler
 from bot.mpesa.desk import MpesaDesk
-from bot.routes import daraja, health, home, messages, ussd
+from bot.routes import daraja, documents, health, home, messages, ussd
 from bot.settings import get_settings
 
 _Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -40,6 +40,7 @@ def create_app(
     app.include_router(ussd.router)
     app.include_router(messages.router)
     app.include_router(daraja.router)
+    app.include_router(documents.router)
     install_dashboard(app, services.settings.secret_key)
     if services.settings.sandbox:
         app.include_router(sandbox.router)

@@ -17,16 +17,17 @@ The API the channels use::
     offer_resume(previous, ports) -> (Conversation, Screen)
         "Continue where you left off? 1. Continue 2. Start again"; the next ``step`` answers it.
         ``1`` shows the previous screen re-read from the ports, ``2`` starts afresh.
-    Screen(text, options, end).render() -> str
+    Screen(text, options, end, receipt_pdf).render() -> str
         The body, ``1. Balance`` per option, the navigation keys on one last line (``0 Back 00 Home``).
         At most 160 GSM-7 characters; USSD sends ``("END " if end else "CON ") + render()``.
+        ``receipt_pdf``: the payment whose receipt PDF a channel that carries documents sends along.
     Conversation.to_dict() / Conversation.from_dict(d)
         JSON-able round trip for the session store.
     converse(conversation | None, phone, text, ports) -> (Conversation, Screen)
         SMS and WhatsApp (by phone, 30 minutes): a keyword in English or Kiswahili (BAL/SALIO,
-        PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO, HELP/MSAADA, STOP/ACHA,
-        START/ANZA) is answered at once within two SMS and closes the conversation; anything else is
-        ``start`` or ``step``. See ``flows.keywords``.
+        PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO, RECEIPT/RISITI, HELP/MSAADA,
+        STOP/ACHA, START/ANZA) is answered at once within two SMS and closes the conversation; anything
+        else is ``start`` or ``step``. See ``flows.keywords``.
 
 Inside: one module per flow (identify, menu, balance, statement, attendance, results, pay, promise,
 language, reminders, resume), each with an Enum of states, a transition table and one ``transitions``

@@ -4,11 +4,11 @@
         ``conversation``: the phone's live conversation (the channel keeps it 30 minutes), or None.
 
 A message whose first word is a keyword is answered at once, whatever screen the conversation was on:
-BAL/SALIO, PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO (each with an optional
-admission number), HELP/MSAADA, STOP/ACHA, START/ANZA. Case does not matter, nor punctuation or spaces
-around it (``Bal.``, ``*salio*``, ``pay5000``). The reply stands alone, within two SMS segments in GSM-7,
-and closes any conversation in progress: the next message that is no keyword starts at the menu, so a
-digit typed after a keyword never answers a screen the parent no longer has in front of them.
+BAL/SALIO, PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO, RECEIPT/RISITI (each with an
+optional admission number), HELP/MSAADA, STOP/ACHA, START/ANZA. Case does not matter, nor punctuation or
+spaces around it (``Bal.``, ``*salio*``, ``pay5000``). The reply stands alone, within two SMS segments in
+GSM-7, and closes any conversation in progress: the next message that is no keyword starts at the menu, so
+a digit typed after a keyword never answers a screen the parent no longer has in front of them.
 
 Language: a keyword is in one language and the reply is in that language, whatever the guardian's stored
 preference (which it does not change): SALIO from an English-speaking guardian is answered in Kiswahili,
@@ -27,19 +27,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flows.conversation import Conversation
 from flows.engine import start, step
 from flows.family import Family
 from flows.keyword_pay import pay_reply
 from flows.keyword_reads import attendance_reply, balance_reply, results_reply, statement_reply
+from flows.keyword_receipts import receipts_reply
 from flows.ports import Ports
 from flows.screen import Screen
 from flows.segments import shorten
 from flows.texts import LANGUAGES, text
 
-Answer = Callable[[Family, Sequence[str]], str]
+Answer = Callable[[Family, Sequence[str]], str | Screen]  # a Screen when it carries more than text
 
 _HEAD = re.compile(r"\W*([^\W\d_]+)(?![^\W\d_])(.*)", re.DOTALL)  # leading letters, then the rest
 _EDGES = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())  # ASCII punctuation
@@ -47,7 +48,7 @@ _EDGES = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())  # ASCI
 
 @dataclass(frozen=True)
 class Keyword:
-    action: str  # balance, pay, statement, attendance, results, help, stop, start
+    action: str  # balance, pay, statement, attendance, results, receipts, help, stop, start
     language: str | None  # None: spelt the same in both languages
     args: tuple[str, ...]  # the words after it, without surrounding punctuation
 
@@ -72,6 +73,7 @@ ANSWERS: dict[str, Answer] = {
     "statement": statement_reply,
     "attendance": attendance_reply,
     "results": results_reply,
+    "receipts": receipts_reply,
     "help": lambda family, args: family.t("kw_help"),
     "stop": stop,
     "start": restart,
@@ -115,7 +117,9 @@ def converse(
     if family is None:
         return Conversation(phone=phone, ended=True), Screen(_unknown(), end=True)
     reply = ANSWERS[keyword.action](family, keyword.args)
-    return Conversation(phone=phone, language=family.language, ended=True), Screen(shorten(reply), end=True)
+    screen = reply if isinstance(reply, Screen) else Screen(reply)
+    ended = Conversation(phone=phone, language=family.language, ended=True)
+    return ended, replace(screen, text=shorten(screen.text), end=True)
 
 
 def _unknown() -> str:

@@ -12,6 +12,7 @@ from ledger.types import (
     Balance,
     ExamSummary,
     GuardianRef,
+    Receipt,
     SchoolRef,
     Statement,
     StudentRef,
@@ -45,6 +46,10 @@ class ParentDirectory(Protocol):
         self, phone: str, student_id: int, *, before: int | None = None, limit: int = 3
     ) -> Statement:
         """The latest ``limit`` entries, or those before entry id ``before`` (paging with 98)."""
+        ...
+
+    def receipts(self, phone: str, student_id: int, *, limit: int = 3) -> list[Receipt]:
+        """The student's latest ``limit`` official receipts, newest first, a cancelled one marked."""
         ...
 
     def attendance(self, phone: str, student_id: int) -> AttendanceSummary | None: ...

@@ -22,6 +22,9 @@ class Screen:
     text: str
     options: tuple[Option, ...] = ()
     end: bool = False
+    # The payment whose official receipt (a PDF) a channel that carries documents sends with the text
+    # (WhatsApp); the others show the text alone.
+    receipt_pdf: int | None = None
 
     def render(self) -> str:
         """The body, ``1. Balance`` per option, then the navigation keys on one line (``0 Back 00 Home``)."""

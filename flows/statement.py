@@ -1,16 +1,23 @@
-"""A short statement: the latest entries three at a time, newest page first, ``98`` for older ones."""
+"""A short statement: the latest entries three at a time, newest page first, ``98`` for older ones.
+
+A payment's line carries its official receipt number (``12 Mar Payment -2,000 KJA-2026-000123``), as does
+the reversal that cancels it. Such lines are long, so a page shows only as many of the newest entries it
+read as fit one USSD screen with the navigation below; ``98`` then continues from the oldest one shown.
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import balance_line, clip, short_date
+from flows.gsm import gsm7_length
 from flows.machine import Flow, Hop, build_machine
-from flows.screen import Option, Screen
+from flows.screen import MAX_LENGTH, Option, Screen
 from ledger.money import kes
 from ledger.types import LATE_FEE_HEAD, Statement, StatementLine
 
@@ -63,10 +70,10 @@ class StatementHop(Hop):
         return read(self.ctx, self.cursor)
 
     def page_full(self) -> bool:
-        return len(self.statement.lines) >= PAGE or self.refuse("invalid")
+        return has_older(self.ctx, self.statement, self.cursor is None) or self.refuse("invalid")
 
     def older(self) -> None:
-        self.cursor = self.statement.lines[0].entry_id
+        self.cursor = shown(self.ctx, self.statement, self.cursor is None)[0].entry_id
 
 
 def entry(ctx: Turn, line: StatementLine) -> str:
@@ -75,7 +82,8 @@ def entry(ctx: Turn, line: StatementLine) -> str:
     amount = (
         kes(line.charged, label=False) if line.charged or not line.paid else "-" + kes(line.paid, label=False)
     )
-    return f"{short_date(line.on, ctx.language)} {what} {amount}"
+    receipt = f" {clip(line.receipt, 24)}" if line.receipt else ""
+    return f"{short_date(line.on, ctx.language)} {what} {amount}{receipt}"
 
 
 def head_name(ctx: Turn, vote_head: str, width: int) -> str:
@@ -91,16 +99,38 @@ def closing(ctx: Turn, statement: Statement, latest: bool) -> str:
     return ctx.t("statement_then", date=on, amount=kes(statement.closing))
 
 
+def page_text(ctx: Turn, statement: Statement, lines: Sequence[StatementLine], latest: bool) -> str:
+    """The child's name, these entries, and the balance after the newest of them."""
+    body = [entry(ctx, line) for line in lines]
+    return "\n".join([clip(ctx.student().name, 20), *body, closing(ctx, statement, latest)])
+
+
+def shown(ctx: Turn, statement: Statement, latest: bool) -> Sequence[StatementLine]:
+    """The newest of the entries read that fit one screen with ``98``, ``0`` and ``00`` below and room
+    for the hint above (at least one: the engine's last-resort clipping handles a longer entry)."""
+    nav = tuple(Option(key, ctx.t(label)) for key, label in (("98", "more"), ("0", "back"), ("00", "home")))
+    lines = statement.lines
+    for count in range(len(lines), 1, -1):
+        page = lines[-count:]
+        text = "\n".join([ctx.t("invalid"), page_text(ctx, statement, page, latest)])
+        if gsm7_length(Screen(text, nav).render()) <= MAX_LENGTH:
+            return page
+    return lines[-1:]
+
+
+def has_older(ctx: Turn, statement: Statement, latest: bool) -> bool:
+    """Whether ``98`` leads anywhere: entries read but not shown, or a full page (there may be more)."""
+    return len(shown(ctx, statement, latest)) < len(statement.lines) or len(statement.lines) >= PAGE
+
+
 def view(ctx: Turn, state: StatementState, at: Position) -> Screen:
-    statement = read(ctx, at.cursor)
-    lines = [clip(ctx.student().name, 20)]
+    statement, latest = read(ctx, at.cursor), at.cursor is None
     if not statement.lines:
-        lines.append(ctx.t("statement_empty" if at.cursor is None else "statement_no_older"))
-        return Screen("\n".join(lines))
-    lines += [entry(ctx, line) for line in statement.lines]
-    lines.append(closing(ctx, statement, at.cursor is None))
-    more = (Option("98", ctx.t("more")),) if len(statement.lines) >= PAGE else ()
-    return Screen("\n".join(lines), more)
+        empty = ctx.t("statement_empty" if latest else "statement_no_older")
+        return Screen("\n".join([clip(ctx.student().name, 20), empty]))
+    text = page_text(ctx, statement, shown(ctx, statement, latest), latest)
+    more = (Option("98", ctx.t("more")),) if has_older(ctx, statement, latest) else ()
+    return Screen(text, more)
 
 
 FLOW = Flow(

@@ -61,6 +61,7 @@ class StatementLine:
     charged: int  # raised what is owed
     paid: int  # lowered what is owed
     balance: int  # running balance after this line
+    receipt: str | None = None  # the official receipt number of the payment it posts (or reverses)
 
 
 @dataclass(frozen=True)

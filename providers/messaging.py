@@ -34,8 +34,9 @@ class SmsSender(Protocol):
 
 
 class WhatsAppSender(Protocol):
-    def send_whatsapp(self, to: str, body: str) -> SendResult:
-        """Free-form text: only inside the 24-hour window since the parent's last message."""
+    def send_whatsapp(self, to: str, body: str, *, media_url: str | None = None) -> SendResult:
+        """Free-form text: only inside the 24-hour window since the parent's last message. ``media_url``:
+        a document (a PDF) the provider fetches from that public URL and sends along."""
         ...
 
     def send_template(self, to: str, template_id: str, variables: dict[str, str]) -> SendResult:

@@ -83,9 +83,11 @@ class TwilioMessaging:
             raise RuntimeError("TwilioMessaging has no SMS sender: set sms_from")
         return self._create(to=to, from_=sender, body=body)
 
-    def send_whatsapp(self, to: str, body: str) -> SendResult:
-        """Free-form WhatsApp text: Twilio fails it with 63016 outside the 24-hour window."""
-        return self._create(to=whatsapp_address(to), from_=self._require_whatsapp(), body=body)
+    def send_whatsapp(self, to: str, body: str, *, media_url: str | None = None) -> SendResult:
+        """Free-form WhatsApp text: Twilio fails it with 63016 outside the 24-hour window. ``media_url``
+        goes as ``MediaUrl``: Twilio fetches the document from it (so it must be public) and sends it."""
+        media = {"media_url": [media_url]} if media_url else {}
+        return self._create(to=whatsapp_address(to), from_=self._require_whatsapp(), body=body, **media)
 
     def send_template(self, to: str, template_id: str, variables: dict[str, str]) -> SendResult:
         """An approved Content template (``template_id`` is its ``HX...`` ContentSid), with no Body."""
@@ -119,7 +121,7 @@ class TwilioMessaging:
             raise RuntimeError("TwilioMessaging has no WhatsApp sender: set whatsapp_from")
         return self._whatsapp_from
 
-    def _create(self, **fields: str) -> SendResult:
+    def _create(self, **fields: str | list[str]) -> SendResult:
         if self._status_callback:
             fields["status_callback"] = self._status_callback
         try:

@@ -7,6 +7,8 @@ conversation store) cannot be reached it waits there, and the provider still get
 are answered, oldest first, at the next inbound message and by the worker's sweep (``bot.jobs.periodic``).
 The row is
 also how a redelivered webhook is recognised; its reply's outbox key makes the answer go out once.
+A WhatsApp reply about a receipt (``Screen.receipt_pdf``) carries the link to its PDF; an SMS reply never
+does.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from providers.inbound import IncomingMessage
 
 log = logging.getLogger(__name__)
 
+DocumentLink = Callable[[int], str | None]  # a payment's receipt PDF -> its public link, if one can be made
 CHAT_TTL_SECONDS = 30 * 60
 WINDOW = dt.timedelta(hours=24)  # WhatsApp free-form replies are allowed this long after the parent wrote
 BATCH = 50  # waiting messages answered in one go (after an outage, the rest at the next call)
@@ -48,8 +51,8 @@ class InboundHandler:
     sweep in ``bot.jobs.periodic``).
 
     It holds the conversation store, a factory of the flows' ports per channel (``bot.channels.compose``
-    hands it ``parent_ports`` with the M-Pesa desk's ``schedule_push``), the database session factory and
-    the clock.
+    hands it ``parent_ports`` with the M-Pesa desk's ``schedule_push``), the database session factory, the
+    clock, and what links a receipt's PDF for WhatsApp (``bot.documents.links``; None: no documents).
     """
 
     def __init__(
@@ -58,11 +61,13 @@ class InboundHandler:
         ports: Callable[[str], Ports],
         sessions: sessionmaker[Session],
         clock: Callable[[], dt.datetime],
+        receipt_link: DocumentLink | None = None,
     ) -> None:
         self.store = store
         self.ports = ports
         self.sessions = sessions
         self.clock = clock
+        self.receipt_link = receipt_link
 
     def receive(self, message: IncomingMessage) -> bool:
         """Keep ``message`` (a redelivery is the same row), then answer what waits; False if it must wait."""
@@ -123,21 +128,28 @@ class InboundHandler:
                 session.expunge(message)
             # The flow reads (and may write, e.g. a payment request) through its own sessions: no
             # transaction is held open across it (SQLite has one writer).
-            body = self._converse(message, key)
+            screen = self._converse(message, key)
             with self.sessions.begin() as session:
                 enqueue(
                     session,
                     dedupe_key=f"reply:{message.provider}:{message.provider_id}",
                     phone=message.phone,
-                    body=body,
+                    body=screen.render(),
                     category=Category.REPLY,
                     now=self.clock(),
                     channel=message.channel,
+                    media_url=self._document(message.channel, screen),
                 )
                 session.get_one(InboundMessage, message_id).answered_at = self.clock()
 
-    def _converse(self, message: InboundMessage, key: str) -> str:
-        """The flow's answer to ``message``, the conversation saved; the rendered screen."""
+    def _document(self, channel: str, screen: flows.Screen) -> str | None:
+        """The link to the receipt PDF the reply is about, on WhatsApp (the one channel that carries it)."""
+        if channel != "whatsapp" or screen.receipt_pdf is None or self.receipt_link is None:
+            return None
+        return self.receipt_link(screen.receipt_pdf)
+
+    def _converse(self, message: InboundMessage, key: str) -> flows.Screen:
+        """The flow's answer to ``message``, the conversation saved."""
         if message.channel == "whatsapp":
             self.store.save(
                 window_key(message.phone), {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
@@ -147,7 +159,7 @@ class InboundHandler:
         text = message.button_payload or message.text
         conversation, screen = flows.converse(previous, message.phone, text, self.ports(message.channel))
         self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
-        return screen.render()
+        return screen
 
 
 def _e164_or_raw(phone: str) -> str:

@@ -15,6 +15,7 @@ from bot.channels.chat import InboundHandler
 from bot.channels.conversations import ConversationStore, MemoryConversationStore, RedisConversationStore
 from bot.channels.directory import LedgerDirectory, NairobiClock, RecordingPayments
 from bot.channels.ussd.handler import HopPorts, UssdHandler
+from bot.documents.links import receipt_links
 from flows.ports import Ports
 
 SchedulePush = Callable[[int], None]  # the M-Pesa desk's: push a recorded STK request a little later
@@ -84,5 +85,6 @@ def compose_channels(
             lambda channel: parent_ports(services, channel, schedule_push),
             services.sessions,
             lambda: dt.datetime.now(dt.UTC),
+            links.url if (links := receipt_links(services.settings)) is not None else None,
         ),
     )

@@ -19,7 +19,7 @@ from bot.mpesa.credentials import can_prompt
 from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
 from ledger.billing.promises import promise_to_pay
 from ledger.books.balances import student_balance
-from ledger.books.statements import statement
+from ledger.books.statements import recent_receipts, statement
 from ledger.clock import NAIROBI
 from ledger.errors import NotFound
 from ledger.payments.stk_requests import RequestStatus, close, lock_request, pending_request, record_request
@@ -33,6 +33,7 @@ from ledger.types import (
     Balance,
     ExamSummary,
     GuardianRef,
+    Receipt,
     SchoolRef,
     Statement,
     StudentRef,
@@ -121,6 +122,10 @@ class LedgerDirectory:
     ) -> Statement:
         with self._read() as session:
             return statement(session, own_child(session, phone, student_id), limit=limit, before=before)
+
+    def receipts(self, phone: str, student_id: int, *, limit: int = 3) -> list[Receipt]:
+        with self._read() as session:
+            return recent_receipts(session, own_child(session, phone, student_id), limit=limit)
 
     def attendance(self, phone: str, student_id: int) -> AttendanceSummary | None:
         with self._read() as session:

@@ -114,6 +114,7 @@ class ChatLine:
     text: str
     at: str  # ISO 8601, UTC
     status: str
+    document: str | None = None  # the link of a document sent along (a receipt's PDF on WhatsApp)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class Simulators:
         """The WhatsApp conversation between ``phone`` and Karo, oldest first."""
         address = f"whatsapp:{phone}"
         sent = [
-            ChatLine("karo", _whatsapp_text(m), m["at"], _twilio_status(m))
+            ChatLine("karo", _whatsapp_text(m), m["at"], _twilio_status(m), _document(m))
             for m in self._call("GET", self.twilio_url, "messages")
             if m.get("to") == address
         ]
@@ -199,9 +200,15 @@ def _status_code(answer: dict[str, Any]) -> int | None:
 
 
 def _whatsapp_text(message: dict[str, Any]) -> str:
-    if message.get("body"):
-        return str(message["body"])
+    if message.get("body") or message.get("media_urls"):
+        return str(message.get("body") or "")
     return f"[template {message.get('content_sid')}: {message.get('content_variables') or ''}]"
+
+
+def _document(message: dict[str, Any]) -> str | None:
+    """The first document Twilio was asked to send with the message (Karo sends one at most)."""
+    urls = message.get("media_urls") or []
+    return str(urls[0]) if urls else None
 
 
 def _twilio_status(message: dict[str, Any]) -> str:

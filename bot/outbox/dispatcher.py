@@ -299,5 +299,12 @@ def _sent_body(row: OutboxMessage) -> str:
 
 def _outgoing(row: OutboxMessage) -> Outgoing:
     return Outgoing(
-        row.id, row.phone, row.channel, row.body, row.template_id, row.template_vars, row.attempts
+        row.id,
+        row.phone,
+        row.channel,
+        row.body,
+        row.template_id,
+        row.template_vars,
+        row.attempts,
+        row.media_url,
     )

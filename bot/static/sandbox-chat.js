@@ -35,13 +35,28 @@
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  function item(className, text, meta) {
+  // A document sent with a message (a receipt's PDF on WhatsApp), as a link; only an http(s) address is
+  // made a link, so a server value can never become a javascript: URL.
+  function documentLink(url) {
+    if (!/^https?:\/\//i.test(url || "")) return null;
+    const link = document.createElement("a");
+    link.className = "document";
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = "Receipt (PDF)";
+    return link;
+  }
+
+  function item(className, text, meta, documentUrl) {
     const li = document.createElement("li");
     li.className = className;
     const body = document.createElement("div");
     body.className = "text";
     body.textContent = text;
     li.append(body);
+    const link = documentLink(documentUrl);
+    if (link) li.append(link);
     if (meta) {
       const small = document.createElement("small");
       small.className = "meta";
@@ -62,7 +77,7 @@
     p.log.replaceChildren(
       ...lines.map((line) => {
         const who = line.sender === "parent" ? "You" : "Karo";
-        return item(line.sender, line.text, `${who} · ${time(line.at)} · ${line.status}`);
+        return item(line.sender, line.text, `${who} · ${time(line.at)} · ${line.status}`, line.document);
       }),
     );
     p.log.scrollTop = p.log.scrollHeight;

@@ -54,6 +54,15 @@ TEXTS: dict[str, str] = {
     "kind_charge": "Charge",
     "kind_refund": "Refund",
     "kind_credit_transfer": "Credit moved",
+    # receipts (RECEIPT keyword)
+    "receipts_title": "Latest receipts:",
+    "receipts_none": "No receipts yet: a receipt comes with every payment the school receives.",
+    "receipt_cancelled": "CANCELLED",
+    "method_mpesa_stk": "M-Pesa",
+    "method_mpesa_paybill": "M-Pesa",
+    "method_cash": "Cash",
+    "method_bank": "Bank",
+    "method_cheque": "Cheque",
     # attendance
     "attendance_none": "No attendance recorded yet.",
     "attendance_rate": "{term}: {percent} present",
@@ -127,6 +136,7 @@ TEXTS: dict[str, str] = {
     "kw_word_statement": "STMT",
     "kw_word_attendance": "ATT",
     "kw_word_results": "RES",
+    "kw_word_receipts": "RECEIPT",
     "kw_word_help": "HELP",
     "kw_word_stop": "STOP",
     "kw_word_start": "START",
@@ -137,6 +147,7 @@ TEXTS: dict[str, str] = {
         "STMT - statement\n"
         "ATT - attendance\n"
         "RES - exam results\n"
+        "RECEIPT - latest receipts\n"
         "Add <adm no.> for one child.\n"
         "STOP / START - reminders off / on\n"
         "Any other message - menu\n"

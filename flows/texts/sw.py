@@ -54,6 +54,15 @@ TEXTS: dict[str, str] = {
     "kind_charge": "Ada ya ziada",
     "kind_refund": "Marejesho",
     "kind_credit_transfer": "Salio lililohamishwa",
+    # risiti (neno RISITI)
+    "receipts_title": "Risiti za karibuni:",
+    "receipts_none": "Hakuna risiti bado: risiti hutumwa kwa kila malipo shule inayopokea.",
+    "receipt_cancelled": "IMEFUTWA",
+    "method_mpesa_stk": "M-Pesa",
+    "method_mpesa_paybill": "M-Pesa",
+    "method_cash": "Taslimu",
+    "method_bank": "Benki",
+    "method_cheque": "Hundi",
     # attendance
     "attendance_none": "Hakuna rekodi ya mahudhurio bado.",
     "attendance_rate": "{term}: mahudhurio {percent}",
@@ -128,6 +137,7 @@ TEXTS: dict[str, str] = {
     "kw_word_statement": "STMT",
     "kw_word_attendance": "MAHUDHURIO",
     "kw_word_results": "MATOKEO",
+    "kw_word_receipts": "RISITI",
     "kw_word_help": "MSAADA",
     "kw_word_stop": "ACHA",
     "kw_word_start": "ANZA",
@@ -138,6 +148,7 @@ TEXTS: dict[str, str] = {
         "STMT - taarifa ya malipo\n"
         "MAHUDHURIO - mahudhurio\n"
         "MATOKEO - matokeo ya mitihani\n"
+        "RISITI - risiti za karibuni\n"
         "Ongeza <adm no.> kwa mtoto mmoja.\n"
         "ACHA / ANZA - zima / washa vikumbusho\n"
         "Ujumbe mwingine - menyu\n"

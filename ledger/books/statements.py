@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger.books.balances import total_owed
@@ -50,10 +50,13 @@ def statement(session: Session, student: Student, *, limit: int = 10, before: in
     )
     opening = closing - sum(row[5] for row in page)
     running, lines = opening, []
+    receipts = _receipt_numbers(session, student.id, [row[0] for row in page])
     for entry_id, on, memo, kind, key, change in page:
         running += change
-        named = _own_kind(kind, key)
-        lines.append(StatementLine(entry_id, on, memo, named, max(change, 0), max(-change, 0), running))
+        named, receipt = _own_kind(kind, key), receipts.get(entry_id)
+        lines.append(
+            StatementLine(entry_id, on, memo, named, max(change, 0), max(-change, 0), running, receipt)
+        )
     return Statement(student_ref(session, student), opening, tuple(lines), closing)
 
 
@@ -65,6 +68,33 @@ def _own_kind(kind: EntryKind, key: str) -> str:
             if key.startswith(prefix):
                 return named
     return kind.value
+
+
+def _receipt_numbers(session: Session, student_id: int, entry_ids: list[int]) -> dict[int, str]:
+    """The receipt number each of these entries shows: that of the payment it posts (received, or
+    allocated from suspense), or of the payment it reverses, so the family can match it to the paper."""
+    if not entry_ids:
+        return {}
+    rows = session.execute(
+        select(Entry.id, Entry.reverses_id).where(Entry.id.in_(entry_ids), Entry.reverses_id.is_not(None))
+    )
+    reverses = {entry_id: target for entry_id, target in rows}
+    wanted = [*entry_ids, *(target for target in reverses.values() if target is not None)]
+    numbers: dict[int, str] = {}
+    for posted, allocated, number in session.execute(
+        select(Payment.entry_id, Payment.allocation_entry_id, Payment.receipt_no).where(
+            Payment.student_id == student_id,
+            or_(Payment.entry_id.in_(wanted), Payment.allocation_entry_id.in_(wanted)),
+        )
+    ):
+        numbers[posted] = number
+        if allocated is not None:
+            numbers[allocated] = number
+    return {
+        entry_id: numbers[found]
+        for entry_id in entry_ids
+        if (found := reverses.get(entry_id, entry_id)) is not None and found in numbers
+    }
 
 
 def _effect_after(session: Session, student_id: int, entry_id: int | None) -> int:

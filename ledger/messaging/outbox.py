@@ -82,6 +82,9 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     template_id: Mapped[str | None] = mapped_column(String(60))
     template_vars: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # A document sent with the text where the channel carries one (WhatsApp): the public link the provider
+    # fetches it from (a receipt's PDF, ``bot.documents.links``). SMS never carries it.
+    media_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus), default=MessageStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # 0: a parent is waiting (replies, receipts, payment notices); 1: bulk (reminders, invoice notices),
@@ -110,9 +113,11 @@ def enqueue(
     school_id: int | None = None,
     guardian_id: int | None = None,
     student_id: int | None = None,
+    media_url: str | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Add a message unless one with this dedupe key exists; returns (message, created)."""
     values = {
+        "media_url": media_url,
         "dedupe_key": dedupe_key,
         "phone": phone,
         "body": body,

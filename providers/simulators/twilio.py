@@ -2,6 +2,9 @@
 with the WhatsApp 24-hour rule, signed status callbacks, and a signed inbound injector (``/_sim/inbound``).
 ``GET`` on the same path lists the messages Twilio took, newest first, in Twilio's page shape, filtered by
 ``To``, ``From`` and ``DateSent>`` / ``DateSent<`` / ``DateSent`` (what the SDK's ``messages.list`` sends).
+A message may carry up to ten ``MediaUrl`` (each an absolute http(s) URL, else 21620; more, 21623): they are
+recorded as ``media_urls`` and counted in ``num_media``, not fetched; on WhatsApp only the first is kept, as
+Twilio's WhatsApp sends one attachment per message and ignores the others.
 
 As the provider reference says, a free-form WhatsApp message outside the window is accepted (201, ``queued``)
 and then fails: its status callback is ``failed`` with ``ErrorCode=63016``. Faults for ``POST /_sim/fail``:
@@ -34,6 +37,7 @@ from providers.simulators.twilio_rules import (
     check_request,
     delivery_fate,
     fault_refusal,
+    media_urls,
     split_channel,
     status_form,
 )
@@ -117,15 +121,18 @@ class TwilioSimulator(SimulatorState[TwilioConfig]):
 
 def _message(form: Any, sid: str | None, status: str, error_code: int | None) -> dict[str, Any]:
     to = str(form.get("To", ""))
+    channel = split_channel(to)[0]
+    media = media_urls(form)[: 1 if channel == "whatsapp" else None]  # WhatsApp ignores all but the first
     return {
         "sid": sid,
         "to": to,
         "from": str(form.get("From", "")),
         "body": form.get("Body"),
+        "media_urls": media,  # the documents sent along, as Twilio was asked to fetch them
         "content_sid": form.get("ContentSid"),
         "content_variables": form.get("ContentVariables"),
         "status_callback": form.get("StatusCallback"),
-        "channel": split_channel(to)[0],
+        "channel": channel,
         "status": status,  # where it ends up; the send answer itself always says "queued"
         "error_code": error_code,
         "accepted": sid is not None,

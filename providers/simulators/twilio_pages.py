@@ -30,7 +30,7 @@ def resource(message: dict[str, Any], account_sid: str) -> dict[str, Any]:
         "error_message": None,
         "from": message["from"],
         "messaging_service_sid": None,
-        "num_media": "0",
+        "num_media": str(len(message.get("media_urls") or ())),
         "num_segments": str(sms_segments(message["body"] or "")),
         "price": None,
         "price_unit": "USD",

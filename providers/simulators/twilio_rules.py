@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 PHONE = re.compile(r"^\+\d{8,15}$")
 WHATSAPP = "whatsapp:"
@@ -19,6 +20,8 @@ ERRORS = {
     21602: "Message body is required.",
     21603: "A 'From' phone number is required.",
     21617: "The concatenated message body exceeds the 1600 character limit.",
+    21620: "Invalid media URL(s)",
+    21623: "Number of media files exceeds allowed limit",
     21655: "The ContentSid is Invalid.",
     21656: "The ContentVariables Parameter is invalid.",
     21910: "Invalid From and To pair. From and To should be of the same channel",
@@ -30,6 +33,7 @@ ERRORS = {
     ),
 }
 HTTP_CODES = {429: 20429, 500: 20500, 503: 20503, 401: 20003}
+MAX_MEDIA = 10  # MediaUrl values in one message
 
 
 class Refusal(Exception):
@@ -79,6 +83,7 @@ def check_request(form: Any, whatsapp_number: str, templates: dict[str, bool]) -
     content_sid = form.get("ContentSid")
     if not form.get("Body") and not content_sid and not form.get("MediaUrl"):
         raise Refusal(400, 21602)
+    check_media(media_urls(form))
     if len(str(form.get("Body", ""))) > 1600:
         raise Refusal(400, 21617)
     if content_sid and (
@@ -87,6 +92,21 @@ def check_request(form: Any, whatsapp_number: str, templates: dict[str, bool]) -
         raise Refusal(400, 21655)
     if form.get("ContentVariables") and not _variables_ok(str(form["ContentVariables"])):
         raise Refusal(400, 21656)
+
+
+def media_urls(form: Any) -> list[str]:
+    """Every ``MediaUrl`` of the form (the parameter repeats, one per document), in order."""
+    return [str(url) for url in form.getlist("MediaUrl")] if hasattr(form, "getlist") else []
+
+
+def check_media(urls: list[str]) -> None:
+    """Up to ten media, each an absolute http(s) URL Twilio can fetch (it fetches them when it sends)."""
+    if len(urls) > MAX_MEDIA:
+        raise Refusal(400, 21623)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise Refusal(400, 21620, f"Invalid media URL(s): {url}")
 
 
 def _variables_ok(raw: str) -> bool:

@@ -66,6 +66,22 @@ def test_sms_bal_puts_the_balance_in_the_inbox_with_its_delivery(
     expect(messages.last.locator(".meta")).to_contain_text("Success")  # AT's delivery report
 
 
+def test_whatsapp_receipt_shows_the_pdf_as_a_link_that_opens_it(
+    page: Page, karo: SimulatedKaro, families
+) -> None:
+    page.goto(f"{karo.url}/sandbox")
+    page.select_option("#phone", PART_PAID.phone)
+    send(page, "wa", "RECEIPT")
+    reply = from_karo(page, "wa").last
+    expect(reply).to_contain_text("Latest receipts:")
+    link = reply.locator("a.document")
+    expect(link).to_have_text("Receipt (PDF)")
+    href = link.get_attribute("href") or ""
+    assert href.startswith(f"{karo.url}/receipts/")
+    document = httpx.get(href)
+    assert document.status_code == 200 and document.content.startswith(b"%PDF")
+
+
 def test_each_number_has_its_own_conversation(page: Page, karo: SimulatedKaro, families) -> None:
     karo.simulators.send_sms(TWO_SCHOOLS.phone, "BAL")
     page.goto(f"{karo.url}/sandbox")

@@ -3,6 +3,9 @@ provider's delivery report back to Karo's webhook, which moves the outbox row to
 
 from __future__ import annotations
 
+import datetime as dt
+
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -10,7 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo.simulators import providers_configured, start_simulators
 from bot.settings import Settings
+from ledger.books.tables import PaymentSource
 from ledger.messaging.outbox import MessageStatus, OutboxMessage
+from ledger.payments.recording import Received, record_payment
+from ledger.records.tables import Student
 from tests.browser.conftest import simulated_karo
 from tests.e2e.conftest import PARENT
 from tests.integration.providers.conftest import wait_for
@@ -48,6 +54,24 @@ def test_a_whatsapp_reply_is_read_through_status_callbacks_signed_for_the_demos_
         (line,) = karo.simulators.whatsapp_chat(PARENT)[1:]
     assert read.provider == "twilio" and read.channel == "whatsapp"
     assert line.sender == "karo" and "Salio" in line.text and line.status == "read"
+
+
+def test_the_demos_whatsapp_receipt_carries_a_pdf_link_the_sandbox_shows_and_can_fetch(
+    engine: Engine, schools: sessionmaker[Session]
+) -> None:
+    with schools() as session:  # the demo has no KARO_SECRET_KEY: links are keyed from the webhook token
+        pupil = session.scalars(select(Student).where(Student.admission_no == "KJA-001")).one()
+        received = Received(PaymentSource.CASH, "CASH-DEMO-1", 2_500_00, dt.date.today())
+        payment, _ = record_payment(session, pupil.school_id, received, pupil, actor="bursar")
+        number = payment.receipt_no
+        session.commit()
+    with simulated_karo(engine, sending=False) as karo:
+        assert karo.simulators.send_whatsapp(PARENT, "RECEIPT") == 200
+        karo.dispatcher.run()
+        line = next(line for line in karo.simulators.whatsapp_chat(PARENT) if line.document)
+        assert number in line.text and line.document.startswith(karo.url + "/receipts/")
+        fetched = httpx.get(line.document)  # as the sandbox's link (and Twilio) would
+    assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
 
 
 def test_the_simulators_configuration_is_what_the_adapters_and_webhooks_expect() -> None:

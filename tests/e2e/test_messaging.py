@@ -30,9 +30,9 @@ TWILIO_TOKEN = "simulator-token"
 FREE = {"africastalking": 0, "twilio": 0}  # rate limits lifted for tests
 
 
-@pytest.fixture
-def services(engine, redis, schools, at_sim, twilio_sim):  # noqa: F811
-    settings = Settings(
+def simulated_settings(at_sim, twilio_sim) -> Settings:  # noqa: F811
+    """Karo's settings with both messaging providers pointed at their simulators."""
+    return Settings(
         redis_url=REDIS_URL,
         webhook_token=TOKEN,
         public_url=PUBLIC_URL,
@@ -45,7 +45,11 @@ def services(engine, redis, schools, at_sim, twilio_sim):  # noqa: F811
         twilio_whatsapp_from="+14155238886",
         twilio_sms_from="+15005550006",
     )
-    return bootstrap(settings, engine=engine, redis=redis)
+
+
+@pytest.fixture
+def services(engine, redis, schools, at_sim, twilio_sim):  # noqa: F811
+    return bootstrap(simulated_settings(at_sim, twilio_sim), engine=engine, redis=redis)
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ class Outgoing:
     template_id: str | None
     template_vars: dict[str, str] | None
     attempts: int
+    media_url: str | None = None  # a document to send along where the channel can (WhatsApp free text)
 
 
 class ChannelHandler:
@@ -95,7 +96,8 @@ class ChannelHandler:
 
 
 class SmsHandler(ChannelHandler):
-    """Any message, as SMS: its typographic characters made GSM-7, so it costs GSM-7 segments."""
+    """Any message, as SMS: its typographic characters made GSM-7, so it costs GSM-7 segments; the text
+    alone, never a document."""
 
     channel = "sms"
 
@@ -110,8 +112,8 @@ class SmsHandler(ChannelHandler):
 
 
 class WhatsAppHandler(ChannelHandler):
-    """Free text inside the 24-hour window, an approved template outside it; never a message the guardian
-    wants by SMS (the "sms" channel)."""
+    """Free text inside the 24-hour window (with its document, if any), an approved template outside it;
+    never a message the guardian wants by SMS (the "sms" channel)."""
 
     channel = "whatsapp"
 
@@ -123,7 +125,7 @@ class WhatsAppHandler(ChannelHandler):
 
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
         if window_open or not message.template_id:
-            return self.client.send_whatsapp(message.phone, message.body)
+            return self.client.send_whatsapp(message.phone, message.body, media_url=message.media_url)
         return self.client.send_template(message.phone, message.template_id, message.template_vars or {})
 
 

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from bot.migrate import alembic_config, upgrade_engine
 from ledger.books.reversals import reverse_entry
+from ledger.books.statements import statement
 from ledger.books.tables import Payment, PaymentSource
 from ledger.db import make_engine
 from ledger.messaging.bus import session_factory
 from ledger.payments.receipts import find_payment, is_cancelled, receipt_key
-from ledger.payments.recording import Received, record_payment
+from ledger.payments.recording import Received, allocate_suspense, record_payment
 from ledger.records.tables import School, Student
 from tests import builders as b
 from tests.integration.ledger.test_concurrency import THREADS, threaded_factory
@@ -145,3 +146,26 @@ def test_payments_recorded_before_numbering_are_numbered_in_order_and_the_count_
         "QK5": "KIL-2026-000003",
     }
     assert later.receipt_no == "KIL-2026-000003"
+
+
+def test_a_statement_line_carries_its_payments_receipt_number_and_so_does_its_reversal(session):
+    school = b.school(session, slug="kilimani")
+    pupil = b.student(session, b.school_class(session, school), "KJA-1")
+    direct = paid(session, school, "QK1", pupil)
+    unmatched = paid(session, school, "QK2")  # suspense, then allocated to the pupil
+    allocate_suspense(session, unmatched, pupil, actor="t", on=ON)
+    reverse_entry(session, school.id, direct.entry_id, reason="wrong child", on=ON, actor="t")
+    session.commit()
+    lines = statement(session, pupil).lines
+    assert [(line.kind, line.receipt) for line in lines] == [
+        ("payment", direct.receipt_no),
+        ("suspense_allocation", unmatched.receipt_no),
+        ("reversal", direct.receipt_no),
+    ]
+    other = b.student(session, b.school_class(session, school, "Grade 2"), "KJA-2")
+    paid(session, school, "QK3", other)  # another child's receipt never shows on this statement
+    session.commit()
+    assert {line.receipt for line in statement(session, pupil).lines} == {
+        direct.receipt_no,
+        unmatched.receipt_no,
+    }

@@ -35,7 +35,7 @@ class FakeWhatsApp:
     def __init__(self):
         self.texts, self.templates = [], []
 
-    def send_whatsapp(self, to, body):
+    def send_whatsapp(self, to, body, media_url=None):
         self.texts.append((to, body))
         return SendResult(accepted=True, provider_id=f"SM{len(self.texts)}", status="queued")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from providers.messaging import TransientSendError
@@ -14,6 +16,7 @@ from .conftest import wait_for
 ACCOUNT, TOKEN = "AC" + "0" * 32, "simulator-token"
 PARENT = "+254711000001"
 TEMPLATE = "HX" + "a" * 32
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 OUTSIDE_WINDOW = "63016 Failed to send freeform message because you are outside the allowed window."
 
 
@@ -73,6 +76,30 @@ def test_free_form_whatsapp_inside_the_window_is_delivered_and_read(twilio, twil
 
     assert [u.status for u in statuses(receiver, result.provider_id, 3)] == ["sent", "delivered", "read"]
     assert twilio_sim.messages()[0]["to"] == "whatsapp:" + PARENT
+
+
+def test_a_document_goes_as_media_url_and_a_bad_media_url_is_refused_with_21620(twilio, twilio_sim):
+    twilio_sim.control("POST", "inbound", **{"from": PARENT, "body": "RECEIPT"})
+    link = "https://karo.example/receipts/7.1780000000.abc.pdf"
+
+    result = twilio.send_whatsapp(PARENT, "Latest receipts: ...", media_url=link)
+    refused = twilio.send_whatsapp(PARENT, "Latest receipts: ...", media_url="/receipts/7.pdf")
+
+    assert result.accepted
+    assert not refused.accepted and refused.reason.startswith("21620")
+    sent = twilio_sim.messages()
+    assert sent[0]["media_urls"] == [link] and sent[0]["accepted"] and not sent[1]["accepted"]
+    listed = httpx.get(
+        f"{twilio_sim.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json", auth=(ACCOUNT, TOKEN)
+    ).json()["messages"]
+    assert [message["num_media"] for message in listed] == ["1"]  # as Twilio lists it
+    second = f"{link}?copy=2"
+    form = [("To", "whatsapp:" + PARENT), ("From", "whatsapp:+14155238886"), ("MediaUrl", link)]
+    messages = f"{twilio_sim.url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+    body = urlencode([*form, ("MediaUrl", second)])  # the parameter repeats, as Twilio's form takes it
+    answer = httpx.post(messages, content=body, headers=FORM, auth=(ACCOUNT, TOKEN))
+    assert answer.status_code == 201
+    assert twilio_sim.messages()[-1]["media_urls"] == [link]  # WhatsApp sends the first attachment only
 
 
 def test_the_window_closes_24_hours_after_the_parents_last_message(twilio, twilio_sim, receiver):

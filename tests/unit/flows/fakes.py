@@ -2,7 +2,8 @@
 
 MULTI is a guardian of two children in one school and of a child (long names, big amounts) in a second;
 CREDIT's only child has paid ahead; EMPTY's only child has no exams, attendance or entries; UNKNOWN is
-no guardian anywhere.
+no guardian anywhere. RECEIPTED's only child has several payments with receipt numbers on the statement
+(one reversed).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ledger.types import (
     Balance,
     ExamSummary,
     GuardianRef,
+    Receipt,
     SchoolRef,
     Statement,
     StatementLine,
@@ -26,6 +28,7 @@ from ledger.types import (
 )
 
 MULTI, CREDIT, EMPTY, UNKNOWN = "+254712345678", "+254722000111", "+254733000222", "+254700000000"
+RECEIPTED = "+254744000333"
 TODAY = dt.date(2026, 3, 10)
 KES = 100
 
@@ -38,11 +41,13 @@ BRIAN = StudentRef(2, 1, "1002", "Brian Otieno", "PP2")
 WANJIRU = StudentRef(3, 2, "SMG/2024/0457", "Wanjiru Nyambura Kamau-Otieno", "Form 3 East")
 FAITH = StudentRef(4, 1, "1004", "Faith Chebet", "Grade 3")
 KEVIN = StudentRef(5, 1, "1005", "Kevin Mwangi", "Grade 1")
+GRACE = StudentRef(6, 1, "1006", "Grace Akinyi Wambui-Odhiambo", "Grade 8")
 
 FAMILIES = {
     MULTI: {1: [AMINA, BRIAN], 2: [WANJIRU]},
     CREDIT: {1: [FAITH]},
     EMPTY: {1: [KEVIN]},
+    RECEIPTED: {1: [GRACE]},
 }
 
 
@@ -73,12 +78,15 @@ BALANCES = {
     ),
     4: Balance(FAITH, -2_000 * KES, (), 2_000 * KES, None),
     5: Balance(KEVIN, 0, (), 0, None),
+    6: Balance(GRACE, 15_000 * KES, _heads(("Tuition", 15_000)), 0, TERM.due_on),
 }
 
 
-def _line(entry_id: int, on: dt.date, kind: str, charged: int = 0, paid: int = 0) -> StatementLine:
+def _line(
+    entry_id: int, on: dt.date, kind: str, charged: int = 0, paid: int = 0, receipt: str | None = None
+) -> StatementLine:
     memo = {"invoice": "Fees for term 2026-1", "payment": "M-Pesa QJK4XYZ12 allocated"}.get(kind, kind)
-    return StatementLine(entry_id, on, memo, kind, charged * KES, paid * KES, 0)
+    return StatementLine(entry_id, on, memo, kind, charged * KES, paid * KES, 0, receipt)
 
 
 ENTRIES = {
@@ -102,6 +110,40 @@ ENTRIES = {
         _line(42, dt.date(2026, 1, 6), "payment", paid=12_000),
     ],
     5: [],
+    6: [
+        _line(61, dt.date(2026, 1, 5), "invoice", charged=30_000),
+        _line(62, dt.date(2026, 1, 10), "payment", paid=5_000, receipt="ACA-2026-000004"),
+        _line(63, dt.date(2026, 1, 20), "payment", paid=5_000, receipt="ACA-2026-000005"),
+        _line(64, dt.date(2026, 2, 2), "payment", paid=6_000, receipt="ACA-2026-000008"),
+        _line(65, dt.date(2026, 2, 3), "reversal", charged=6_000, receipt="ACA-2026-000008"),
+        _line(66, dt.date(2026, 3, 1), "payment", paid=5_000, receipt="ACA-2026-000011"),
+    ],
+}
+
+
+def _receipt(
+    payment_id: int, number: str, source: str, kes: int, on: dt.date, reversed_: bool = False
+) -> Receipt:
+    return Receipt(payment_id, number, f"REF{payment_id}", source, kes * KES, on, reversed_)
+
+
+# Each child's receipts, newest first.
+RECEIPTS = {
+    1: [
+        _receipt(17, "ACA-2026-000012", "mpesa_paybill", 2_000, dt.date(2026, 3, 2)),
+        _receipt(15, "ACA-2026-000007", "cash", 1_500, dt.date(2026, 2, 10), reversed_=True),
+        _receipt(13, "ACA-2026-000003", "mpesa_stk", 2_000, dt.date(2026, 1, 12)),
+    ],
+    2: [],
+    3: [_receipt(33, "SMG-2026-000457", "bank", 100_000, dt.date(2026, 2, 2))],
+    4: [_receipt(42, "ACA-2026-000001", "cheque", 12_000, dt.date(2026, 1, 6))],
+    5: [],
+    6: [
+        _receipt(66, "ACA-2026-000011", "mpesa_stk", 5_000, dt.date(2026, 3, 1)),
+        _receipt(64, "ACA-2026-000008", "mpesa_stk", 6_000, dt.date(2026, 2, 2), reversed_=True),
+        _receipt(63, "ACA-2026-000005", "cash", 5_000, dt.date(2026, 1, 20)),
+        _receipt(62, "ACA-2026-000004", "mpesa_stk", 5_000, dt.date(2026, 1, 10)),
+    ],
 }
 
 
@@ -138,6 +180,7 @@ EXAMS = {
     ],
     4: [_exam(FAITH, "Opener", "2026-1", NINE[:4], 66.0, "B")],
     5: [],
+    6: [],
 }
 
 
@@ -152,6 +195,7 @@ ATTENDANCE = {
     3: _attendance(WANJIRU, 100, [dt.date(2026, 3, d) for d in range(1, 10)]),
     4: _attendance(FAITH, 38, [dt.date(2026, 1, 20)]),
     5: None,
+    6: None,
 }
 
 
@@ -196,6 +240,10 @@ class FakeDirectory:
         closing = sum(e.charged - e.paid for e in older)
         opening = closing - sum(e.charged - e.paid for e in page)
         return Statement(self.balances[student_id].student, opening, tuple(page), closing)
+
+    def receipts(self, phone: str, student_id: int, *, limit: int = 3) -> list[Receipt]:
+        self._own(phone, student_id)
+        return RECEIPTS[student_id][:limit]
 
     def attendance(self, phone: str, student_id: int) -> AttendanceSummary | None:
         self._own(phone, student_id)

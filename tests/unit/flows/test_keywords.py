@@ -323,7 +323,7 @@ def test_stop_then_start_turn_reminders_off_and_on_in_every_school() -> None:
 def test_help_lists_every_keyword_of_its_language(message: str, language: str) -> None:
     _, reply, _ = send([message])
     words = [v for k, v in TEXTS[language].items() if k.startswith("kw_word_")]
-    assert len(words) == 8
+    assert len(words) == 9
     assert all(word in reply for word in words), reply
 
 

@@ -12,7 +12,7 @@ import pytest
 import flows.engine
 from flows import MAX_LENGTH, Conversation, Screen, gsm7_length, is_gsm7, offer_resume, start, step
 from flows.ports import PaymentOutcome
-from tests.unit.flows.fakes import CREDIT, EMPTY, MULTI, UNKNOWN, World, world
+from tests.unit.flows.fakes import CREDIT, EMPTY, MULTI, RECEIPTED, UNKNOWN, World, world
 
 NAVIGATION = ["98", "0", "00"]
 # Typed where a screen asks for an amount or a DDMM date, and junk that must only bring a hint.
@@ -63,6 +63,7 @@ STARTS: dict[str, Callable[[World], tuple[Conversation, Screen]]] = {
     "multi": lambda w: start(MULTI, w.ports),
     "credit": lambda w: start(CREDIT, w.ports),
     "empty": lambda w: start(EMPTY, w.ports),
+    "receipted": lambda w: start(RECEIPTED, w.ports),  # statement lines with receipt numbers
     "unknown": lambda w: start(UNKNOWN, w.ports),
     "school-code": lambda w: start(MULTI, w.ports, school_id=2),
     "other-school-code": lambda w: start(CREDIT, w.ports, school_id=2),
