@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -86,8 +87,11 @@ class TwilioMessaging:
     def send_whatsapp(self, to: str, body: str, *, media_url: str | None = None) -> SendResult:
         """Free-form WhatsApp text: Twilio fails it with 63016 outside the 24-hour window. ``media_url``
         goes as ``MediaUrl``: Twilio fetches the document from it (so it must be public) and sends it."""
-        media = {"media_url": [media_url]} if media_url else {}
-        return self._create(to=whatsapp_address(to), from_=self._require_whatsapp(), body=body, **media)
+        # A document alone goes without Body (Twilio requires one of Body, MediaUrl or ContentSid).
+        parts: dict[str, Any] = {"body": body} if body or not media_url else {}
+        if media_url:
+            parts["media_url"] = [media_url]
+        return self._create(to=whatsapp_address(to), from_=self._require_whatsapp(), **parts)
 
     def send_template(self, to: str, template_id: str, variables: dict[str, str]) -> SendResult:
         """An approved Content template (``template_id`` is its ``HX...`` ContentSid), with no Body."""

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 DocumentLink = Callable[[int], str | None]  # a payment's receipt PDF -> its public link, if one can be made
 CHAT_TTL_SECONDS = 30 * 60
 WINDOW = dt.timedelta(hours=24)  # WhatsApp free-form replies are allowed this long after the parent wrote
+DOCUMENT_BODY = ""  # a WhatsApp document goes alone: Twilio would drop a caption
 BATCH = 50  # waiting messages answered in one go (after an outage, the rest at the next call)
 
 
@@ -129,17 +130,30 @@ class InboundHandler:
             # The flow reads (and may write, e.g. a payment request) through its own sessions: no
             # transaction is held open across it (SQLite has one writer).
             screen = self._converse(message, key)
+            reply_key = f"reply:{message.provider}:{message.provider_id}"
             with self.sessions.begin() as session:
                 enqueue(
                     session,
-                    dedupe_key=f"reply:{message.provider}:{message.provider_id}",
+                    dedupe_key=reply_key,
                     phone=message.phone,
                     body=screen.render(),
                     category=Category.REPLY,
                     now=self.clock(),
                     channel=message.channel,
-                    media_url=self._document(message.channel, screen),
                 )
+                if (document := self._document(message.channel, screen)) is not None:
+                    # Its own message after the text: Twilio sends a WhatsApp document without its
+                    # caption, so text and PDF in one message would lose the text.
+                    enqueue(
+                        session,
+                        dedupe_key=f"{reply_key}:document",
+                        phone=message.phone,
+                        body=DOCUMENT_BODY,
+                        category=Category.REPLY,
+                        now=self.clock(),
+                        channel=message.channel,
+                        media_url=document,
+                    )
                 session.get_one(InboundMessage, message_id).answered_at = self.clock()
 
     def _document(self, channel: str, screen: flows.Screen) -> str | None:
