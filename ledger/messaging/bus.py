@@ -67,6 +67,8 @@ def tell_families_the_late_fees(session: Session, event: LateFeesCharged) -> Non
 
 def tell_families_of_the_bursary(session: Session, event: BursaryCredited) -> None:
     write_bursary_notices(session, session.get_one(BursaryAward, event.award_id), event.at)
+
+
 def tell_family_of_reversal(session: Session, event: PaymentReversed) -> None:
     payment, student = session.get_one(Payment, event.payment_id), session.get_one(Student, event.student_id)
     write_reversal_notices(session, payment, student, event.reversal_id, event.reason, event.at)
