@@ -71,7 +71,7 @@ def _refuse_stale(session: Session, plan: RolloverPlan, today: dt.date) -> None:
         today=today,
         promote=[(name, target) for name, target in plan.choices if target is not None],
         graduate=[name for name, target in plan.choices if target is None],
-        increase_percent=f"{plan.increase_bp / 100:.2f}",
+        increase_percent=f"{plan.increase_bp // 100}.{plan.increase_bp % 100:02d}",
     )
     if now.as_json() != plan.as_json():
         raise RolloverRefused("the school's classes, students or fees changed since this plan: plan it again")
@@ -90,7 +90,8 @@ def _move_students(session: Session, plan: RolloverPlan, today: dt.date, actor: 
             made = SchoolClass(school_id=plan.school_id, name=name)
             session.add(made)
             session.flush()
-            classes[name_key(name)], _ = made, created.append(made.id)
+            classes[name_key(name)] = made
+            created.append(made.id)
         return classes[name_key(name)]
 
     targets = {move.class_id: class_named(move.target) if move.target else None for move in plan.classes}

@@ -97,7 +97,8 @@ class RolloverPlan:
 
     def as_json(self) -> dict[str, Any]:
         """The plan as JSON-able data (dates as ISO text); ``from_json`` reads it back equal."""
-        return _jsonable(dataclasses.asdict(dataclasses.replace(self, applied_on=None)))
+        data: dict[str, Any] = _jsonable(dataclasses.asdict(dataclasses.replace(self, applied_on=None)))
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RolloverPlan:

@@ -248,7 +248,7 @@ def _fees(session: Session, school_id: int, from_year: int, to_year: int, basis_
             .join(VoteHead, VoteHead.id == FeeItem.vote_head_id)
             .where(FeeItem.term_id == source.id, FeeItem.amount > 0)
         ).all()
-        rows.sort(key=lambda row: (ladder_order(row[1].name), row[2].priority, row[2].name))
+        rows = sorted(rows, key=lambda row: (ladder_order(row[1].name), row[2].priority, row[2].name))
         copies += [
             FeeCopy(
                 code,
