@@ -31,6 +31,7 @@ def carry_out(
 ) -> tuple[YearRollover, bool]:
     """Apply ``plan`` as it stands; returns (the rollover, whether it was applied now). A plan whose
     rollover already stands is not applied again: that rollover is returned with False."""
+    _lock_school(session, plan.school_id)
     standing = standing_rollover(session, plan.school_id, plan.to_year)
     if standing is not None:
         return standing, False
@@ -58,6 +59,12 @@ def carry_out(
     session.add(rollover)
     session.flush()
     return rollover, True
+
+
+def _lock_school(session: Session, school_id: int) -> None:
+    """One rollover (or undo) of a school at a time: a second waits, then finds the first's work done.
+    (SQLite: BEGIN IMMEDIATE already serialises writers.)"""
+    session.execute(select(School.id).where(School.id == school_id).with_for_update())
 
 
 def _refuse_stale(session: Session, plan: RolloverPlan, today: dt.date) -> None:
@@ -158,6 +165,7 @@ def undo_refusal(session: Session, rollover: YearRollover, today: dt.date) -> st
 def take_back(session: Session, school_id: int, to_year: int, *, actor: str, at: dt.datetime) -> YearRollover:
     """Undo the school's standing rollover to ``to_year``: every student back in the class they were in,
     graduates re-admitted, and the terms, fees and classes it made removed when nothing uses them."""
+    _lock_school(session, school_id)
     rollover = standing_rollover(session, school_id, to_year)
     if rollover is None:
         raise RolloverRefused(f"no rollover to {to_year} stands to be undone")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
+from threading import Barrier
 
 import pytest
 from sqlalchemy import func, select
@@ -14,8 +16,10 @@ from ledger.billing.invoicing import invoice_class
 from ledger.billing.rollover_plan import RolloverRefused
 from ledger.billing.rollover_planning import plan_rollover
 from ledger.books.balances import student_balance
+from ledger.db import make_engine
+from ledger.messaging.bus import session_factory
 from ledger.records.leavers import LeaveReason, mark_left
-from ledger.records.tables import FeeItem, SchoolClass, Student, Term
+from ledger.records.tables import FeeItem, School, SchoolClass, Student, Term
 from ledger.staff.audit import AuditEntry
 from ledger.staff.rollover import apply_rollover, undo_rollover
 from tests import builders as b
@@ -264,3 +268,31 @@ def test_next_years_fees_already_set_are_kept_and_a_stale_plan_is_refused(sessio
     session.commit()
     with pytest.raises(RolloverRefused, match="changed since"):
         apply_rollover(session, plan, by=ACTOR, at=AT)
+
+
+@pytest.mark.parametrize("engine", ["pg"], indirect=True)
+def test_two_heads_applying_at_once_roll_over_once(engine, factory):
+    with factory() as session:
+        school_id = build_school(session, ["Grade 1", "Grade 8"], per_class=3).id
+    threads = 4
+    barrier = Barrier(threads)
+    many = session_factory(
+        make_engine(engine.url.render_as_string(hide_password=False), pool_size=threads + 2)
+    )
+
+    def apply(n):
+        with many() as session:
+            plan = plan_rollover(session, session.get(School, school_id), 2027, today=TODAY)
+            barrier.wait()  # every plan made before anyone applies
+            applied = apply_rollover(session, plan, by=f"head-{n}", at=AT).applied
+            session.commit()
+            return applied
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(apply, range(threads)))
+    assert sorted(results) == [False] * (threads - 1) + [True]
+    with factory() as session:
+        rows = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "year.rollover")
+        assert session.scalar(rows) == 1
+        grade_two = session.scalars(select(SchoolClass).where(SchoolClass.name == "Grade 2")).one()
+        assert session.scalar(select(func.count()).where(Student.class_id == grade_two.id)) == 3
