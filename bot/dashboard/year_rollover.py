@@ -198,8 +198,15 @@ def apply(
         session.commit()
     except (LedgerError, _Stale) as refused:
         session.rollback()
-        return _page(request, staff, session, asked, {}, _sentence(str(refused)))
+        return _page(request, staff, session, asked, _rows_of(session, staff, asked), _sentence(str(refused)))
     return redirect(request, f"{PATH}?done={'applied' if applied else 'already'}")
+
+
+def _rows_of(session: Session, staff: Staff, asked: Asked) -> dict[int, str]:
+    """The form's rows for choices posted by name (the Apply form's), to show them again."""
+    by_name = {c.name: c.id for c in _classes(session, staff)}
+    chosen = [*asked.promote, *((name, GRADUATE) for name in asked.graduate)]
+    return {by_name[name]: target for name, target in chosen if name in by_name}
 
 
 @router.post(PATH + "/undo")

@@ -74,7 +74,9 @@ def test_the_head_applies_the_previewed_rollover_once_and_undoes_it(
     fields = apply_form(web.get(PAGE, params=choices).text)
     assert web.post(PAGE, data={n: v for n, v in fields.items() if n != "csrf_token"}).status_code == 403
     stale = {**fields, "plan_fingerprint": ["0" * 20]}
-    assert "changed since the preview" in web.post(PAGE, data=stale).text
+    refused = web.post(PAGE, data=stale)
+    assert refused.status_code == 422 and "changed since the preview" in refused.text
+    assert 'value="Grade 7 Blue"' in refused.text  # the choices are shown again as they were
     applied = web.post(PAGE, data=fields)
     assert applied.status_code == 303 and applied.headers["location"] == f"{PAGE}?done=applied"
     after = classes_of_pupils(staffed)
