@@ -127,7 +127,7 @@ def _page(
             increase_percent=asked.increase,
         )
     except LedgerError as why:
-        refused = str(why)
+        refused = _sentence(str(why))
     standing = _standing(session, staff)
     context: dict[str, Any] = {
         "staff": staff,

@@ -32,6 +32,7 @@ from ledger.records.class_ladders import NoUsualNext, ladder_order, name_key, sa
 from ledger.records.tables import FeeItem, School, SchoolClass, Student, Term, VoteHead
 from ledger.records.terms import current_term, find_term, kenyan_calendar
 
+CLASS_NAME_LENGTH = 40  # classes.name
 Choices = dict[str, str | None]  # class name key -> target name (None: graduates)
 
 
@@ -113,6 +114,8 @@ def _choices(classes: list[SchoolClass], promote: list[tuple[str, str]], graduat
             raise RolloverRefused(f"no class named {name!r} ({_listing(classes)})")
         if target is not None and same_name(name, target):
             raise RolloverRefused(f"{name!r} cannot be promoted into itself")
+        if target is not None and len(target) > CLASS_NAME_LENGTH:
+            raise RolloverRefused(f"a class name has at most {CLASS_NAME_LENGTH} characters: {target!r}")
         if key in choices and choices[key] != target:
             raise RolloverRefused(f"{name!r} is given two different moves: name each class once")
         choices[key] = target

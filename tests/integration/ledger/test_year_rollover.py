@@ -240,6 +240,8 @@ def test_bad_asks_are_refused_in_a_bursars_words(session):
         plan_rollover(session, school, 2027, today=TODAY, promote=[("Grade 44", "Grade 45")])
     with pytest.raises(RolloverRefused, match="into itself"):
         plan_rollover(session, school, 2027, today=TODAY, promote=[("grade 4", "Grade 4")])
+    with pytest.raises(RolloverRefused, match="at most 40 characters"):
+        plan_rollover(session, school, 2027, today=TODAY, promote=[("Grade 4", "Grade 5 " + "x" * 40)])
     with pytest.raises(RolloverRefused, match="rolls over to 2027, not 2028"):
         plan_rollover(session, school, 2028, today=TODAY)
     with pytest.raises(RolloverRefused, match="runs until"):
