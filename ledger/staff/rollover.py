@@ -1,8 +1,8 @@
 """The year-end rollover as one audited step, and its undo: what the dashboard and ``karo year`` call.
 
-Plan with ``ledger.billing.rollover_planning.plan_rollover``; apply the plan here. Applying the same plan
-again changes nothing and says so (``RolloverResult.applied`` is False); undo works the same day while
-nobody has been invoiced since.
+Plan with ``plan_rollover`` (``ledger.billing.rollover_planning``, named here too); apply the plan here.
+Applying the same plan again changes nothing and says so (``RolloverResult.applied`` is False); undo works
+the same day while nobody has been invoiced since.
 """
 
 from __future__ import annotations
@@ -14,9 +14,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ledger.billing.rollover import carry_out, take_back
-from ledger.billing.rollover_plan import RolloverPlan
+from ledger.billing.rollover_plan import RolloverPlan, RolloverRefused
+from ledger.billing.rollover_planning import plan_rollover
 from ledger.billing.rollover_tables import YearRollover
 from ledger.staff.audit import audit
+
+__all__ = [
+    "RolloverPlan",
+    "RolloverRefused",
+    "RolloverResult",
+    "apply_rollover",
+    "plan_rollover",
+    "summary",
+    "undo_rollover",
+]
 
 
 @dataclass(frozen=True)
