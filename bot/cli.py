@@ -18,6 +18,7 @@ from bot.commands.refunds import refund
 from bot.commands.reminders import plan, reminders
 from bot.commands.statements import statement
 from bot.commands.support import TerseGroup
+from bot.commands.year import year
 
 
 @click.group(cls=TerseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +48,7 @@ for command in (
     statement,
     refund,
     close,
+    year,
 ):
     cli.add_command(command)
 

@@ -4,6 +4,7 @@ from ledger.billing.enrolments import Enrolment
 from ledger.billing.fee_rules import FeeRules
 from ledger.billing.payment_plans import PaymentPlan, PlanInstalment
 from ledger.billing.promises import PromiseToPay
+from ledger.billing.rollover_tables import YearRollover
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor, SponsorCheque, SponsorChequeLine
 from ledger.books.tables import Account, Entry, Line, Payment
 from ledger.messaging.outbox import OutboxMessage
@@ -64,4 +65,5 @@ __all__ = [
     "StudentGuardian",
     "Term",
     "VoteHead",
+    "YearRollover",
 ]

@@ -40,6 +40,7 @@ from bot.dashboard import (
     student,
     students,
     suspense,
+    year_rollover,
 )
 from bot.dashboard.access import SignInFirst
 from bot.dashboard.config import DashboardConfig, dashboard_config
@@ -101,6 +102,7 @@ def dashboard_routers() -> list[APIRouter]:
         payment_list.router,
         approvals.router,
         close.router,
+        year_rollover.router,
         static,
     ]
 

@@ -3,6 +3,7 @@ answers 404; pages without ids show nothing of the other school."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from bot.dashboard.exports import XLSX
 from bot.dashboard.routes import dashboard_routers
 from ledger.billing.award_limits import AwardTerms
 from ledger.billing.bursaries import award_bursary
+from ledger.billing.rollover_planning import plan_rollover, standing_rollover
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor
 from ledger.billing.sponsors import sponsor_named
 from ledger.books.tables import Entry, Payment, PaymentSource
@@ -24,6 +26,8 @@ from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, VoteHead
 from ledger.staff.approvals import ReversalRequest
+from ledger.staff.rollover import apply_rollover
+from tests.e2e.dashboard import conftest as fixtures
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 
@@ -186,3 +190,22 @@ def test_the_other_schools_class_as_a_filter_lists_nobody(
         ).first()
     page = bursar.get("/dashboard/students", params={"class_id": str(theirs)})
     assert "0 students" in page.text and "Baraka" not in page.text
+
+
+def test_the_rollover_pages_neither_show_nor_undo_the_other_schools_rollover(
+    web: TestClient, staffed: sessionmaker[Session], clock: fixtures.Clock
+) -> None:
+    """The year-end rollover's routes take no ids: the walk above reaches its page; here its forms."""
+    clock.now += dt.timedelta(days=90)  # both schools' terms are over
+    with transaction(staffed) as session:
+        mwangaza = session.scalars(select(School).where(School.slug == "mwangaza")).one()
+        plan = plan_rollover(session, mwangaza, TODAY.year + 1, today=clock.now.date())
+        apply_rollover(session, plan, by="bursar@mwangaza.ac.ke", at=clock.now)
+    assert fixtures.sign_in(web, fixtures.HEAD_A).status_code == 303
+    page = web.get("/dashboard/year/rollover")
+    assert "Undo the rollover" not in page.text and "Baraka" not in page.text and "Mwangaza" not in page.text
+    form = {"csrf_token": csrf_of(page), "to_year": str(TODAY.year + 1)}
+    refused = web.post("/dashboard/year/rollover/undo", data=form)
+    assert refused.status_code == 422 and f"No rollover to {TODAY.year + 1} stands" in refused.text
+    with staffed() as session:
+        assert standing_rollover(session, mwangaza.id, TODAY.year + 1) is not None
