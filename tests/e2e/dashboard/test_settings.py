@@ -390,3 +390,57 @@ def test_the_school_profile_and_its_daraja_app(
     assert "Save profile" not in clerk.get(page_url).text
     assert post(clerk, page_url, good, page_url).status_code == 403
     assert post(clerk, f"{page_url}/daraja", {"shortcode": "522522", **secrets}, page_url).status_code == 403
+
+
+def test_every_settings_form_without_its_csrf_token_is_refused(
+    head: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    with staffed() as session:
+        term_id = session.scalars(select(Term.id).where(Term.school_id == kilimani(session).id)).one()
+        clerk_id = session.scalars(select(StaffMember.id).where(StaffMember.email == CLERK_A)).one()
+    link = link_of(
+        post(
+            head,
+            "/dashboard/settings/staff/invite",
+            {"email": "n@kilimani.ac.ke", "role": "clerk"},
+            "/dashboard/settings/staff",
+        )
+    )
+    forms = {
+        "/dashboard/settings/terms": {
+            "code": "2031-1",
+            "starts_on": "2031-01-05",
+            "due_on": "2031-01-19",
+            "ends_on": "2031-04-03",
+        },
+        f"/dashboard/settings/terms/{term_id}": {
+            "starts_on": "2031-01-05",
+            "due_on": "2031-01-19",
+            "ends_on": "2031-04-03",
+        },
+        "/dashboard/settings/fee-rules": {"late_fee": "500"},
+        "/dashboard/settings/staff/invite": {"email": "m@kilimani.ac.ke", "role": "clerk"},
+        f"/dashboard/settings/staff/{clerk_id}/role": {"role": "bursar"},
+        f"/dashboard/settings/staff/{clerk_id}/active": {"active": "off"},
+        f"/dashboard/settings/staff/{clerk_id}/reset": {},
+        "/dashboard/settings/profile": {"name": "Renamed"},
+        "/dashboard/settings/profile/daraja": {
+            "shortcode": "522533",
+            "passkey": "p",
+            "consumer_key": "k",
+            "consumer_secret": "s",
+        },
+        link: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    }
+    before = audits_count(staffed)
+    for url, data in forms.items():
+        for sent in (data, {**data, "csrf_token": "forged"}):
+            answer = head.post(url, data=sent)
+            assert answer.status_code == 403 and "did not come from Karo" in answer.text, url
+    assert audits_count(staffed) == before
+    assert head.get(link).status_code == 200  # the invite is still unused
+
+
+def audits_count(factory: sessionmaker[Session]) -> int:
+    with factory() as session:
+        return session.scalar(select(func.count(AuditEntry.id))) or 0
