@@ -54,6 +54,7 @@ def set_password(
     purpose = link.purpose.value
     if use_link(session, token, password_hash, now) is None:  # used by another request meanwhile
         raise HTTPException(404, GONE)
+    before = {"email": member.email, "password": "waiting on a link"}
     after = {"email": member.email, "password": f"set through a {purpose} link"}
     audit(
         session,
@@ -63,6 +64,7 @@ def set_password(
         action="staff.password",
         at=now,
         target=f"staff:{member.id}",
+        before=before,
         after=after,
     )
     session.commit()

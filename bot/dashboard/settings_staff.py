@@ -14,11 +14,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services
 from bot.dashboard.access import Staff, StaffDep
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import render
 from bot.dashboard.settings_index import may_manage_staff, refuse_unless_head
-from bot.routes.deps import SessionDep
+from bot.routes.deps import ServicesDep, SessionDep
 from ledger.clock import NAIROBI
 from ledger.staff.invites import (
     IssuedLink,
@@ -62,8 +63,12 @@ def _members(session: Session, school_id: int) -> list[StaffMember]:
     return list(session.scalars(query))
 
 
-def _shown(request: Request, issued: IssuedLink, purpose: str) -> Shown:
-    url = str(request.url_for("invite_form", token=issued.token))
+def _shown(request: Request, services: Services, issued: IssuedLink, purpose: str) -> Shown:
+    """The link under KARO_PUBLIC_URL when set (behind a proxy this request's own address may not be the
+    one the member can reach), else this request's."""
+    public = services.settings.public_url
+    path = request.app.url_path_for("invite_form", token=issued.token)
+    url = f"{public.rstrip('/')}{path}" if public else str(request.url_for("invite_form", token=issued.token))
     return Shown(issued.member.email, purpose, url, expiry_text(issued.expires_at))
 
 
@@ -108,6 +113,7 @@ def invite(
     request: Request,
     staff: StaffDep,
     session: SessionDep,
+    services: ServicesDep,
     email: Annotated[str, Form(max_length=254)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -122,7 +128,7 @@ def invite(
         session, action="staff.invite", at=now, target=f"staff:{member.id}", after=member_snapshot(member)
     )
     session.commit()
-    return _page(request, staff, session, shown=_shown(request, issued, "invite"))
+    return _page(request, staff, session, shown=_shown(request, services, issued, "invite"))
 
 
 @router.post("/dashboard/settings/staff/{staff_id}/role")
@@ -182,7 +188,9 @@ def _change(
 
 
 @router.post("/dashboard/settings/staff/{staff_id}/reset")
-def reset(request: Request, staff_id: int, staff: StaffDep, session: SessionDep) -> Response:
+def reset(
+    request: Request, staff_id: int, staff: StaffDep, session: SessionDep, services: ServicesDep
+) -> Response:
     member = school_member(session, staff, staff_id)
     refuse_unless_head(staff)
     if not member.active:
@@ -197,7 +205,7 @@ def reset(request: Request, staff_id: int, staff: StaffDep, session: SessionDep)
         session, action="staff.reset", at=now, target=f"staff:{member.id}", before=before, after=after
     )
     session.commit()
-    return _page(request, staff, session, shown=_shown(request, issued, "reset"))
+    return _page(request, staff, session, shown=_shown(request, services, issued, "reset"))
 
 
 def expiry_text(at: dt.datetime) -> str:
