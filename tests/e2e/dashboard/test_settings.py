@@ -16,7 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import create_app
+from bot.bootstrap import bootstrap
 from bot.crypto import SecretBox
+from bot.settings import Settings
 from ledger.billing.fee_rules import rules_for
 from ledger.books.tables import Entry
 from ledger.records.tables import School, Term
@@ -26,6 +29,7 @@ from ledger.staff.members import Role, StaffMember, find_staff
 from tests.e2e.dashboard.conftest import (
     BURSAR_A,
     CLERK_A,
+    FAST,
     HEAD_A,
     PASSWORD,
     Clock,
@@ -444,3 +448,20 @@ def test_every_settings_form_without_its_csrf_token_is_refused(
 def audits_count(factory: sessionmaker[Session]) -> int:
     with factory() as session:
         return session.scalar(select(func.count(AuditEntry.id))) or 0
+
+
+def test_a_link_is_under_the_public_url_when_one_is_set(
+    engine: Engine, staffed: sessionmaker[Session], clock: Clock
+) -> None:
+    settings = Settings(
+        database_url="sqlite://", secret_key="dashboard-test-secret", public_url="https://karo.example"
+    )
+    app = create_app(bootstrap(settings, engine=engine))
+    app.state.dashboard.clock, app.state.dashboard.passwords = clock, FAST
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        assert sign_in(client, HEAD_A).status_code == 303
+        page_url = "/dashboard/settings/staff"
+        invited = post(
+            client, f"{page_url}/invite", {"email": "far@kilimani.ac.ke", "role": "clerk"}, page_url
+        )
+        assert re.search(r'id="link-url">https://karo\.example/dashboard/invite/[\w-]{43}<', invited.text)
