@@ -27,6 +27,7 @@ from ledger.records.tables import (
 )
 from ledger.staff.approvals import ReversalRequest
 from ledger.staff.audit import AuditEntry
+from ledger.staff.invites import StaffLink
 from ledger.staff.members import LoginFailures, StaffMember
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "Sponsor",
     "SponsorCheque",
     "SponsorChequeLine",
+    "StaffLink",
     "StaffMember",
     "Student",
     "StudentGuardian",

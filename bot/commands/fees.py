@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 import click
 from sqlalchemy.orm import Session
 
 from bot.commands.support import Refused, audit_cli, cli_actor, find_school, open_services, parse_date
-from ledger.billing.fee_rules import RULES, WHOLE, FeeRules, RuleChanges, percent_text
+from ledger.billing.fee_rules import (
+    RULES,
+    FeeRules,
+    RuleChanges,
+    parse_late_fee,
+    parse_percent,
+    percent_text,
+)
 from ledger.db import transaction
 from ledger.money import kes
-
-_AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
-_PERCENT = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
 
 
 @click.group()
@@ -140,30 +141,11 @@ def _early_text(rules: FeeRules) -> str:
 
 
 def _late_fee(value: str | None) -> tuple[int | None, int | None]:
-    """``500`` or ``500.50`` -> (cents, None); ``5%`` -> (None, basis points)."""
-    if value is None:
-        return None, None
-    text = value.strip().replace(",", "")
-    if text.endswith("%"):
-        return None, _percent(text, "--late-fee")
-    if not _AMOUNT.fullmatch(text):
-        raise Refused(
-            f"--late-fee: {value!r} should be an amount in KES (500 or 500.50) or a percentage (5%)"
-        )
-    return int(Decimal(text) * 100), None
+    return (None, None) if value is None else parse_late_fee(value, "--late-fee")
 
 
 def _percent(value: str | None, option: str) -> int | None:
-    """``10%``, ``10`` or ``2.5%`` -> basis points (Decimal arithmetic, never a float)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not _PERCENT.fullmatch(text):
-        raise Refused(f"{option}: {value!r} should be a percentage such as 10% or 2.5%")
-    basis_points = int(Decimal(text.rstrip("%")) * 100)
-    if basis_points > WHOLE:
-        raise Refused(f"{option}: {value!r} is more than 100%")
-    return basis_points
+    return None if value is None else parse_percent(value, option)
 
 
 def _names(value: str | None, option: str) -> list[str] | None:

@@ -21,11 +21,10 @@ from bot.commands.support import (
 from ledger.db import transaction
 from ledger.imports import KINDS as IMPORT_KINDS  # the one registry of import kinds
 from ledger.money import kes
+from ledger.records.profile import PAYBILL, USSD_CODE
 from ledger.records.tables import School, SchoolClass, Term
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
-PAYBILL = re.compile(r"\d{5,7}")
-USSD_CODE = re.compile(r"\*\d{2,4}(\*\d{1,4})*#")
 
 
 @click.group()
@@ -140,12 +139,9 @@ def set_term(slug: str, code: str, start: str, end: str, due: str) -> None:
 
 
 def _term_dates(term: Term) -> dict[str, str]:
-    return {
-        "term": term.code,
-        "starts_on": term.starts_on.isoformat(),
-        "ends_on": term.ends_on.isoformat(),
-        "due_on": term.due_on.isoformat(),
-    }
+    from ledger.records.terms import dates_snapshot
+
+    return dates_snapshot(term)
 
 
 @click.command("import")

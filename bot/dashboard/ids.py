@@ -1,9 +1,10 @@
 """Ids in dashboard addresses and forms: one the database cannot hold is "no such page" (404).
 
-A route's ids are its path parameters (every one is a row id) and any query or form field named ``*_id``
-(or ``paid``, the payment just recorded). An id must be written in ASCII digits and fit a PostgreSQL
-``integer`` column (SQLite's are wider): 99999999999999999999 would otherwise overflow the query and
-answer 500, and -1 or "abc" could never name a row. Checked once, for every route, by ``check_ids``.
+A route's ids are its path parameters and any query or form field named ``*_id`` (or ``paid``, the payment
+just recorded); a path parameter with another name (an invite link's token) is no row id. An id must be
+written in ASCII digits and fit a PostgreSQL ``integer`` column (SQLite's are wider): 99999999999999999999
+would otherwise overflow the query and answer 500, and -1 or "abc" could never name a row. Checked once, for
+every route, by ``check_ids``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def row_id(text: str) -> int | None:
 async def check_ids(request: Request) -> None:
     """A dependency of every dashboard route: each id it was given must be one a row can have, else 404.
     An optional id left empty (a filter's "any class") is no id and passes."""
-    given = list(request.path_params.values())
+    given = [value for name, value in request.path_params.items() if is_id(name)]
     given += [value for name, value in request.query_params.multi_items() if is_id(name) and value]
     if request.method not in ("GET", "HEAD") and _declares_form_ids(request):
         form = await request.form()  # Starlette keeps it for the route (and the CSRF check) to read

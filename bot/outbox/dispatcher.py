@@ -23,7 +23,7 @@ from ledger.messaging import outbox
 from ledger.messaging.campaigns import deferral_for
 from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from ledger.records.parents import refuses
-from ledger.records.tables import Guardian
+from ledger.records.tables import Guardian, School
 from ledger.sms_parts import gsm_friendly
 from providers.messaging import SendResult, TransientSendError
 
@@ -91,9 +91,9 @@ class Dispatcher:
                 while max_batches is None or batches < max_batches:
                     with session.begin():
                         outcome.apply()
-                        claimed = [
-                            _outgoing(m) for m in outbox.claim_due(session, now=self.clock(), limit=batch)
-                        ]
+                        rows = outbox.claim_due(session, now=self.clock(), limit=batch)
+                        senders = _sender_ids(session, rows)
+                        claimed = [_outgoing(m, senders.get(m.school_id)) for m in rows]
                     if not claimed:
                         break
                     for item in claimed:
@@ -297,7 +297,18 @@ def _sent_body(row: OutboxMessage) -> str:
     return row.body if row.channel == "whatsapp" else gsm_friendly(row.body)
 
 
-def _outgoing(row: OutboxMessage) -> Outgoing:
+def _sender_ids(session: Session, rows: list[OutboxMessage]) -> dict[int | None, str]:
+    """The SMS sender ID of each school these messages are from, where the school has its own."""
+    ids = {row.school_id for row in rows if row.school_id is not None}
+    if not ids:
+        return {}
+    query = select(School.id, School.sms_sender_id).where(
+        School.id.in_(ids), School.sms_sender_id.is_not(None)
+    )
+    return {school_id: sender for school_id, sender in session.execute(query) if sender}
+
+
+def _outgoing(row: OutboxMessage, sender_id: str | None = None) -> Outgoing:
     return Outgoing(
         row.id,
         row.phone,
@@ -306,5 +317,6 @@ def _outgoing(row: OutboxMessage) -> Outgoing:
         row.template_id,
         row.template_vars,
         row.attempts,
-        row.media_url,
+        media_url=row.media_url,
+        sender_id=sender_id,
     )

@@ -8,8 +8,10 @@ rounded to the cent half-up (``percent_of``): 5% of KES 10.10 is 50.5 cents, pos
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -22,6 +24,8 @@ from ledger.types import LATE_FEE_HEAD
 WHOLE = 10_000  # basis points in 100%
 LATE_FEE_PRIORITY = 1_000  # paid after every ordinary vote head
 RULES = ("late-fee", "sibling-discount", "early-discount")
+_AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
+_PERCENT = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
 
 
 class InvalidRule(LedgerError):
@@ -197,3 +201,27 @@ def _set(rules: FeeRules, field: str, value: object) -> None:
 
 def _tidy(name: str | None) -> str | None:
     return " ".join(name.split()) if name is not None else None
+
+
+def parse_late_fee(text: str, field: str) -> tuple[int | None, int | None]:
+    """``500`` or ``500.50`` -> (cents, None); ``5%`` -> (None, basis points); as ``karo fees rules
+    --late-fee`` and the dashboard take it. ``field`` names the input in the error."""
+    tidy = text.strip().replace(",", "")
+    if tidy.endswith("%"):
+        return None, parse_percent(tidy, field)
+    if not _AMOUNT.fullmatch(tidy):
+        raise InvalidRule(
+            f"{field}: {text!r} should be an amount in KES (500 or 500.50) or a percentage (5%)"
+        )
+    return int(Decimal(tidy) * 100), None
+
+
+def parse_percent(text: str, field: str) -> int:
+    """``10%``, ``10`` or ``2.5%`` -> basis points (Decimal arithmetic, never a float)."""
+    tidy = text.strip()
+    if not _PERCENT.fullmatch(tidy):
+        raise InvalidRule(f"{field}: {text!r} should be a percentage such as 10% or 2.5%")
+    basis_points = int(Decimal(tidy.rstrip("%")) * 100)
+    if basis_points > WHOLE:
+        raise InvalidRule(f"{field}: {text!r} is more than 100%")
+    return basis_points

@@ -84,6 +84,16 @@ def set_term_dates(
     return term
 
 
+def dates_snapshot(term: Term) -> dict[str, str]:
+    """A term's dates as an audit row keeps them."""
+    return {
+        "term": term.code,
+        "starts_on": term.starts_on.isoformat(),
+        "ends_on": term.ends_on.isoformat(),
+        "due_on": term.due_on.isoformat(),
+    }
+
+
 def current_term(session: Session, school_id: int, today: dt.date) -> Term | None:
     """The term containing today; else the latest that started before today; else the earliest."""
     terms = list(session.scalars(select(Term).where(Term.school_id == school_id).order_by(Term.starts_on)))

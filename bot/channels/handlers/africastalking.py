@@ -12,6 +12,7 @@ from providers import africastalking
 class AfricasTalkingSmsHandler(SmsHandler):
     provider = africastalking.PROVIDER
     receive_rules, status_rules, opt_out_rules = AT_SMS, AT_DELIVERY, AT_OPT_OUT
+    schools_sender_ids = True  # AT's `from`: a school's registered sender ID sends its messages
 
     receive = staticmethod(africastalking.parse_incoming_sms)  # the form as an ``IncomingMessage``
     status = staticmethod(africastalking.parse_delivery_report)  # a delivery report as a ``DeliveryUpdate``

@@ -47,6 +47,7 @@ class Outgoing:
     template_vars: dict[str, str] | None
     attempts: int
     media_url: str | None = None  # a document to send along where the channel can (WhatsApp free text)
+    sender_id: str | None = None  # the school's own SMS sender ID (School.sms_sender_id), if it has one
 
 
 class ChannelHandler:
@@ -100,6 +101,8 @@ class SmsHandler(ChannelHandler):
     alone, never a document."""
 
     channel = "sms"
+    # Whether a school's own sender ID (an alphanumeric one registered with the provider) is sent as `from`.
+    schools_sender_ids: ClassVar[bool] = False
 
     def __init__(self, client: SmsSender, sender_id: str | None = None) -> None:
         self.client, self.sender_id = client, sender_id
@@ -108,7 +111,8 @@ class SmsHandler(ChannelHandler):
         return True
 
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
-        return self.client.send_sms(message.phone, gsm_friendly(message.body), sender_id=self.sender_id)
+        sender = (self.schools_sender_ids and message.sender_id) or self.sender_id
+        return self.client.send_sms(message.phone, gsm_friendly(message.body), sender_id=sender)
 
 
 class WhatsAppHandler(ChannelHandler):

@@ -28,6 +28,7 @@ from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, 
 from ledger.staff.approvals import ReversalRequest
 from ledger.staff.rollover import apply_rollover
 from tests.e2e.dashboard import conftest as fixtures
+from ledger.staff.members import StaffMember
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 
@@ -84,7 +85,16 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         query = select(ReversalRequest.id).where(ReversalRequest.school_id == school_id(session))
         return session.scalars(query).first() or 0
 
+    def staff_id(session: Session) -> int:
+        query = select(StaffMember.id).where(StaffMember.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
+    def token(session: Session) -> int:
+        return 0  # an invite link's token: another school's is the link itself, so an unknown one is 404
+
     return {
+        "staff_id": staff_id,
+        "token": token,
         "student_id": student_id,
         "payment_id": payment_id,
         "term_id": term_id,
@@ -136,6 +146,9 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "POST /dashboard/students/{student_id}/optional/{vote_head_id}" in walked
     assert "POST /dashboard/students/{student_id}/bursaries/{award_id}/confirm" in walked
     assert "GET /dashboard/sponsors/{sponsor_id}/statement" in walked
+    assert "POST /dashboard/settings/terms/{term_id}" in walked
+    assert "POST /dashboard/settings/staff/{staff_id}/active" in walked
+    assert "POST /dashboard/settings/staff/{staff_id}/reset" in walked
 
 
 def award_for_baraka(session: Session, mwangaza: School) -> None:

@@ -1,0 +1,76 @@
+"""A school's profile: its name, Paybill, USSD code and SMS sender ID, checked the same way by ``karo school``
+and the dashboard's settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ledger.errors import LedgerError
+from ledger.records.tables import School
+
+PAYBILL = re.compile(r"\d{5,7}")
+USSD_CODE = re.compile(r"\*\d{2,4}(\*\d{1,4})*#")
+# Africa's Talking alphanumeric sender IDs: at most 11 letters and digits.
+SENDER_ID = re.compile(r"[A-Za-z0-9]{1,11}")
+
+
+class InvalidProfile(LedgerError):
+    """A school's name, Paybill, USSD code or sender ID that cannot be right, or a USSD code taken."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    paybill: str | None
+    ussd_code: str | None
+    sms_sender_id: str | None
+
+    def snapshot(self) -> dict[str, str | None]:
+        return {
+            "name": self.name,
+            "paybill": self.paybill,
+            "ussd_code": self.ussd_code,
+            "sms_sender_id": self.sms_sender_id,
+        }
+
+
+def profile_of(school: School) -> Profile:
+    return Profile(school.name, school.paybill, school.ussd_code, school.sms_sender_id)
+
+
+def checked_profile(name: str, paybill: str, ussd_code: str, sms_sender_id: str) -> Profile:
+    """What was typed, tidied (an empty field is None) and checked; else InvalidProfile naming the field."""
+    name = " ".join(name.split())
+    if not 0 < len(name) <= 120:
+        raise InvalidProfile("Name: give the school's name (at most 120 characters).")
+    number, code, sender = paybill.strip(), ussd_code.strip(), sms_sender_id.strip()
+    if number and not PAYBILL.fullmatch(number):
+        raise InvalidProfile(f"Paybill: {number!r} should be a 5 to 7 digit business number.")
+    if code and not USSD_CODE.fullmatch(code):
+        raise InvalidProfile(f"USSD code: {code!r} should look like *384*25#.")
+    if sender and not SENDER_ID.fullmatch(sender):
+        raise InvalidProfile(f"SMS sender ID: {sender!r} should be 1 to 11 letters and digits, no spaces.")
+    return Profile(name, number or None, code or None, sender or None)
+
+
+def ussd_code_owner(session: Session, ussd_code: str) -> School | None:
+    return session.scalars(select(School).where(School.ussd_code == ussd_code)).first()
+
+
+def save_profile(session: Session, school: School, profile: Profile) -> None:
+    """Give the school this (checked) profile; a USSD code another school dials is refused."""
+    if profile.ussd_code is not None:
+        owner = ussd_code_owner(session, profile.ussd_code)
+        if owner is not None and owner.id != school.id:
+            raise InvalidProfile(f"USSD code: {profile.ussd_code} already belongs to another school.")
+    try:
+        with session.begin_nested():  # another school saving the same code at this moment: theirs stands
+            school.name, school.paybill = profile.name, profile.paybill
+            school.ussd_code, school.sms_sender_id = profile.ussd_code, profile.sms_sender_id
+    except IntegrityError:
+        raise InvalidProfile(f"USSD code: {profile.ussd_code} already belongs to another school.") from None
