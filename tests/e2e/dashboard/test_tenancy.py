@@ -26,9 +26,9 @@ from ledger.db import transaction
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, VoteHead
 from ledger.staff.approvals import ReversalRequest
+from ledger.staff.members import StaffMember
 from ledger.staff.rollover import apply_rollover
 from tests.e2e.dashboard import conftest as fixtures
-from ledger.staff.members import StaffMember
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.e2e.dashboard.test_pages import TODAY
 

@@ -53,9 +53,7 @@ def post_from_threads(factory, school_id, student_id, references, amount):
 
 def threaded_factory(pg):
     # One connection per thread: the threads wait for each other, so a smaller pool would deadlock.
-    return session_factory(
-        make_engine(pg.url.render_as_string(hide_password=False), pool_size=THREADS + 2)
-    )
+    return session_factory(make_engine(pg.url.render_as_string(hide_password=False), pool_size=THREADS + 2))
 
 
 def test_twenty_threads_paying_one_student_all_land_and_the_balance_is_exact(pg):
