@@ -39,6 +39,7 @@ from bot.dashboard import (
     student,
     students,
     suspense,
+    year_calendar,
 )
 from bot.dashboard.access import SignInFirst
 from bot.dashboard.config import DashboardConfig, dashboard_config
@@ -93,6 +94,7 @@ def dashboard_routers() -> list[APIRouter]:
         corrections.router,
         payment_list.router,
         approvals.router,
+        year_calendar.router,
         static,
     ]
 

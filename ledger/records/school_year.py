@@ -25,6 +25,7 @@ class Holiday:
     ended: Term  # the term just ended: a holiday's arrears reminders are kept under it
     next: Term | None  # the next term, if the school has it yet
     opens_on: dt.date  # the day the next term opens (its own date, or the usual calendar's)
+    next_code: str  # the next term's code, e.g. 2027-1
 
     @property
     def starts_on(self) -> dt.date:
@@ -33,11 +34,6 @@ class Holiday:
     @property
     def ends_on(self) -> dt.date:
         return self.opens_on - ONE_DAY
-
-    @property
-    def next_code(self) -> str:
-        year, number = self.ended.year, self.ended.number
-        return f"{year + 1}-1" if number == 3 else f"{year}-{number + 1}"
 
 
 @dataclass(frozen=True)
@@ -58,8 +54,10 @@ def holidays(terms: Sequence[Term]) -> list[Holiday]:
     found = []
     for at, term in enumerate(terms):
         following = terms[at + 1] if at + 1 < len(terms) else None
-        opens_on = following.starts_on if following is not None else _usual_next_start(term)
-        found.append(Holiday(term, following, opens_on))
+        if following is not None:
+            found.append(Holiday(term, following, following.starts_on, following.code))
+        else:
+            found.append(Holiday(term, None, *_usual_next_term(term)))
     return found
 
 
@@ -74,7 +72,12 @@ def season_of(terms: Sequence[Term], today: dt.date) -> Season:
     return Season(first=terms[0] if terms else None)
 
 
-def _usual_next_start(term: Term) -> dt.date:
-    year, number = (term.year + 1, 1) if term.number == 3 else (term.year, term.number + 1)
-    opens_on = kenyan_calendar(year, number)[0]
-    return opens_on if opens_on > term.ends_on else term.ends_on + ONE_DAY
+def _usual_next_term(term: Term) -> tuple[dt.date, str]:
+    """When the term after this one would open by the usual calendar, and its code: the first usual term
+    opening after this one ends (a term that ran late pushes it on)."""
+    year, number = term.year, term.number
+    while True:
+        year, number = (year + 1, 1) if number == 3 else (year, number + 1)
+        opens_on = kenyan_calendar(year, number)[0]
+        if opens_on > term.ends_on:
+            return opens_on, f"{year}-{number}"
