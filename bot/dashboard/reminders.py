@@ -36,6 +36,7 @@ from ledger.clock import NAIROBI, school_day
 from ledger.messaging.campaigns import Effectiveness, effectiveness, write_campaign
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
+from ledger.messaging.school_calendar import next_heard
 from ledger.records.terms import current_term
 
 router = APIRouter()
@@ -125,6 +126,7 @@ def _page(
         "form": form or policy_form(staff.school),
         "error": error,
         "preview": preview_of(campaign, page),
+        "coming": next_heard(session, staff.school, school_day(now)),
         "at": now.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
         "term": term,
         "effect": result,

@@ -90,3 +90,15 @@ def _notice(school: School, label: str, opens_on: dt.date, *, before: dt.date | 
         return []
     on = max(told, before) if before else told  # a notice day within the term before waits for its end
     return [CalendarDay(on, DayKind.NOTICE, label)]
+
+
+HEARD = frozenset({DayKind.REMINDER, DayKind.LATE_FEE, DayKind.HOLIDAY_REMINDER, DayKind.NOTICE})
+
+
+def next_heard(session: Session, school: School, after: dt.date) -> CalendarDay | None:
+    """The first day after ``after`` on which families hear from Karo (a reminder, a late fee, a notice)."""
+    for year in (after.year, after.year + 1):
+        for day in school_calendar(session, school, year):
+            if day.on > after and day.kind in HEARD:
+                return day
+    return None

@@ -76,6 +76,7 @@ def test_early_in_december_the_reminders_page_shows_holiday_arrears(december: En
     assert "holiday arrears" in page and "Fee reminder." in page
     assert "next-term notice on" in page  # families who owe nothing hear on 28 Dec
     assert "0 families to remind" not in page
+    assert "Next, on Fri 11 Dec 2026: Holiday reminder to families in arrears." in page
 
 
 def test_after_the_notice_day_it_shows_next_terms_notices_and_the_calendar_both(december: Engine) -> None:
