@@ -81,10 +81,7 @@ def parse_moment(value: str) -> dt.datetime:
 
 def print_campaign(campaign: Campaign, dry_run: bool) -> None:
     school, local = campaign.school, campaign.at.astimezone(NAIROBI)
-    term = f"term {campaign.term.code}" if campaign.term else "no term"
-    if campaign.holiday and campaign.term:  # between terms: after the one that ended, or before the first
-        term = ("holidays after " if campaign.term.ends_on < local.date() else "holidays before ") + term
-    click.echo(f"{school.name} ({school.slug}), {term}, at {local:%Y-%m-%d %H:%M} Nairobi")
+    click.echo(f"{school.name} ({school.slug}), {campaign.season}, at {local:%Y-%m-%d %H:%M} Nairobi")
     if campaign.halted:
         click.echo(f"No reminders: {campaign.halted}.")
         return

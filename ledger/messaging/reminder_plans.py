@@ -70,6 +70,16 @@ class Campaign:
     skipped: list[Skipped] = field(default_factory=list)
     holiday: bool = False  # planned in a holiday, between terms
 
+    @property
+    def season(self) -> str:
+        """Where the run falls: "term 2026-1", "holidays after term 2026-1" (or before the first term)."""
+        if self.term is None:
+            return "no term"
+        if not self.holiday:
+            return f"term {self.term.code}"
+        after = self.term.ends_on < school_day(self.at)
+        return f"holidays {'after' if after else 'before'} term {self.term.code}"
+
 
 @dataclass(frozen=True)
 class Window:

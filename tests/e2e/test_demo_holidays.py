@@ -72,7 +72,7 @@ def test_the_seed_sets_next_years_first_term_fees_in_the_holiday(december: Engin
 def test_early_in_december_the_reminders_page_shows_holiday_arrears(december: Engine) -> None:
     with bursar_at(december, noon("2026-12-10")) as web:
         page = web.get("/dashboard/reminders").text
-    assert "Holidays: arrears reminders after term 2026-3" in page
+    assert "In the holidays after term 2026-3: arrears reminders" in page
     assert "holiday arrears" in page and "Fee reminder." in page
     assert "next-term notice on" in page  # families who owe nothing hear on 28 Dec
     assert "0 families to remind" not in page

@@ -62,7 +62,7 @@ def test_in_the_holidays_the_preview_shows_arrears_reminders_then_the_next_term_
     term = the_term(staffed)
     clock.now = noon(term.ends_on + dt.timedelta(days=14))  # the holiday's first reminder day (every 14)
     page = bursar.get(REMINDERS).text
-    assert "Holidays: arrears reminders after term" in page
+    assert "In the holidays after term" in page
     assert "1 family to remind; 0 skipped." in page and "holiday arrears" in page
     assert "Fee reminder." in page and "KES 35,000" in page
 
