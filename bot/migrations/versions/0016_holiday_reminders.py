@@ -19,25 +19,29 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("schools", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("holiday_reminders_on", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("holiday_remind_every_days", sa.Integer(), server_default="14", nullable=False)
-        )
-        batch_op.add_column(sa.Column("holiday_remind_max", sa.Integer(), server_default="3", nullable=False))
-        batch_op.add_column(
-            sa.Column("next_term_notice_days", sa.Integer(), server_default="7", nullable=False)
-        )
+    # Plain ALTER TABLE ... ADD COLUMN with a default, on SQLite too: a batch copy of "schools" would have to
+    # drop it, which the rows that refer to it forbid once there are any.
+    op.add_column(
+        "schools", sa.Column("holiday_reminders_on", sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
+    op.add_column(
+        "schools", sa.Column("holiday_remind_every_days", sa.Integer(), server_default="14", nullable=False)
+    )
+    op.add_column(
+        "schools", sa.Column("holiday_remind_max", sa.Integer(), server_default="3", nullable=False)
+    )
+    op.add_column(
+        "schools", sa.Column("next_term_notice_days", sa.Integer(), server_default="7", nullable=False)
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("schools", schema=None) as batch_op:
-        for column in (
-            "next_term_notice_days",
-            "holiday_remind_max",
-            "holiday_remind_every_days",
-            "holiday_reminders_on",
-        ):
-            batch_op.drop_column(column)
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it): a batch copy of the table would have to drop
+    # "schools", which the rows that refer to it forbid.
+    for column in (
+        "next_term_notice_days",
+        "holiday_remind_max",
+        "holiday_remind_every_days",
+        "holiday_reminders_on",
+    ):
+        op.drop_column("schools", column)
