@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ledger.billing.promises import promise_to_pay
 from ledger.books.tables import Entry, EntryKind
@@ -47,7 +49,11 @@ def written_rows(session) -> tuple[int, ...]:
     )
 
 
-def live_the_year(session, year: YearSchool) -> None:
+def live_the_year(
+    session, year: YearSchool, more: Mapping[dt.date, Callable[[Session], object]] | None = None
+) -> None:
+    """Each day from FIRST to LAST: the day's events (openings, payments, a promise, and ``more``, e.g. the
+    year-end rollover on its day), then the school's day at noon, and at 15:00 on the days that count."""
     openings = {term.starts_on: term for term in year.terms}
     late_days = {term.due_on + PAYS_LATE_AFTER_DUE: term for term in year.terms}
     promiser = family_of(session, year, "half", Language.EN)
@@ -69,6 +75,8 @@ def live_the_year(session, year: YearSchool) -> None:
                     term_ends_on=None,
                     now=at(day),
                 )
+        if more and day in more:
+            more[day](session)
         first = run_school_day(session, year.school, at(day))
         session.commit()
         if first.reminders or first.late_fees.charged or day.weekday() == 0:  # the days that did something
