@@ -105,10 +105,10 @@ def plan_campaign(session: Session, school: School, now: dt.datetime) -> Campaig
     campaign = Campaign(school=school, at=now)
     today = school_day(now)
     season = season_of(school_terms(session, school.id), today)
-    window, notices = _window(school, season), _coming(session, school, season, today)
+    window, coming = _window(school, season), _coming(school, season, today)
     if not school.reminders_on:
         campaign.halted = "reminders are off for this school"
-    elif window is None and notices is None:
+    elif window is None and coming is None:
         campaign.halted = "no term is running today" + (
             " and holiday reminders are off" if season.holiday else ""
         )
@@ -116,6 +116,7 @@ def plan_campaign(session: Session, school: School, now: dt.datetime) -> Campaig
         campaign.halted = f"quiet hours ({school.quiet_hours_start:02d}:00-{school.quiet_hours_end:02d}:00)"
     if campaign.halted:
         return campaign
+    notices = Notices.load(session, school, *coming) if coming else None
     campaign.term = window.term if window else notices.term if notices else None
     campaign.holiday = season.term is None
     facts = _SchoolFacts.load(session, school, window, notices, today)
@@ -137,15 +138,15 @@ def _window(school: School, season: Season) -> Window | None:
     return Window(holiday.ended, holiday_days(school, holiday), school.holiday_remind_max, True)
 
 
-def _coming(session: Session, school: School, season: Season, today: dt.date) -> Notices | None:
-    """The coming term's notices, from its notice day until it opens (None outside that time)."""
+def _coming(school: School, season: Season, today: dt.date) -> tuple[Term, dt.date] | None:
+    """Between terms (or before the first), the coming term and its notice day (None: no notice to plan)."""
     coming = season.holiday.next if season.holiday else season.first
     if coming is None or today >= coming.starts_on:
         return None
     day = notice_day(school, coming.starts_on)
     if day is None:
         return None
-    return Notices.load(session, school, coming, day)
+    return coming, day
 
 
 @dataclass
