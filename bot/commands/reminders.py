@@ -81,8 +81,7 @@ def parse_moment(value: str) -> dt.datetime:
 
 def print_campaign(campaign: Campaign, dry_run: bool) -> None:
     school, local = campaign.school, campaign.at.astimezone(NAIROBI)
-    term = f"term {campaign.term.code}" if campaign.term else "no term"
-    click.echo(f"{school.name} ({school.slug}), {term}, at {local:%Y-%m-%d %H:%M} Nairobi")
+    click.echo(f"{school.name} ({school.slug}), {campaign.season}, at {local:%Y-%m-%d %H:%M} Nairobi")
     if campaign.halted:
         click.echo(f"No reminders: {campaign.halted}.")
         return

@@ -28,6 +28,7 @@ from bot.dashboard.reminder_policy import (
     checked,
     policy_form,
     policy_snapshot,
+    typed_form,
 )
 from bot.dashboard.rendering import redirect, render
 from bot.routes.deps import ServicesDep, SessionDep
@@ -35,6 +36,7 @@ from ledger.clock import NAIROBI, school_day
 from ledger.messaging.campaigns import Effectiveness, effectiveness, write_campaign
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Campaign, Planned, Reminder, plan_campaign, skipped_by_reason
+from ledger.messaging.school_calendar import next_heard
 from ledger.records.terms import current_term
 
 router = APIRouter()
@@ -124,6 +126,7 @@ def _page(
         "form": form or policy_form(staff.school),
         "error": error,
         "preview": preview_of(campaign, page),
+        "coming": next_heard(session, staff.school, school_day(now)),
         "at": now.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M"),
         "term": term,
         "effect": result,
@@ -153,20 +156,33 @@ def save_policy(
     session: SessionDep,
     reminders_on: Annotated[str, Form(max_length=10)] = "",
     chase_leavers: Annotated[str, Form(max_length=10)] = "",
+    # The holiday settings came later: left out (or empty) they keep the school's values.
+    holiday_reminders_on: Annotated[str | None, Form(max_length=10)] = None,
     remind_days_before_due: Annotated[str, Form(max_length=10)] = "",
     remind_every_days: Annotated[str, Form(max_length=10)] = "",
     remind_max_per_term: Annotated[str, Form(max_length=10)] = "",
     quiet_hours_start: Annotated[str, Form(max_length=10)] = "",
     quiet_hours_end: Annotated[str, Form(max_length=10)] = "",
+    holiday_remind_every_days: Annotated[str | None, Form(max_length=10)] = None,
+    holiday_remind_max: Annotated[str | None, Form(max_length=10)] = None,
+    next_term_notice_days: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
+    switches = {
+        "reminders_on": reminders_on,
+        "chase_leavers": chase_leavers,
+        "holiday_reminders_on": holiday_reminders_on,
+    }
     typed = {
         "remind_days_before_due": remind_days_before_due,
         "remind_every_days": remind_every_days,
         "remind_max_per_term": remind_max_per_term,
         "quiet_hours_start": quiet_hours_start,
         "quiet_hours_end": quiet_hours_end,
+        "holiday_remind_every_days": holiday_remind_every_days,
+        "holiday_remind_max": holiday_remind_max,
+        "next_term_notice_days": next_term_notice_days,
     }
-    form = PolicyForm(reminders_on == "on", typed, chase_leavers == "on")
+    form = typed_form(staff.school, switches, typed)
     try:
         numbers = checked(form)
     except BadPolicy as bad:
@@ -197,7 +213,7 @@ def run_now(request: Request, staff: MoneyStaff, session: SessionDep, services: 
     term = campaign.term
     before = reminded_this_term(session, staff.school_id, term.id)
     templates = services.settings.whatsapp_reminder_templates
-    queued = write_campaign(session, staff.school, term.id, campaign.planned, now=now, templates=templates)
+    queued = write_campaign(session, staff.school, campaign.planned, now=now, templates=templates)
     if queued:
         staff.audit(
             session,

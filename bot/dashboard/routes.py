@@ -46,6 +46,7 @@ from bot.dashboard import (
     student,
     students,
     suspense,
+    year_calendar,
     year_rollover,
 )
 from bot.dashboard.access import SignInFirst
@@ -115,6 +116,7 @@ def dashboard_routers() -> list[APIRouter]:
         settings_staff.router,
         settings_profile.router,
         invites.router,
+        year_calendar.router,
         static,
     ]
 

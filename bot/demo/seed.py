@@ -96,6 +96,7 @@ def seed(sessions: sessionmaker[Session], today: dt.date) -> SeedReport:
     leavers = leavers_csv(demo_leaver(cast.kilimani, cast.shared), starts_on, today)
     added += import_text(sessions, KILIMANI, "leavers", leavers, today) if leavers else 0
     added += load_school(sessions, MWANGAZA, cast.mwangaza, code, today, {})
+    added += sum(next_term_fees(sessions, school, code, today) for school in (KILIMANI, MWANGAZA))
     added += ensure_logins(sessions, dt.datetime.now(dt.UTC))
     added += seed_corrections(sessions, KILIMANI.slug, dt.datetime.now(dt.UTC))
     counts = student_counts(sessions)
@@ -139,6 +140,17 @@ def load_school(
     if today >= term.starts_on:
         added += import_text(sessions, demo, "results", results_csv(str(SEED), pupils), today)
     return added
+
+
+def next_term_fees(sessions: sessionmaker[Session], demo: DemoSchool, code: str, today: dt.date) -> int:
+    """In the holidays, next term's fee structure (this term's again, the bus left to its enrolments), so
+    the reminders page shows the next term's notices as well as holiday arrears."""
+    if today <= find_term(sessions, demo, code).ends_on:
+        return 0
+    year, number = (int(part) for part in code.split("-"))
+    following = f"{year + 1}-1" if number == 3 else f"{year}-{number + 1}"
+    fees = {name: {h: kes for h, kes in heads.items() if h != TRANSPORT} for name, heads in demo.fees.items()}
+    return import_text(sessions, demo, "fees", fees_csv(following, fees), today)
 
 
 def import_text(

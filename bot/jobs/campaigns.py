@@ -53,7 +53,7 @@ def run_reminders(
             campaign = plan_campaign(session, school, now)
             session.expunge_all()  # the plan is read; nothing of it is written through this session
         report.campaigns.append(campaign)
-        if not dry_run and campaign.term is not None:
+        if not dry_run and campaign.halted is None:
             report.written[slug] = _write(services, campaign, now, batch)
     return report
 
@@ -67,14 +67,11 @@ def _schools(services: Services, slug: str | None) -> list[tuple[int, str]]:
 
 
 def _write(services: Services, campaign: Campaign, now: dt.datetime, batch: int) -> int:
-    assert campaign.term is not None
     templates = services.settings.whatsapp_reminder_templates
     written = 0
     for start in range(0, len(campaign.planned), batch):
         chunk = campaign.planned[start : start + batch]
         with transaction(services.sessions) as session:
-            written += write_campaign(
-                session, campaign.school, campaign.term.id, chunk, now=now, templates=templates
-            )
+            written += write_campaign(session, campaign.school, chunk, now=now, templates=templates)
     log.info("reminders for %s: %d planned, %d new", campaign.school.slug, len(campaign.planned), written)
     return written

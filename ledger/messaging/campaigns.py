@@ -22,8 +22,8 @@ from ledger.books.tables import Account, Entry, Payment
 from ledger.bulk import insert_ignoring_duplicates
 from ledger.clock import school_day
 from ledger.messaging.outbox import BULK, Category, MessageStatus, OutboxMessage, priority_of
-from ledger.messaging.reminder_plans import Planned, Reminder
 from ledger.messaging.reminder_policy import in_quiet_hours, quiet_hours_end
+from ledger.messaging.reminder_rows import Planned, Reminder, ReminderKind
 from ledger.messaging.wording import day
 from ledger.records.tables import School, Student
 
@@ -38,7 +38,6 @@ def message_key(guardian_id: int, term_id: int, slot: dt.date) -> str:
 def write_campaign(
     session: Session,
     school: School,
-    term_id: int,
     planned: Sequence[Planned],
     *,
     now: dt.datetime,
@@ -51,21 +50,21 @@ def write_campaign(
     """
     if not planned:
         return 0
-    keys = {message_key(p.family.guardian_id, term_id, p.slot): p for p in planned}
+    keys = {message_key(p.family.guardian_id, p.term_id, p.slot): p for p in planned}
     known = set(session.scalars(select(Reminder.message_key).where(Reminder.message_key.in_(list(keys)))))
     new = {key: p for key, p in keys.items() if key not in known}
     # Duplicates are skipped as well, for a run racing this one.
-    reminders = [_reminder_row(school, term_id, p, key, now) for key, p in new.items()]
+    reminders = [_reminder_row(school, p, key, now) for key, p in new.items()]
     insert_ignoring_duplicates(session, REMINDERS, reminders)
     messages = [_message_row(school, p, key, now, templates or {}) for key, p in new.items()]
     insert_ignoring_duplicates(session, OUTBOX, messages)
     return len(new)
 
 
-def _reminder_row(school: School, term_id: int, p: Planned, key: str, now: dt.datetime) -> dict[str, Any]:
+def _reminder_row(school: School, p: Planned, key: str, now: dt.datetime) -> dict[str, Any]:
     return {
         "school_id": school.id,
-        "term_id": term_id,
+        "term_id": p.term_id,
         "guardian_id": p.family.guardian_id,
         "slot": p.slot,
         "kind": p.kind.value,
@@ -90,7 +89,9 @@ def _message_row(
         "category": Category.REMINDER.value,
         "dedupe_key": key,
         "body": p.text,
-        "template_id": templates.get(p.family.language.value),
+        # A next-term notice says more than the reminder template can: it goes as text (SMS outside
+        # the WhatsApp window).
+        "template_id": None if p.kind == ReminderKind.NEXT_TERM else templates.get(p.family.language.value),
         # Positional variables of the approved template: school, child(ren), amount in KES, the day.
         "template_vars": {
             "1": school.name[:30],
@@ -130,7 +131,9 @@ def deferral_for(session: Session, message: OutboxMessage, now: dt.datetime) -> 
     reminder = session.scalars(select(Reminder).where(Reminder.message_key == message.dedupe_key)).first()
     if reminder is None:
         return None
-    reason = _no_longer_wanted(session, reminder, now) or _all_left(session, school, reminder)
+    # A next-term notice tells the coming fees: paying or promising the arrears does not make it unwanted.
+    wanted = None if reminder.kind == ReminderKind.NEXT_TERM else _no_longer_wanted(session, reminder, now)
+    reason = wanted or _all_left(session, school, reminder)
     if reason is not None:
         reminder.held_reason = reason
         return Deferral(reason)

@@ -1,10 +1,12 @@
-"""A school's reminder policy as dates and hours: the term's reminder days, and its quiet hours (Nairobi)."""
+"""A school's reminder policy as dates and hours: the reminder days of a term and of a holiday, the day the
+next term's fees are told, and the school's quiet hours (Nairobi)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from ledger.clock import NAIROBI
+from ledger.records.school_year import Holiday
 from ledger.records.tables import School, Term
 
 DAYS_BEFORE_INSTALMENT = 3  # a plan's instalment is announced this many days before it falls due
@@ -37,3 +39,23 @@ def policy_days(school: School, term: Term) -> list[dt.date]:
             days.append(on)
             on += dt.timedelta(days=school.remind_every_days)
     return days
+
+
+def holiday_days(school: School, holiday: Holiday) -> list[dt.date]:
+    """The holiday's arrears reminder days: every ``holiday_remind_every_days`` after the term ended, before
+    the next term opens (none when holiday reminders are off)."""
+    if not school.holiday_reminders_on or school.holiday_remind_every_days <= 0:
+        return []
+    every = dt.timedelta(days=school.holiday_remind_every_days)
+    days, on = [], holiday.ended.ends_on + every
+    while on < holiday.opens_on:
+        days.append(on)
+        on += every
+    return days
+
+
+def notice_day(school: School, opens_on: dt.date) -> dt.date | None:
+    """The day the next term's fees are told to families (None when the school sends no such notice)."""
+    if school.next_term_notice_days <= 0:
+        return None
+    return opens_on - dt.timedelta(days=school.next_term_notice_days)

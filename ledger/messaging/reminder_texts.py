@@ -62,6 +62,16 @@ THANKS = {
     Language.SW: "{school}: Asante! Ada yote ya {children} imelipwa. Tunashukuru.",
 }
 AND = {Language.EN: " and ", Language.SW: " na "}
+NEXT_TERM = {
+    Language.EN: "{school}: Term {number} opens on {opens}. Fees for {children} KES {fees}{balance}, "
+    "total KES {total} due by {date}. {pay}",
+    Language.SW: "{school}: Muhula wa {number} unaanza {opens}. Ada ya {children} KES {fees}{balance}, "
+    "jumla KES {total} ifikapo {date}. {pay}",
+}
+BALANCE = {
+    Language.EN: (", arrears KES {amount}", ", credit KES {amount}"),
+    Language.SW: (", deni KES {amount}", ", salio la ziada KES {amount}"),
+}
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,42 @@ def late_fee_text(
         )
 
     return _shortest_fit(render, lambda: _listings(language, children))
+
+
+@dataclass(frozen=True)
+class NextTerm:
+    """What a family is told before a term opens (cents): the term's fees for its children, and what it owes
+    (negative: credit) before them."""
+
+    number: int
+    opens_on: dt.date
+    due_on: dt.date
+    fees: int
+    balance: int
+    total: int  # due by the due date: the balance and what the term's fees still ask
+
+
+def next_term_text(language: Language, school: School, children: Sequence[Child], notice: NextTerm) -> str:
+    """The next term's notice: when it opens, its fees, the arrears (or credit) and the total due."""
+    owes, credit = BALANCE[language]
+    balance = "" if notice.balance == 0 else (owes if notice.balance > 0 else credit)
+    balance = balance.format(amount=kes(abs(notice.balance), label=False))
+
+    def render(listed: str, with_ussd: bool) -> str:
+        return NEXT_TERM[language].format(
+            school=school.name[:30],
+            number=notice.number,
+            opens=day(notice.opens_on, language),
+            children=listed,
+            fees=kes(notice.fees, label=False),
+            balance=balance,
+            total=kes(notice.total, label=False),
+            date=day(notice.due_on, language),
+            pay=_how_to_pay(language, school, children, with_ussd),
+        )
+
+    first_names = AND[language].join(first_name(child.name)[:20] for child in children)
+    return _shortest_fit(render, lambda: (first_names, COUNTED[language].format(n=len(children))))
 
 
 def thanks_text(language: Language, school: School, names: Sequence[str]) -> str:

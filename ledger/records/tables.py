@@ -66,6 +66,12 @@ class School(Base):
     remind_max_per_term: Mapped[int] = mapped_column(Integer, default=4)
     quiet_hours_start: Mapped[int] = mapped_column(Integer, default=20)
     quiet_hours_end: Mapped[int] = mapped_column(Integer, default=7)
+    # Holidays (ledger.messaging.holiday_plans): arrears reminders every N days after a term ends, at most
+    # a cap per holiday, and the next term's fees told N days before it opens (0: no notice).
+    holiday_reminders_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    holiday_remind_every_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    holiday_remind_max: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    next_term_notice_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     # Maker-checker (ledger.staff.approvals): a reversal above this many cents waits for the head; None is
     # Karo's default (approvals.DEFAULT_APPROVAL_ABOVE).
     reversal_approval_cents: Mapped[int | None] = mapped_column(BigInteger)

@@ -76,4 +76,4 @@ def pay(session, school, student, ref, kes, on):
 def run_schedule(session, school_id: int, term_id: int, now: dt.datetime) -> int:
     school = session.get_one(School, school_id)
     campaign = plan_campaign(session, school, now)
-    return write_campaign(session, school, term_id, campaign.planned, now=now)
+    return write_campaign(session, school, campaign.planned, now=now)

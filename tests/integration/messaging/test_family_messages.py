@@ -200,10 +200,10 @@ def test_a_family_of_two_is_thanked_once_when_all_is_paid(session, term_school):
 
 
 def test_outside_the_whatsapp_window_a_reminder_goes_as_the_approved_template(session, factory, term_school):
-    school, term, families = term_school["school"], term_school["term"], term_school["families"]
+    school, families = term_school["school"], term_school["families"]
     families["two_children"].language = Language.SW
     campaign = plan_campaign(session, school, at(d(2, 2)))
-    write_campaign(session, school, term.id, campaign.planned, now=at(d(2, 2)), templates={"en": "HXen"})
+    write_campaign(session, school, campaign.planned, now=at(d(2, 2)), templates={"en": "HXen"})
     session.commit()
     sms, whatsapp = FakeSms(), FakeWhatsApp()
     senders = Registry([AfricasTalkingSmsHandler(sms), TwilioWhatsAppHandler(whatsapp)])
