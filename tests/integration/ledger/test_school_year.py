@@ -6,7 +6,7 @@ first term opens. Each term is invoiced on its opening morning; each day at noon
 which must write nothing. Every family's reminders, notices and late fees are then checked against the policy:
 7 days before the due date and every 14 days after, 4 a term; in a holiday every 14 days after the term
 ended, 3 a holiday; each term's fees told 7 days before it opens; a KES 500 late fee 7 days after the due
-date.
+date. On 2 January 2027 the school rolls over to 2027 (Grade 6 graduates), and again, which changes nothing.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.billing.promises import promise_to_pay
+from ledger.billing.rollover_planning import plan_rollover
+from ledger.books.balances import total_owed
 from ledger.books.tables import Entry, EntryKind
 from ledger.messaging.outbox import Category, OutboxMessage
 from ledger.messaging.reminder_plans import Reminder, ReminderKind
 from ledger.messaging.reminder_policy import notice_day, policy_days
 from ledger.messaging.school_day import run_school_day
 from ledger.money import kes
-from ledger.records.tables import Language
+from ledger.records.tables import Language, SchoolClass, Student
+from ledger.staff.rollover import apply_rollover
 from tests.integration.reminders_school import NAIROBI, at, d
 from tests.integration.year_school import (
     GRACE_DAYS,
@@ -39,6 +42,7 @@ from tests.integration.year_school import (
 )
 
 FIRST, LAST = d(1, 1), dt.date(2027, 1, 3)
+ROLLOVER_DAY = dt.date(2027, 1, 2)  # in the holiday, after 2026-3 ended and before 2027-1 opens
 PROMISED = (d(4, 10), d(4, 25))  # a family paying half promises in the April holiday, then does not pay
 
 
@@ -90,13 +94,42 @@ def live_the_year(
 def test_a_whole_year_on_a_controlled_clock(session):
     """One year lived (it takes seconds), then every promise of the policy checked on it."""
     year = year_school(session)
-    live_the_year(session, year)
+    before: dict[int, tuple[int, int]] = {}
+    live_the_year(session, year, {ROLLOVER_DAY: lambda session: roll_over(session, year, before)})
+    the_january_rollover_moved_every_class_and_graduated_grade_6(session, year, before)
     in_term_and_holidays_a_family_that_never_pays_hears_on_the_policy_days(session, year)
     each_term_s_fees_are_told_once_to_every_family_but_the_silent(session, year)
-    a_notice_says_the_opening_day_fees_arrears_and_total(session, year)
+    a_notice_says_the_opening_day_fees_arrears_and_total(session, year, before)
     habits_decide_who_hears_what(session, year)
     late_fees_are_charged_only_in_term_once_per_child_and_term(session, year)
     a_family_gets_at_most_one_reminder_a_day(session)
+
+
+def roll_over(session, year: YearSchool, before: dict[int, tuple[int, int]]) -> None:
+    """The year-end rollover to 2027 (Grade 6 graduates), applied twice: the second changes nothing."""
+    for kid in session.scalars(select(Student).where(Student.school_id == year.school.id)):
+        before[kid.id] = (kid.class_id, total_owed(session, kid.id))
+    plan = plan_rollover(session, year.school, 2027, today=ROLLOVER_DAY, graduate=["Grade 6"])
+    assert apply_rollover(session, plan, by="head", at=at(ROLLOVER_DAY, 9)).applied
+    session.commit()
+    again = plan_rollover(session, year.school, 2027, today=ROLLOVER_DAY, graduate=["Grade 6"])
+    assert not apply_rollover(session, again, by="head", at=at(ROLLOVER_DAY, 10)).applied
+
+
+def the_january_rollover_moved_every_class_and_graduated_grade_6(
+    session, year: YearSchool, before: dict[int, tuple[int, int]]
+) -> None:
+    names = {c.id: c.name for c in session.scalars(select(SchoolClass))}
+    moved = {"Grade 4": "Grade 5", "Grade 5": "Grade 6"}
+    assert len(before) == sum(len(kids) for kids in year.children.values())
+    for kid in session.scalars(select(Student).where(Student.school_id == year.school.id)):
+        class_before, owed_before = before[kid.id]
+        assert total_owed(session, kid.id) == owed_before  # one running ledger: balances carried as they are
+        if names[class_before] == "Grade 6":
+            graduated = year.terms[2].ends_on + dt.timedelta(days=1)  # the day after the year's last term
+            assert (kid.left_on, kid.leave_reason) == (graduated, "graduated")
+        else:
+            assert names[kid.class_id] == moved[names[class_before]] and kid.left_on is None
 
 
 def reminders_of(session, guardian_id: int) -> list[tuple[ReminderKind, dt.date, dt.date, str]]:
@@ -154,7 +187,9 @@ def each_term_s_fees_are_told_once_to_every_family_but_the_silent(session, year:
         assert notices[guardian_id] == ([] if habit == "silent" else expected), habit
 
 
-def a_notice_says_the_opening_day_fees_arrears_and_total(session, year: YearSchool) -> None:
+def a_notice_says_the_opening_day_fees_arrears_and_total(
+    session, year: YearSchool, before: dict[int, tuple[int, int]]
+) -> None:
     never = family_of(session, year, "never", Language.EN)
     kids = year.children[never.id]
     term2 = year.terms[1]
@@ -167,7 +202,7 @@ def a_notice_says_the_opening_day_fees_arrears_and_total(session, year: YearScho
             Reminder.term_id == term2.id,
         )
     ).one()
-    fees = sum(year.fees[kid.class_id] for kid in kids)
+    fees = sum(year.fees[before[kid.id][0]] for kid in kids)  # 2026's classes, before the rollover
     arrears = fees + LATE_FEE * len(kids)  # term 1 unpaid, and its late fee
     assert "Term 2 opens on 27 Apr 2026" in body
     assert f"KES {kes(fees, label=False)}, arrears KES {kes(arrears, label=False)}" in body
