@@ -150,7 +150,13 @@ def converse(
     for its own USSD code); keywords still speak of the phone's children in every school."""
     keyword = parse(text)
     if keyword is None:
-        if conversation is None or conversation.ended or conversation.phone != phone:
+        # A new conversation also when written to another number than before (a school's own, the shared).
+        if (
+            conversation is None
+            or conversation.ended
+            or conversation.phone != phone
+            or conversation.dialled_school_id != school_id
+        ):
             return start(phone, ports, school_id=school_id)
         return step(conversation, text, ports)
     family = Family.find(phone, ports, keyword.language)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.handlers.base import Outgoing, Registry, SentLookup
@@ -139,10 +139,17 @@ class Dispatcher:
 
         The opt-out is read at this last moment, so a STOP that arrived after the message was written
         still counts; so is a bulk message's reason to wait (``ledger.messaging.campaigns.deferral_for``).
+        This is the one place opt-outs are honoured, whatever the channel; a message written without its
+        guardian is matched to the school's guardian with that phone, so it cannot slip past.
         """
+        by_phone = and_(
+            OutboxMessage.guardian_id.is_(None),
+            Guardian.school_id == OutboxMessage.school_id,
+            Guardian.phone == OutboxMessage.phone,
+        )
         query = (
             select(OutboxMessage, Guardian.opted_out)
-            .outerjoin(Guardian, Guardian.id == OutboxMessage.guardian_id)
+            .outerjoin(Guardian, or_(Guardian.id == OutboxMessage.guardian_id, by_phone))
             .where(OutboxMessage.id == item.id)
             .with_for_update(of=OutboxMessage)
             .execution_options(populate_existing=True)
