@@ -25,15 +25,36 @@ class SettingsState(enum.Enum):
     CHANNEL = "channel"
 
 
+# Each needs the phone to be a guardian in this school (a stale session may not be); email, an address.
 TRANSITIONS: list[TransitionConfigDict] = [
-    {"trigger": "reminders", "source": SettingsState.SHOW, "dest": None, "after": "flip_reminders"},
-    {"trigger": "announcements", "source": SettingsState.SHOW, "dest": None, "after": "flip_announcements"},
-    {"trigger": "channels", "source": SettingsState.SHOW, "dest": SettingsState.CHANNEL},
-    {"trigger": "choose", "source": SettingsState.CHANNEL, "dest": None, "after": "switch_channel"},
+    {
+        "trigger": "reminders",
+        "source": SettingsState.SHOW,
+        "dest": None,
+        "conditions": "has_guardian",
+        "after": "flip_reminders",
+    },
+    {
+        "trigger": "announcements",
+        "source": SettingsState.SHOW,
+        "dest": None,
+        "conditions": "has_guardian",
+        "after": "flip_announcements",
+    },
+    {
+        "trigger": "channels",
+        "source": SettingsState.SHOW,
+        "dest": SettingsState.CHANNEL,
+        "conditions": "has_guardian",
+    },
+    {
+        "trigger": "choose",
+        "source": SettingsState.CHANNEL,
+        "dest": None,
+        "conditions": ["has_guardian", "reachable"],
+        "after": "switch_channel",
+    },
 ]
-for _transition in TRANSITIONS:  # nothing to change for a phone that is no guardian here (a stale session)
-    _transition["conditions"] = ["has_guardian"]
-TRANSITIONS[-1]["conditions"] = ["has_guardian", "reachable"]
 MACHINE = build_machine("settings", SettingsState, TRANSITIONS)
 
 
