@@ -38,7 +38,7 @@ class Conversation:
     language: str = "en"
     school_id: int | None = None
     student_id: int | None = None
-    dialled_school_id: int | None = None  # the school whose own USSD code was dialled
+    dialled_school_id: int | None = None  # the school whose own USSD code was dialled (or number written to)
     at: Position = Position("identify")
     back: list[Position] = field(default_factory=list)  # screens ``0`` returns to, latest last
     home_back: list[Position] = field(default_factory=list)  # the back-stack under the main menu

@@ -19,9 +19,9 @@ import flows.language as language
 import flows.menu as menu
 import flows.pay as pay
 import flows.promise as promise
-import flows.reminder_switch as reminder_switch
 import flows.results as results
 import flows.resume as resume
+import flows.settings as settings
 import flows.statement as statement
 from flows.context import ChildGone, Turn
 from flows.conversation import MAX_BACK, Conversation, Position
@@ -42,7 +42,7 @@ FLOWS: dict[str, Flow] = {
         pay.FLOW,
         promise.FLOW,
         language.FLOW,
-        reminder_switch.FLOW,
+        settings.FLOW,
         resume.FLOW,
     )
 }

@@ -5,17 +5,21 @@
 
 A message whose first word is a keyword is answered at once, whatever screen the conversation was on:
 BAL/SALIO, PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO, RECEIPT/RISITI (each with an
-optional admission number), HELP/MSAADA, STOP/ACHA, START/ANZA. Case does not matter, nor punctuation or
-spaces around it (``Bal.``, ``*salio*``, ``pay5000``). The reply stands alone, within two SMS segments in
-GSM-7, and closes any conversation in progress: the next message that is no keyword starts at the menu, so
-a digit typed after a keyword never answers a screen the parent no longer has in front of them.
+optional admission number), HELP/MSAADA, STOP/ACHA, START/ANZA, CHANNEL/NJIA. Case does not matter, nor
+punctuation or spaces around it (``Bal.``, ``*salio*``, ``pay5000``). The reply stands alone, within two
+SMS segments in GSM-7, and closes any conversation in progress: the next message that is no keyword starts
+at the menu, so a digit typed after a keyword never answers a screen the parent no longer has in front of
+them.
 
 Language: a keyword is in one language and the reply is in that language, whatever the guardian's stored
 preference (which it does not change): SALIO from an English-speaking guardian is answered in Kiswahili,
 BAL from a Kiswahili one in English. STMT, the same in both, is answered in the stored language.
 
-STOP/ACHA and START/ANZA turn fee reminders off or on in every school the phone is a guardian in. PAY has
-no confirm step: see ``flows.keyword_pay``. A phone that is no guardian gets the USSD's polite reply,
+STOP/ACHA and START/ANZA turn fee reminders off or on in every school the phone is a guardian in; followed
+by ANNOUNCEMENTS/MATANGAZO (or NEWS/HABARI) they turn announcements off or on instead, by REMINDERS/
+VIKUMBUSHO reminders, on every channel. CHANNEL/NJIA SMS|WHATSAPP|EMAIL (BARUAPEPE) sets the channel
+messages come by, in every school where it can: email only where the school has the guardian's address.
+PAY has no confirm step: see ``flows.keyword_pay``. A phone that is no guardian gets the USSD's polite reply,
 naming nobody, whatever it sends.
 
 Anything else ("hi", "habari", "1", "0") goes to the USSD flows: with no live conversation (or an ended
@@ -35,7 +39,7 @@ from flows.family import Family
 from flows.keyword_pay import pay_reply
 from flows.keyword_reads import attendance_reply, balance_reply, results_reply, statement_reply
 from flows.keyword_receipts import receipts_reply
-from flows.ports import Ports
+from flows.ports import ANNOUNCEMENTS, CHANNELS, REMINDERS, Ports
 from flows.screen import Screen
 from flows.segments import shorten
 from flows.texts import LANGUAGES, text
@@ -54,17 +58,50 @@ class Keyword:
 
 
 def stop(family: Family, args: Sequence[str]) -> str:
-    return _set_reminders(family, on=False)
+    return _set_wanted(family, args, on=False)
 
 
 def restart(family: Family, args: Sequence[str]) -> str:
-    return _set_reminders(family, on=True)
+    return _set_wanted(family, args, on=True)
 
 
-def _set_reminders(family: Family, *, on: bool) -> str:
+def _set_wanted(family: Family, args: Sequence[str], *, on: bool) -> str:
+    """STOP alone is about reminders, as it always was; STOP ANNOUNCEMENTS about announcements."""
+    category = argument(args, (REMINDERS, ANNOUNCEMENTS)) if args else REMINDERS
+    if category is None:
+        return family.t("kw_stop_what")
     for school_id in family.school_ids:
-        family.ports.directory.set_reminders(family.phone, school_id, on)
-    return family.t("kw_started" if on else "kw_stopped")
+        family.ports.directory.set_wanted(family.phone, school_id, category, on)
+    suffix = "" if category == REMINDERS else f"_{category}"
+    return family.t(f"kw_{'started' if on else 'stopped'}{suffix}")
+
+
+def channel(family: Family, args: Sequence[str]) -> str:
+    wanted = argument(args, CHANNELS)
+    current = _current_channel(family)
+    if wanted is None:
+        return family.t("kw_channel_ask", channel=family.t(f"channel_{current}"))
+    directory = family.ports.directory
+    changed = [directory.set_channel(family.phone, school_id, wanted) for school_id in family.school_ids]
+    if not any(changed):  # email, and no school has an address for this phone
+        return family.t("kw_channel_no_email", channel=family.t(f"channel_{current}"))
+    return family.t("kw_channel_set", channel=family.t(f"channel_{wanted}"))
+
+
+def _current_channel(family: Family) -> str:
+    guardians = (family.ports.directory.guardian(family.phone, s) for s in family.school_ids)
+    return next((g.channel for g in guardians if g is not None), CHANNELS[0])
+
+
+def argument(args: Sequence[str], choices: Sequence[str]) -> str | None:
+    """Which of ``choices`` the words after a keyword name, in either language (``kw_arg_<choice>``
+    lists its spellings); ``BARUA PEPE`` in two words counts as one."""
+    said = "".join(args).upper()
+    for choice in choices:
+        spellings = {word for language in LANGUAGES for word in text(language, f"kw_arg_{choice}").split()}
+        if said in spellings:
+            return choice
+    return None
 
 
 ANSWERS: dict[str, Answer] = {
@@ -77,6 +114,7 @@ ANSWERS: dict[str, Answer] = {
     "help": lambda family, args: family.t("kw_help"),
     "stop": stop,
     "start": restart,
+    "channel": channel,
 }
 
 
@@ -105,13 +143,21 @@ def parse(message: str) -> Keyword | None:
 
 
 def converse(
-    conversation: Conversation | None, phone: str, text: str, ports: Ports
+    conversation: Conversation | None, phone: str, text: str, ports: Ports, *, school_id: int | None = None
 ) -> tuple[Conversation, Screen]:
-    """The reply to one text message from ``phone``, and the conversation to keep for its next one."""
+    """The reply to one text message from ``phone``, and the conversation to keep for its next one.
+    ``school_id``: the message was written to that school's own number, so the menu is that school's (as
+    for its own USSD code); keywords still speak of the phone's children in every school."""
     keyword = parse(text)
     if keyword is None:
-        if conversation is None or conversation.ended or conversation.phone != phone:
-            return start(phone, ports)
+        # A new conversation also when written to another number than before (a school's own, the shared).
+        if (
+            conversation is None
+            or conversation.ended
+            or conversation.phone != phone
+            or conversation.dialled_school_id != school_id
+        ):
+            return start(phone, ports, school_id=school_id)
         return step(conversation, text, ports)
     family = Family.find(phone, ports, keyword.language)
     if family is None:

@@ -23,7 +23,7 @@ ITEMS = (
     ("5", "menu_results", "results"),
     ("6", "menu_promise", "promise"),
     ("7", "menu_language", "language"),
-    ("8", "menu_reminders", "reminders"),
+    ("8", "menu_settings", "settings"),
 )
 _FLOW_BY_KEY = {key: flow for key, _, flow in ITEMS}
 

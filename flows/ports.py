@@ -62,9 +62,20 @@ class ParentDirectory(Protocol):
 
     def set_language(self, phone: str, school_id: int, language: str) -> None: ...
 
-    def set_reminders(self, phone: str, school_id: int, on: bool) -> None: ...
+    def set_wanted(self, phone: str, school_id: int, category: str, on: bool) -> None:
+        """Start or stop one optional kind of message (``REMINDERS``, ``ANNOUNCEMENTS``) on every channel."""
+        ...
+
+    def set_channel(self, phone: str, school_id: int, channel: str) -> bool:
+        """Make ``channel`` ("sms", "whatsapp", "email") the preferred one; False, changing nothing, when it
+        is email and the school has no address for this guardian."""
+        ...
 
     def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None: ...
+
+
+REMINDERS, ANNOUNCEMENTS = "reminders", "announcements"  # as ``ledger.records.parents`` names them
+CHANNELS = ("sms", "whatsapp", "email")
 
 
 class PaymentOutcome(enum.StrEnum):

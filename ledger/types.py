@@ -177,6 +177,9 @@ class GuardianRef:
     name: str
     language: str  # "en" or "sw"
     reminders_on: bool
+    announcements_on: bool = True
+    channel: str = "sms"  # the preferred channel: "sms", "whatsapp" or "email"
+    has_email: bool = False  # an address on file, so email may be chosen
 
 
 @dataclass(frozen=True)

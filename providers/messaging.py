@@ -34,12 +34,17 @@ class SmsSender(Protocol):
 
 
 class WhatsAppSender(Protocol):
-    def send_whatsapp(self, to: str, body: str, *, media_url: str | None = None) -> SendResult:
+    def send_whatsapp(
+        self, to: str, body: str, *, media_url: str | None = None, sender: str | None = None
+    ) -> SendResult:
         """Free-form text: only inside the 24-hour window since the parent's last message. ``media_url``:
-        a document (a PDF) the provider fetches from that public URL and sends along."""
+        a document (a PDF) the provider fetches from that public URL and sends along. ``sender``: a
+        school's own WhatsApp number instead of the deployment's."""
         ...
 
-    def send_template(self, to: str, template_id: str, variables: dict[str, str]) -> SendResult:
+    def send_template(
+        self, to: str, template_id: str, variables: dict[str, str], *, sender: str | None = None
+    ) -> SendResult:
         """An approved template (Twilio ContentSid): allowed outside the window."""
         ...
 

@@ -84,20 +84,25 @@ class TwilioMessaging:
             raise RuntimeError("TwilioMessaging has no SMS sender: set sms_from")
         return self._create(to=to, from_=sender, body=body)
 
-    def send_whatsapp(self, to: str, body: str, *, media_url: str | None = None) -> SendResult:
+    def send_whatsapp(
+        self, to: str, body: str, *, media_url: str | None = None, sender: str | None = None
+    ) -> SendResult:
         """Free-form WhatsApp text: Twilio fails it with 63016 outside the 24-hour window. ``media_url``
-        goes as ``MediaUrl``: Twilio fetches the document from it (so it must be public) and sends it."""
+        goes as ``MediaUrl``: Twilio fetches the document from it (so it must be public) and sends it.
+        ``sender``: a school's own WhatsApp number instead of ours (``whatsapp_from``)."""
         # A document alone goes without Body (Twilio requires one of Body, MediaUrl or ContentSid).
         parts: dict[str, Any] = {"body": body} if body or not media_url else {}
         if media_url:
             parts["media_url"] = [media_url]
-        return self._create(to=whatsapp_address(to), from_=self._require_whatsapp(), **parts)
+        return self._create(to=whatsapp_address(to), from_=self._require_whatsapp(sender), **parts)
 
-    def send_template(self, to: str, template_id: str, variables: dict[str, str]) -> SendResult:
+    def send_template(
+        self, to: str, template_id: str, variables: dict[str, str], *, sender: str | None = None
+    ) -> SendResult:
         """An approved Content template (``template_id`` is its ``HX...`` ContentSid), with no Body."""
         return self._create(
             to=whatsapp_address(to),
-            from_=self._require_whatsapp(),
+            from_=self._require_whatsapp(sender),
             content_sid=template_id,
             content_variables=json.dumps(variables),
         )
@@ -120,7 +125,9 @@ class TwilioMessaging:
             raise TransientSendError(f"cannot list Twilio messages: {type(exc).__name__} {exc}") from exc
         return found
 
-    def _require_whatsapp(self) -> str:
+    def _require_whatsapp(self, sender: str | None = None) -> str:
+        if sender:
+            return whatsapp_address(sender)
         if not self._whatsapp_from:
             raise RuntimeError("TwilioMessaging has no WhatsApp sender: set whatsapp_from")
         return self._whatsapp_from

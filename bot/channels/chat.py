@@ -29,6 +29,7 @@ from flows.ports import Ports
 from ledger.errors import InvalidPhone
 from ledger.messaging.outbox import Category, enqueue
 from ledger.phones import normalise_phone
+from ledger.records.parents import school_for_number
 from providers.inbound import IncomingMessage
 
 log = logging.getLogger(__name__)
@@ -126,10 +127,12 @@ class InboundHandler:
                 message = session.get(InboundMessage, message_id)
                 if message is None or message.answered_at is not None:
                     return  # another process answered it while this one waited for the lock
+                # Written to a school's own number: that school's conversation, answered from that number.
+                school_id = school_for_number(session, message.to)
                 session.expunge(message)
             # The flow reads (and may write, e.g. a payment request) through its own sessions: no
             # transaction is held open across it (SQLite has one writer).
-            screen = self._converse(message, key)
+            screen = self._converse(message, key, school_id)
             reply_key = f"reply:{message.provider}:{message.provider_id}"
             with self.sessions.begin() as session:
                 enqueue(
@@ -140,6 +143,7 @@ class InboundHandler:
                     category=Category.REPLY,
                     now=self.clock(),
                     channel=message.channel,
+                    school_id=school_id,
                 )
                 if (document := self._document(message.channel, screen)) is not None:
                     # Its own message after the text: Twilio sends a WhatsApp document without its
@@ -153,6 +157,7 @@ class InboundHandler:
                         now=self.clock(),
                         channel=message.channel,
                         media_url=document,
+                        school_id=school_id,
                     )
                 session.get_one(InboundMessage, message_id).answered_at = self.clock()
 
@@ -162,7 +167,7 @@ class InboundHandler:
             return None
         return self.receipt_link(screen.receipt_pdf)
 
-    def _converse(self, message: InboundMessage, key: str) -> flows.Screen:
+    def _converse(self, message: InboundMessage, key: str, school_id: int | None) -> flows.Screen:
         """The flow's answer to ``message``, the conversation saved."""
         if message.channel == "whatsapp":
             self.store.save(
@@ -171,7 +176,8 @@ class InboundHandler:
         saved = self.store.load(key)
         previous = flows.Conversation.from_dict(saved) if saved else None
         text = message.button_payload or message.text
-        conversation, screen = flows.converse(previous, message.phone, text, self.ports(message.channel))
+        ports = self.ports(message.channel)
+        conversation, screen = flows.converse(previous, message.phone, text, ports, school_id=school_id)
         self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
         return screen
 

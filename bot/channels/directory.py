@@ -26,8 +26,9 @@ from ledger.payments.stk_requests import RequestStatus, close, lock_request, pen
 from ledger.records import parents
 from ledger.records.attendance import attendance_summary
 from ledger.records.results import exam_summary, latest_exams
-from ledger.records.tables import School, Student
+from ledger.records.tables import Guardian, School, Student
 from ledger.records.terms import current_term
+from ledger.staff.audit import audit
 from ledger.types import (
     AttendanceSummary,
     Balance,
@@ -148,9 +149,35 @@ class LedgerDirectory:
         with self._write() as session:
             parents.set_language(session, phone, school_id, language)
 
-    def set_reminders(self, phone: str, school_id: int, on: bool) -> None:
+    def set_wanted(self, phone: str, school_id: int, category: str, on: bool) -> None:
         with self._write() as session:
-            parents.set_reminders(session, phone, school_id, on)
+            guardian = _guardian(session, phone, school_id)
+            before = _choices(guardian)
+            parents.set_wanted(session, phone, school_id, category, on)
+            self._audit(session, guardian, f"guardian.{'start' if on else 'stop'}", before)
+
+    def set_channel(self, phone: str, school_id: int, channel: str) -> bool:
+        with self._write() as session:
+            guardian = _guardian(session, phone, school_id)
+            before = _choices(guardian)
+            if parents.set_channel(session, phone, school_id, channel) is None:
+                return False
+            self._audit(session, guardian, "guardian.channel", before)
+            return True
+
+    def _audit(self, session: Session, guardian: Guardian, action: str, before: dict[str, object]) -> None:
+        """The parent's own choice, in the school's audit log, in the same transaction: the actor is the
+        phone."""
+        audit(
+            session,
+            school_id=guardian.school_id,
+            actor=f"parent:{guardian.phone}",
+            action=action,
+            at=self.clock.now(),
+            target=f"guardian:{guardian.id}",
+            before=before,
+            after=_choices(guardian),
+        )
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -235,3 +262,18 @@ class RecordingPayments:
                 close(lock_request(session, request_id), RequestStatus.FAILED, now=self.clock.now())
             return PaymentOutcome.UNAVAILABLE
         return PaymentOutcome.QUEUED
+
+
+def _guardian(session: Session, phone: str, school_id: int) -> Guardian:
+    found = parents.find_guardian(session, phone, school_id)
+    if found is None:
+        raise ChildGone(f"{phone} is no guardian in school {school_id}")
+    return found
+
+
+def _choices(guardian: Guardian) -> dict[str, object]:
+    """What a parent chooses about the messages they get, as the audit log keeps it."""
+    return {
+        "opted_out": sorted(guardian.opted_out or []),
+        "preferred_channel": guardian.preferred_channel.value,
+    }

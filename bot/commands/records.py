@@ -69,6 +69,38 @@ def _refuse_taken(session: Session, slug: str, ussd_code: str | None) -> None:
         raise Refused(f"the USSD code {ussd_code} already belongs to another school")
 
 
+@school.command("senders")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--twilio-sms-from", help="The school's own Twilio SMS number, E.164 ('' for Karo's).")
+@click.option("--twilio-whatsapp-from", help="The school's own WhatsApp sender, E.164 ('' for Karo's).")
+def school_senders(slug: str, twilio_sms_from: str | None, twilio_whatsapp_from: str | None) -> None:
+    """Set the numbers a school's messages go from on Twilio (an option left out keeps its number)."""
+    from ledger.records.profile import InvalidProfile, checked_senders, save_senders, senders_of
+
+    with open_services() as services, transaction(services.sessions) as session:
+        found = find_school(session, slug)
+        before = senders_of(found)
+        sms = before.twilio_sms_from or "" if twilio_sms_from is None else twilio_sms_from
+        whatsapp = before.twilio_whatsapp_from or "" if twilio_whatsapp_from is None else twilio_whatsapp_from
+        try:
+            save_senders(session, found, checked_senders(sms, whatsapp))
+        except InvalidProfile as bad:
+            raise Refused(str(bad)) from None
+        after = senders_of(found)
+        audit_cli(
+            session,
+            found.id,
+            "school.senders",
+            target=f"school:{found.id}",
+            before=before.snapshot(),
+            after=after.snapshot(),
+        )
+    shown = {k: v or "Karo's" for k, v in after.snapshot().items()}
+    click.echo(
+        f"{found.slug}: SMS from {shown['twilio_sms_from']}, WhatsApp from {shown['twilio_whatsapp_from']}"
+    )
+
+
 @school.command("mpesa")
 @click.option("--school", "slug", required=True, help="The school's slug.")
 @click.option("--shortcode", required=True, help="The Paybill (Daraja business shortcode).")

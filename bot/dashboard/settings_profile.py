@@ -17,7 +17,16 @@ from bot.dashboard.rendering import redirect, render
 from bot.dashboard.settings_index import SettingsStaff, may_change_settings
 from bot.mpesa.setup import save_credentials
 from bot.routes.deps import ServicesDep, SessionDep
-from ledger.records.profile import PAYBILL, InvalidProfile, checked_profile, profile_of, save_profile
+from ledger.records.profile import (
+    PAYBILL,
+    InvalidProfile,
+    checked_profile,
+    checked_senders,
+    profile_of,
+    save_profile,
+    save_senders,
+    senders_of,
+)
 from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 
@@ -51,6 +60,8 @@ def _page(
     error: str | None = None,
     daraja_error: str | None = None,
     shortcode: str | None = None,
+    senders: dict[str, str | None] | None = None,
+    senders_error: str | None = None,
     status: int = 200,
 ) -> Response:
     school = staff.school
@@ -62,6 +73,8 @@ def _page(
         "error": error,
         "daraja": daraja_snapshot(school),
         "daraja_error": daraja_error,
+        "senders": senders or senders_of(school).snapshot(),
+        "senders_error": senders_error,
         "shortcode": shortcode if shortcode is not None else school.daraja_shortcode or "",
         "saved": request.query_params.get("saved"),
     }
@@ -100,6 +113,36 @@ def save_school_profile(
         )
     session.commit()
     return redirect(request, f"{PAGE}?saved=profile")
+
+
+@router.post("/dashboard/settings/profile/senders")
+def save_school_senders(
+    request: Request,
+    staff: SettingsStaff,
+    session: SessionDep,
+    twilio_sms_from: Annotated[str, Form(max_length=40)] = "",
+    twilio_whatsapp_from: Annotated[str, Form(max_length=60)] = "",
+) -> Response:
+    """The school's own Twilio SMS number and WhatsApp sender (``ledger.records.profile.save_senders``)."""
+    school = staff.school
+    before = senders_of(school).snapshot()
+    try:
+        save_senders(session, school, checked_senders(twilio_sms_from, twilio_whatsapp_from))
+    except InvalidProfile as bad:
+        session.rollback()
+        typed: dict[str, str | None] = {
+            "twilio_sms_from": twilio_sms_from,
+            "twilio_whatsapp_from": twilio_whatsapp_from,
+        }
+        return _page(request, staff, session, senders=typed, senders_error=str(bad), status=422)
+    after = senders_of(school).snapshot()
+    if after != before:
+        at = config_of(request).clock()
+        staff.audit(
+            session, action="school.senders", at=at, target=f"school:{school.id}", before=before, after=after
+        )
+    session.commit()
+    return redirect(request, f"{PAGE}?saved=senders")
 
 
 @router.post("/dashboard/settings/profile/daraja")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.handlers.base import Outgoing, Registry, SentLookup
@@ -92,7 +92,7 @@ class Dispatcher:
                     with session.begin():
                         outcome.apply()
                         rows = outbox.claim_due(session, now=self.clock(), limit=batch)
-                        senders = _sender_ids(session, rows)
+                        senders = _school_senders(session, rows)
                         claimed = [_outgoing(m, senders.get(m.school_id)) for m in rows]
                     if not claimed:
                         break
@@ -139,10 +139,17 @@ class Dispatcher:
 
         The opt-out is read at this last moment, so a STOP that arrived after the message was written
         still counts; so is a bulk message's reason to wait (``ledger.messaging.campaigns.deferral_for``).
+        This is the one place opt-outs are honoured, whatever the channel; a message written without its
+        guardian is matched to the school's guardian with that phone, so it cannot slip past.
         """
+        by_phone = and_(
+            OutboxMessage.guardian_id.is_(None),
+            Guardian.school_id == OutboxMessage.school_id,
+            Guardian.phone == OutboxMessage.phone,
+        )
         query = (
             select(OutboxMessage, Guardian.opted_out)
-            .outerjoin(Guardian, Guardian.id == OutboxMessage.guardian_id)
+            .outerjoin(Guardian, or_(Guardian.id == OutboxMessage.guardian_id, by_phone))
             .where(OutboxMessage.id == item.id)
             .with_for_update(of=OutboxMessage)
             .execution_options(populate_existing=True)
@@ -297,18 +304,31 @@ def _sent_body(row: OutboxMessage) -> str:
     return row.body if row.channel == "whatsapp" else gsm_friendly(row.body)
 
 
-def _sender_ids(session: Session, rows: list[OutboxMessage]) -> dict[int | None, str]:
-    """The SMS sender ID of each school these messages are from, where the school has its own."""
+@dataclass(frozen=True)
+class SchoolSenders:
+    """A school's own `from` on each provider and channel; None: the deployment's shared one."""
+
+    sms_sender_id: str | None = None  # Africa's Talking
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
+
+
+def _school_senders(session: Session, rows: list[OutboxMessage]) -> dict[int | None, SchoolSenders]:
+    """The senders of each school these messages are from (one query per batch)."""
     ids = {row.school_id for row in rows if row.school_id is not None}
     if not ids:
         return {}
-    query = select(School.id, School.sms_sender_id).where(
-        School.id.in_(ids), School.sms_sender_id.is_not(None)
-    )
-    return {school_id: sender for school_id, sender in session.execute(query) if sender}
+    query = select(
+        School.id, School.sms_sender_id, School.twilio_sms_from, School.twilio_whatsapp_from
+    ).where(School.id.in_(ids))
+    return {
+        school_id: SchoolSenders(sender_id or None, sms_from or None, whatsapp_from or None)
+        for school_id, sender_id, sms_from, whatsapp_from in session.execute(query)
+    }
 
 
-def _outgoing(row: OutboxMessage, sender_id: str | None = None) -> Outgoing:
+def _outgoing(row: OutboxMessage, senders: SchoolSenders | None = None) -> Outgoing:
+    senders = senders or SchoolSenders()
     return Outgoing(
         row.id,
         row.phone,
@@ -318,5 +338,7 @@ def _outgoing(row: OutboxMessage, sender_id: str | None = None) -> Outgoing:
         row.template_vars,
         row.attempts,
         media_url=row.media_url,
-        sender_id=sender_id,
+        sender_id=senders.sms_sender_id,
+        twilio_sms_from=senders.twilio_sms_from,
+        twilio_whatsapp_from=senders.twilio_whatsapp_from,
     )

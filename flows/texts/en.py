@@ -29,7 +29,7 @@ TEXTS: dict[str, str] = {
     "menu_results": "Results",
     "menu_promise": "Promise to pay",
     "menu_language": "Language",
-    "menu_reminders": "Reminders",
+    "menu_settings": "Settings",
     # money
     "owed": "Balance {amount}",
     "credit": "Credit {amount}",
@@ -119,13 +119,28 @@ TEXTS: dict[str, str] = {
     # language and reminders
     "language_ask": "Choose language:",
     "language_set": "Language: English.",
-    "reminders_on": "Fee reminders are ON. Receipts always come.",
-    "reminders_off": "Fee reminders are OFF. Receipts still come.",
     "reminders_unavailable": "Reminders are not available.",
-    "turn_off": "Turn off",
-    "turn_on": "Turn on",
     "reminders_now_off": "Reminders turned off.",
     "reminders_now_on": "Reminders turned on.",
+    # settings (flows.settings): reminders, announcements, the channel
+    "settings_show": "Reminders: {reminders}\nAnnouncements: {announcements}\nMessages by: {channel}",
+    "reminders_state_on": "ON",
+    "reminders_state_off": "OFF",
+    "announcements_state_on": "ON",
+    "announcements_state_off": "OFF",
+    "reminders_turn_off": "Turn reminders off",
+    "reminders_turn_on": "Turn reminders on",
+    "announcements_turn_off": "Turn announcements off",
+    "announcements_turn_on": "Turn announcements on",
+    "announcements_now_off": "Announcements turned off.",
+    "announcements_now_on": "Announcements turned on.",
+    "channel_change": "Change channel",
+    "channel_ask": "Receive messages by:",
+    "channel_sms": "SMS",
+    "channel_whatsapp": "WhatsApp",
+    "channel_email": "Email",
+    "channel_set": "Messages now by {channel}.",
+    "no_email": "No email address on file: ask the school to add it.",
     # resume
     "resume_ask": "Continue where you left off?",
     "resume_continue": "Continue",
@@ -140,6 +155,13 @@ TEXTS: dict[str, str] = {
     "kw_word_help": "HELP",
     "kw_word_stop": "STOP",
     "kw_word_start": "START",
+    "kw_word_channel": "CHANNEL",
+    # what STOP/START and CHANNEL take after them (any case; several spellings each)
+    "kw_arg_reminders": "REMINDERS REMINDER",
+    "kw_arg_announcements": "ANNOUNCEMENTS ANNOUNCEMENT NEWS",
+    "kw_arg_sms": "SMS TEXT",
+    "kw_arg_whatsapp": "WHATSAPP WA",
+    "kw_arg_email": "EMAIL E-MAIL MAIL",
     "kw_help": (
         "Karo keywords:\n"
         "BAL - fee balance\n"
@@ -150,11 +172,26 @@ TEXTS: dict[str, str] = {
         "RECEIPT - latest receipts\n"
         "Add <adm no.> for one child.\n"
         "STOP / START - reminders off / on\n"
-        "Any other message - menu\n"
-        "HELP - this list. Kiswahili: MSAADA"
+        "STOP NEWS - no announcements\n"
+        "CHANNEL SMS/WHATSAPP/EMAIL\n"
+        "Other - menu. HELP - this. Kiswahili: MSAADA"
     ),
     "kw_stopped": "Fee reminders are now off. Receipts still come. Reply START to turn them back on.",
     "kw_started": "Fee reminders are now on. Reply STOP to turn them off.",
+    "kw_stopped_announcements": (
+        "Announcements are now off. Receipts still come. Reply START ANNOUNCEMENTS to turn them back on."
+    ),
+    "kw_started_announcements": "Announcements are now on. Reply STOP ANNOUNCEMENTS to turn them off.",
+    "kw_stop_what": (
+        "Reply STOP REMINDERS or STOP ANNOUNCEMENTS (START to turn back on). Receipts always come."
+    ),
+    "kw_channel_set": "Messages will now come by {channel}. Reply CHANNEL SMS, WHATSAPP or EMAIL to change.",
+    "kw_channel_ask": (
+        "Messages come by {channel}. To change, reply CHANNEL SMS, CHANNEL WHATSAPP or CHANNEL EMAIL."
+    ),
+    "kw_channel_no_email": (
+        "No email address on file: ask the school to add it. Messages still come by {channel}."
+    ),
     "kw_not_shown": "Not shown: {adms}. Reply {keyword} <adm no.> for one child.",
     "kw_no_child": "No child with Adm No. {adm}. Reply with one of:",
     "kw_which": "Which child? Reply with one of:",

@@ -29,7 +29,7 @@ TEXTS: dict[str, str] = {
     "menu_results": "Matokeo",
     "menu_promise": "Ahadi ya kulipa",
     "menu_language": "Lugha",
-    "menu_reminders": "Vikumbusho",
+    "menu_settings": "Mipangilio",
     # money
     "owed": "Salio {amount}",
     "credit": "Salio la ziada {amount}",
@@ -120,13 +120,28 @@ TEXTS: dict[str, str] = {
     # language and reminders
     "language_ask": "Chagua lugha:",
     "language_set": "Lugha: Kiswahili.",
-    "reminders_on": "Vikumbusho vya karo vimewashwa. Risiti hutumwa kila mara.",
-    "reminders_off": "Vikumbusho vya karo vimezimwa. Risiti bado hutumwa.",
     "reminders_unavailable": "Vikumbusho havipatikani.",
-    "turn_off": "Zima",
-    "turn_on": "Washa",
     "reminders_now_off": "Vikumbusho vimezimwa.",
     "reminders_now_on": "Vikumbusho vimewashwa.",
+    # settings (flows.settings): reminders, announcements, the channel
+    "settings_show": "Vikumbusho: {reminders}\nMatangazo: {announcements}\nUjumbe kwa: {channel}",
+    "reminders_state_on": "vimewashwa",
+    "reminders_state_off": "vimezimwa",
+    "announcements_state_on": "yamewashwa",
+    "announcements_state_off": "yamezimwa",
+    "reminders_turn_off": "Zima vikumbusho",
+    "reminders_turn_on": "Washa vikumbusho",
+    "announcements_turn_off": "Zima matangazo",
+    "announcements_turn_on": "Washa matangazo",
+    "announcements_now_off": "Matangazo yamezimwa.",
+    "announcements_now_on": "Matangazo yamewashwa.",
+    "channel_change": "Badilisha njia ya ujumbe",
+    "channel_ask": "Pokea ujumbe kwa:",
+    "channel_sms": "SMS",
+    "channel_whatsapp": "WhatsApp",
+    "channel_email": "Barua pepe",
+    "channel_set": "Ujumbe kwa {channel}.",
+    "no_email": "Hakuna barua pepe iliyosajiliwa: omba shule iiongeze.",
     # resume
     "resume_ask": "Endelea ulipoachia?",
     "resume_continue": "Endelea",
@@ -141,21 +156,41 @@ TEXTS: dict[str, str] = {
     "kw_word_help": "MSAADA",
     "kw_word_stop": "ACHA",
     "kw_word_start": "ANZA",
+    "kw_word_channel": "NJIA",
+    # what ACHA/ANZA and NJIA take after them (any case; several spellings each)
+    "kw_arg_reminders": "VIKUMBUSHO KIKUMBUSHO",
+    "kw_arg_announcements": "MATANGAZO TANGAZO HABARI",
+    "kw_arg_sms": "SMS",
+    "kw_arg_whatsapp": "WHATSAPP WA",
+    "kw_arg_email": "BARUAPEPE BARUA EMAIL",
     "kw_help": (
         "Maneno ya Karo:\n"
         "SALIO - salio la karo\n"
         "LIPA <kiasi> - lipa kwa M-Pesa\n"
-        "STMT - taarifa ya malipo\n"
-        "MAHUDHURIO - mahudhurio\n"
-        "MATOKEO - matokeo ya mitihani\n"
-        "RISITI - risiti za karibuni\n"
+        "STMT - taarifa\n"
+        "MAHUDHURIO\n"
+        "MATOKEO - mitihani\n"
+        "RISITI - risiti\n"
         "Ongeza <adm no.> kwa mtoto mmoja.\n"
         "ACHA / ANZA - zima / washa vikumbusho\n"
-        "Ujumbe mwingine - menyu\n"
-        "MSAADA - orodha hii. English: HELP"
+        "ACHA MATANGAZO - bila matangazo\n"
+        "NJIA SMS/WHATSAPP/BARUAPEPE\n"
+        "Mengine - menyu. MSAADA - hii. English: HELP"
     ),
     "kw_stopped": "Vikumbusho vya karo vimezimwa. Risiti bado hutumwa. Jibu ANZA kuviwasha tena.",
     "kw_started": "Vikumbusho vya karo vimewashwa. Jibu ACHA kuvizima.",
+    "kw_stopped_announcements": (
+        "Matangazo yamezimwa. Risiti bado hutumwa. Jibu ANZA MATANGAZO kuyawasha tena."
+    ),
+    "kw_started_announcements": "Matangazo yamewashwa. Jibu ACHA MATANGAZO kuyazima.",
+    "kw_stop_what": "Jibu ACHA VIKUMBUSHO au ACHA MATANGAZO (ANZA kuwasha tena). Risiti hutumwa kila mara.",
+    "kw_channel_set": "Ujumbe sasa utakuja kwa {channel}. Kubadilisha, jibu NJIA SMS, WHATSAPP au BARUAPEPE.",
+    "kw_channel_ask": (
+        "Ujumbe unakuja kwa {channel}. Kubadilisha, jibu NJIA SMS, NJIA WHATSAPP au NJIA BARUAPEPE."
+    ),
+    "kw_channel_no_email": (
+        "Hakuna barua pepe iliyosajiliwa: omba shule iiongeze. Ujumbe bado unakuja kwa {channel}."
+    ),
     "kw_not_shown": "Hawajaonyeshwa: {adms}. Jibu {keyword} <adm no.> kwa mtoto mmoja.",
     "kw_no_child": "Hakuna mtoto mwenye Adm No. {adm}. Jibu kwa mojawapo ya:",
     "kw_which": "Mtoto yupi? Jibu kwa mojawapo ya:",

@@ -50,6 +50,7 @@ class Category(enum.StrEnum):
     THANKS = "thanks"
     BURSARY_NOTICE = "bursary_notice"  # a bursary credited to a child
     REVERSAL_NOTICE = "reversal_notice"  # a payment the family was receipted for was reversed
+    ANNOUNCEMENT = "announcement"  # the school's message to many families (optional: they may stop it)
     REPLY = "reply"  # an answer to a message the parent sent
     DAILY_CLOSE = "daily_close"  # the day's money summary, to the school's own phones (not bulk: staff ask)
 

@@ -6,11 +6,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.errors import NotFound
-from ledger.records.tables import Guardian, Language, School, SchoolClass, Student, StudentGuardian
+from ledger.records.tables import (
+    Channel,
+    Guardian,
+    Language,
+    School,
+    SchoolClass,
+    Student,
+    StudentGuardian,
+)
 from ledger.types import GuardianRef, SchoolRef, StudentRef
 
 REMINDERS = "reminders"
+ANNOUNCEMENTS = "announcements"
 EVERYTHING = "all"
+# Each optional kind of outbox message and the opt-out that stops it, on every channel. Receipts, notices
+# about the family's own money and answers to the parent are never optional.
+STOPPED_BY = {"reminder": REMINDERS, "announcement": ANNOUNCEMENTS}
+OPTIONAL = frozenset(STOPPED_BY.values())  # what a parent may stop and start one by one
 
 
 def schools_for_phone(session: Session, phone: str) -> list[SchoolRef]:
@@ -25,6 +38,16 @@ def schools_for_phone(session: Session, phone: str) -> list[SchoolRef]:
         .order_by(School.name)
     )
     return [SchoolRef(s.id, s.slug, s.name, s.paybill, s.ussd_code) for s in rows]
+
+
+def school_for_number(session: Session, number: str) -> int | None:
+    """The school whose own Twilio SMS number or WhatsApp sender this is; None for the shared ones."""
+    if not number:
+        return None
+    query = select(School.id).where(
+        (School.twilio_sms_from == number) | (School.twilio_whatsapp_from == number)
+    )
+    return session.scalars(query).first()
 
 
 def find_guardian(session: Session, phone: str, school_id: int) -> Guardian | None:
@@ -53,7 +76,17 @@ def guardian_ref(guardian: Guardian) -> GuardianRef:
         name=guardian.name,
         language=guardian.language.value,
         reminders_on=not opted_out & {REMINDERS, EVERYTHING},
+        announcements_on=not opted_out & {ANNOUNCEMENTS, EVERYTHING},
+        channel=guardian.preferred_channel.value,
+        has_email=bool(email_of(guardian)),
     )
+
+
+def email_of(guardian: Guardian) -> str | None:
+    """The guardian's email address, if one is on file. ``Guardian.email`` comes with the email channel
+    (issue 16, migration 0021); until that column exists every guardian has none."""
+    address = getattr(guardian, "email", None)
+    return address if isinstance(address, str) and address.strip() else None
 
 
 def children_of(session: Session, phone: str, school_id: int) -> list[StudentRef]:
@@ -93,15 +126,32 @@ def set_language(session: Session, phone: str, school_id: int, language: str) ->
     guardian.language = Language(language)
 
 
-def set_reminders(session: Session, phone: str, school_id: int, on: bool) -> None:
-    """Turn fee reminders on or off for this phone in this school (receipts still go either way)."""
+def set_wanted(session: Session, phone: str, school_id: int, category: str, on: bool) -> Guardian:
+    """Turn one optional category (``reminders``, ``announcements``) on or off for this phone in this
+    school, on every channel (receipts still go either way)."""
+    if category not in OPTIONAL:
+        raise ValueError(f"{category!r} cannot be stopped on its own")
     guardian = find_guardian(session, phone, school_id)
     if guardian is None:
         raise NotFound("no such guardian")
-    opted_out = set(guardian.opted_out or []) - {REMINDERS}
+    opted_out = set(guardian.opted_out or []) - {category}
     if not on:
-        opted_out.add(REMINDERS)
+        opted_out.add(category)
     guardian.opted_out = sorted(opted_out)
+    return guardian
+
+
+def set_channel(session: Session, phone: str, school_id: int, channel: str) -> Guardian | None:
+    """Make ``channel`` this phone's preferred one in this school; None (nothing changed) when it is email
+    and no address is on file."""
+    guardian = find_guardian(session, phone, school_id)
+    if guardian is None:
+        raise NotFound("no such guardian")
+    wanted = Channel(channel)
+    if wanted is Channel.EMAIL and email_of(guardian) is None:
+        return None
+    guardian.preferred_channel = wanted
+    return guardian
 
 
 SMS = "sms"  # the phone refused our SMS sender id (Africa's Talking's opt-out callback)
@@ -120,4 +170,4 @@ def refuses(opted_out: list[str] | None, category: str, channel: str) -> bool:
     tokens = set(opted_out or [])
     if EVERYTHING in tokens or (channel == SMS and SMS in tokens):
         return category != "reply"  # a parent who writes to us still gets the answer they asked for
-    return category == "reminder" and REMINDERS in tokens
+    return STOPPED_BY.get(category) in tokens

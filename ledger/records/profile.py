@@ -74,3 +74,54 @@ def save_profile(session: Session, school: School, profile: Profile) -> None:
             school.ussd_code, school.sms_sender_id = profile.ussd_code, profile.sms_sender_id
     except IntegrityError:
         raise InvalidProfile(f"USSD code: {profile.ussd_code} already belongs to another school.") from None
+
+
+# A Twilio number, SMS or WhatsApp: E.164 (any country: Twilio's numbers are often not Kenyan).
+TWILIO_NUMBER = re.compile(r"\+[1-9]\d{7,14}")
+
+
+@dataclass(frozen=True)
+class Senders:
+    """A school's own Twilio SMS number and WhatsApp sender; None: the deployment's shared ones."""
+
+    twilio_sms_from: str | None
+    twilio_whatsapp_from: str | None
+
+    def snapshot(self) -> dict[str, str | None]:
+        return {"twilio_sms_from": self.twilio_sms_from, "twilio_whatsapp_from": self.twilio_whatsapp_from}
+
+
+def senders_of(school: School) -> Senders:
+    return Senders(school.twilio_sms_from, school.twilio_whatsapp_from)
+
+
+def checked_senders(sms_from: str, whatsapp_from: str) -> Senders:
+    """What was typed, tidied (spaces, dashes and a ``whatsapp:`` prefix dropped; empty is None) and
+    checked; else InvalidProfile naming the field."""
+    checked: list[str | None] = []
+    for label, typed in (("Twilio SMS number", sms_from), ("WhatsApp sender", whatsapp_from)):
+        number = re.sub(r"[\s\-()]", "", typed.strip().removeprefix("whatsapp:"))
+        if number and not TWILIO_NUMBER.fullmatch(number):
+            raise InvalidProfile(f"{label}: {typed.strip()!r} should be a number with its country code, +...")
+        checked.append(number or None)
+    return Senders(checked[0], checked[1])
+
+
+def save_senders(session: Session, school: School, senders: Senders) -> None:
+    """Give the school these (checked) numbers; one another school sends from is refused, since a parent
+    writing to it must reach one school."""
+    for label, number, column in (
+        ("Twilio SMS number", senders.twilio_sms_from, School.twilio_sms_from),
+        ("WhatsApp sender", senders.twilio_whatsapp_from, School.twilio_whatsapp_from),
+    ):
+        other = select(School.id).where(column == number, School.id != school.id)
+        if number is not None and session.scalars(other).first() is not None:
+            raise InvalidProfile(f"{label}: {number} already belongs to another school.")
+    try:
+        with session.begin_nested():  # another school saving the same number at this moment: theirs stands
+            school.twilio_sms_from, school.twilio_whatsapp_from = (
+                senders.twilio_sms_from,
+                senders.twilio_whatsapp_from,
+            )
+    except IntegrityError:
+        raise InvalidProfile("Twilio numbers: one of them already belongs to another school.") from None

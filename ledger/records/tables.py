@@ -37,6 +37,7 @@ class Language(enum.StrEnum):
 class Channel(enum.StrEnum):
     SMS = "sms"
     WHATSAPP = "whatsapp"
+    EMAIL = "email"
 
 
 class School(Base):
@@ -48,6 +49,10 @@ class School(Base):
     paybill: Mapped[str | None] = mapped_column(String(12), index=True)
     ussd_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     sms_sender_id: Mapped[str | None] = mapped_column(String(11))
+    # The school's own Twilio numbers (E.164; the WhatsApp sender without "whatsapp:"): its messages go from
+    # them, and a message to one is to this school. None: the deployment's shared ones.
+    twilio_sms_from: Mapped[str | None] = mapped_column(String(16), unique=True)
+    twilio_whatsapp_from: Mapped[str | None] = mapped_column(String(16), unique=True)
     admission_prefix: Mapped[str | None] = mapped_column(String(10))
     default_language: Mapped[Language] = mapped_column(_enum(Language), default=Language.EN)
     # Paybill money for an unknown admission number: into suspense (True) or refused (False).

@@ -50,6 +50,7 @@ class TwilioConfig:
     account_sid: str = "AC" + "0" * 32
     auth_token: str = "simulator-token"
     whatsapp_number: str = "+14155238886"  # our WhatsApp sender (without the whatsapp: prefix)
+    whatsapp_senders: tuple[str, ...] = ()  # more senders the account has (schools' own), without prefix
     sms_number: str = "+15005550006"  # our SMS number: the To of injected inbound SMS
     whatsapp_url: str | None = None  # Karo's /twilio/whatsapp
     sms_url: str | None = None  # Karo's /twilio/sms
@@ -93,7 +94,7 @@ class TwilioSimulator(SimulatorState[TwilioConfig]):
         try:
             if fault.get("status"):
                 raise fault_refusal(fault)
-            check_request(form, cfg.whatsapp_number, cfg.templates)
+            check_request(form, (cfg.whatsapp_number, *cfg.whatsapp_senders), cfg.templates)
         except Refusal as refusal:
             self.record(_message(form, None, "rejected", refusal.code))
             raise

@@ -67,7 +67,7 @@ def split_channel(address: str) -> tuple[str, str]:
     return "sms", address
 
 
-def check_request(form: Any, whatsapp_number: str, templates: dict[str, bool]) -> None:
+def check_request(form: Any, whatsapp_senders: tuple[str, ...], templates: dict[str, bool]) -> None:
     """Raise the ``Refusal`` Twilio would give this Messages.json form, if any."""
     to, sender = str(form.get("To", "")), str(form.get("From", ""))
     to_channel, to_phone = split_channel(to)
@@ -78,7 +78,7 @@ def check_request(form: Any, whatsapp_number: str, templates: dict[str, bool]) -
     from_channel, from_phone = split_channel(sender)
     if sender and from_channel != to_channel:
         raise Refusal(400, 21910)
-    if from_channel == "whatsapp" and from_phone != whatsapp_number:
+    if from_channel == "whatsapp" and from_phone not in whatsapp_senders:  # not a sender of the account
         raise Refusal(400, 63007)
     content_sid = form.get("ContentSid")
     if not form.get("Body") and not content_sid and not form.get("MediaUrl"):

@@ -48,6 +48,8 @@ class Outgoing:
     attempts: int
     media_url: str | None = None  # a document to send along where the channel can (WhatsApp free text)
     sender_id: str | None = None  # the school's own SMS sender ID (School.sms_sender_id), if it has one
+    twilio_sms_from: str | None = None  # the school's own Twilio SMS number, if it has one
+    twilio_whatsapp_from: str | None = None  # the school's own WhatsApp sender, if it has one
 
 
 class ChannelHandler:
@@ -101,8 +103,6 @@ class SmsHandler(ChannelHandler):
     alone, never a document."""
 
     channel = "sms"
-    # Whether a school's own sender ID (an alphanumeric one registered with the provider) is sent as `from`.
-    schools_sender_ids: ClassVar[bool] = False
 
     def __init__(self, client: SmsSender, sender_id: str | None = None) -> None:
         self.client, self.sender_id = client, sender_id
@@ -110,8 +110,12 @@ class SmsHandler(ChannelHandler):
     def accepts(self, message: Outgoing, window_open: bool) -> bool:
         return True
 
+    def schools_sender(self, message: Outgoing) -> str | None:
+        """The `from` of the school's own on this provider (a sender ID, a number), if it has one."""
+        return None
+
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
-        sender = (self.schools_sender_ids and message.sender_id) or self.sender_id
+        sender = self.schools_sender(message) or self.sender_id
         return self.client.send_sms(message.phone, gsm_friendly(message.body), sender_id=sender)
 
 
@@ -128,9 +132,14 @@ class WhatsAppHandler(ChannelHandler):
         return message.channel != "sms" and (window_open or bool(message.template_id))
 
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
+        sender = message.twilio_whatsapp_from  # the school's own WhatsApp sender, else the deployment's
         if window_open or not message.template_id:
-            return self.client.send_whatsapp(message.phone, message.body, media_url=message.media_url)
-        return self.client.send_template(message.phone, message.template_id, message.template_vars or {})
+            return self.client.send_whatsapp(
+                message.phone, message.body, media_url=message.media_url, sender=sender
+            )
+        return self.client.send_template(
+            message.phone, message.template_id, message.template_vars or {}, sender=sender
+        )
 
 
 class Registry:

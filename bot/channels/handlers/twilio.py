@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from bot.channels.handlers.base import SmsHandler, WhatsAppHandler
+from bot.channels.handlers.base import Outgoing, SmsHandler, WhatsAppHandler
 from bot.routes.edge import Unusable, parse_form, read_body
 from bot.routes.webhook_fields import TWILIO_MESSAGE, TWILIO_STATUS
 from bot.settings import Settings
@@ -43,7 +43,8 @@ class _TwilioWebhooks:
 
 
 class TwilioSmsHandler(_TwilioWebhooks, SmsHandler):
-    pass
+    def schools_sender(self, message: Outgoing) -> str | None:
+        return message.twilio_sms_from  # a school's own Twilio number sends its messages
 
 
 class TwilioWhatsAppHandler(_TwilioWebhooks, WhatsAppHandler):

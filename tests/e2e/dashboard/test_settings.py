@@ -428,6 +428,7 @@ def test_every_settings_form_without_its_csrf_token_is_refused(
         f"/dashboard/settings/staff/{clerk_id}/active": {"active": "off"},
         f"/dashboard/settings/staff/{clerk_id}/reset": {},
         "/dashboard/settings/profile": {"name": "Renamed"},
+        "/dashboard/settings/profile/senders": {"twilio_sms_from": "+15005550077"},
         "/dashboard/settings/profile/daraja": {
             "shortcode": "522533",
             "passkey": "p",
@@ -465,3 +466,31 @@ def test_a_link_is_under_the_public_url_when_one_is_set(
             client, f"{page_url}/invite", {"email": "far@kilimani.ac.ke", "role": "clerk"}, page_url
         )
         assert re.search(r'id="link-url">https://karo\.example/dashboard/invite/[\w-]{43}<', invited.text)
+
+
+def test_the_schools_own_twilio_numbers(
+    bursar: TestClient, clerk: TestClient, staffed: sessionmaker[Session]
+) -> None:
+    page_url, form_url = "/dashboard/settings/profile", "/dashboard/settings/profile/senders"
+    good = {"twilio_sms_from": "+1 500 555 0010", "twilio_whatsapp_from": "whatsapp:+254709000111"}
+    with staffed.begin() as session:  # Mwangaza already sends from this WhatsApp number
+        session.scalars(
+            select(School).where(School.slug == "mwangaza")
+        ).one().twilio_whatsapp_from = "+254709000999"
+    for bad, says in (
+        ({**good, "twilio_sms_from": "0709 000 111"}, "country code"),
+        ({**good, "twilio_whatsapp_from": "+254709000999"}, "already belongs to another school"),
+    ):
+        refused = post(bursar, form_url, bad, page_url)
+        assert refused.status_code == 422 and says in refused.text, bad
+    assert post(bursar, form_url, good, page_url).status_code == 303
+    assert 'value="+15005550010"' in bursar.get(page_url).text
+    [row] = audits(staffed, "school.senders")
+    assert row.before == {"twilio_sms_from": None, "twilio_whatsapp_from": None}
+    assert row.after == {"twilio_sms_from": "+15005550010", "twilio_whatsapp_from": "+254709000111"}
+    with staffed() as session:
+        school = kilimani(session)
+        assert (school.twilio_sms_from, school.twilio_whatsapp_from) == ("+15005550010", "+254709000111")
+    assert "Save Twilio numbers" not in clerk.get(page_url).text
+    assert "SMS number: +15005550010" in clerk.get(page_url).text
+    assert post(clerk, form_url, {"twilio_sms_from": ""}, page_url).status_code == 403

@@ -35,11 +35,11 @@ class FakeWhatsApp:
     def __init__(self):
         self.texts, self.templates = [], []
 
-    def send_whatsapp(self, to, body, media_url=None):
+    def send_whatsapp(self, to, body, media_url=None, sender=None):
         self.texts.append((to, body))
         return SendResult(accepted=True, provider_id=f"SM{len(self.texts)}", status="queued")
 
-    def send_template(self, to, template_id, variables):
+    def send_template(self, to, template_id, variables, sender=None):
         self.templates.append((to, template_id))
         return SendResult(accepted=True, provider_id=f"SMT{len(self.templates)}", status="queued")
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from flows.ports import ChildGone, PaymentOutcome, PaymentRequest, Ports
+from flows.ports import (
+    ANNOUNCEMENTS,
+    CHANNELS,
+    REMINDERS,
+    ChildGone,
+    PaymentOutcome,
+    PaymentRequest,
+    Ports,
+)
 from ledger.types import (
     AttendanceSummary,
     Balance,
@@ -259,8 +267,21 @@ class FakeDirectory:
     def set_language(self, phone: str, school_id: int, language: str) -> None:
         self.guardians[phone, school_id] = replace(self.guardians[phone, school_id], language=language)
 
-    def set_reminders(self, phone: str, school_id: int, on: bool) -> None:
-        self.guardians[phone, school_id] = replace(self.guardians[phone, school_id], reminders_on=on)
+    def set_wanted(self, phone: str, school_id: int, category: str, on: bool) -> None:
+        guardian = self.guardians[phone, school_id]
+        if category == REMINDERS:
+            self.guardians[phone, school_id] = replace(guardian, reminders_on=on)
+        elif category == ANNOUNCEMENTS:
+            self.guardians[phone, school_id] = replace(guardian, announcements_on=on)
+        else:
+            raise ValueError(category)
+
+    def set_channel(self, phone: str, school_id: int, channel: str) -> bool:
+        guardian = self.guardians[phone, school_id]
+        if channel not in CHANNELS or (channel == "email" and not guardian.has_email):
+            return False
+        self.guardians[phone, school_id] = replace(guardian, channel=channel)
+        return True
 
     def promise_to_pay(self, phone: str, student_id: int, on: dt.date) -> None:
         self._own(phone, student_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_one_school_and_one_child_go_straight_to_the_menu() -> None:
     _, screen, _ = run([], phone=CREDIT)
     assert screen.render() == (
         "Faith Chebet\n1. Balance\n2. Pay fees\n3. Statement\n4. Attendance\n5. Results\n6. Promise to pay\n"
-        "7. Language\n8. Reminders"
+        "7. Language\n8. Settings"
     )
 
 
@@ -43,7 +44,7 @@ def test_the_menu_in_kiswahili() -> None:
     _, screen, _ = run([], phone=CREDIT, language="sw")
     assert screen.render() == (
         "Faith Chebet\n1. Salio\n2. Lipa karo\n3. Taarifa ya malipo\n4. Mahudhurio\n5. Matokeo\n"
-        "6. Ahadi ya kulipa\n7. Lugha\n8. Vikumbusho"
+        "6. Ahadi ya kulipa\n7. Lugha\n8. Mipangilio"
     )
 
 
@@ -206,17 +207,33 @@ def test_switching_back_to_english() -> None:
     assert w.directory.guardian(CREDIT, 1).language == "en"  # type: ignore[union-attr]
 
 
+SETTINGS_EN = (
+    "Reminders: ON\nAnnouncements: ON\nMessages by: SMS\n1. Turn reminders off\n2. Turn announcements off\n"
+    "3. Change channel\n0 Back"
+)
+
+
 @pytest.mark.parametrize(
     ("inputs", "language", "fragment", "on"),
     [
-        (["8"], "en", "Fee reminders are ON. Receipts always come.\n1. Turn off\n0 Back", True),
+        (["8"], "en", SETTINGS_EN, True),
         (["8", "1"], "en", "Reminders turned off.\nFaith Chebet\n1. Balance", False),
-        (["8", "1", "8"], "en", "Fee reminders are OFF. Receipts still come.\n1. Turn on", False),
+        (
+            ["8", "1", "8"],
+            "en",
+            "Reminders: OFF\nAnnouncements: ON\nMessages by: SMS\n1. Turn reminders on",
+            False,
+        ),
         (["8", "1", "8", "1"], "en", "Reminders turned on.\nFaith Chebet", True),
-        (["8"], "sw", "Vikumbusho vya karo vimewashwa.", True),
+        (
+            ["8"],
+            "sw",
+            "Vikumbusho: vimewashwa\nMatangazo: yamewashwa\nUjumbe kwa: SMS\n1. Zima vikumbusho",
+            True,
+        ),
         (["8", "1"], "sw", "Vikumbusho vimezimwa.\nFaith Chebet\n1. Salio", False),
         (["8", "1", "8", "1"], "sw", "Vikumbusho vimewashwa.", True),
-        (["8", "2"], "en", "Invalid choice.\nFee reminders are ON.", True),
+        (["8", "4"], "en", "Invalid choice.\nReminders: ON", True),
     ],
 )
 def test_reminders_off_and_on(inputs: list[str], language: str, fragment: str, on: bool) -> None:
@@ -225,10 +242,84 @@ def test_reminders_off_and_on(inputs: list[str], language: str, fragment: str, o
     assert w.directory.guardian(CREDIT, 1).reminders_on is on  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("inputs", "language", "fragment", "announcements_on", "reminders_on"),
+    [
+        (["8", "2"], "en", "Announcements turned off.\nFaith Chebet", False, True),
+        (
+            ["8", "2", "8"],
+            "en",
+            "Reminders: ON\nAnnouncements: OFF\nMessages by: SMS\n1. Turn reminders off\n"
+            "2. Turn announcements on",
+            False,
+            True,
+        ),
+        (["8", "2", "8", "2"], "en", "Announcements turned on.", True, True),
+        (["8", "2"], "sw", "Matangazo yamezimwa.\nFaith Chebet\n1. Salio", False, True),
+        (
+            ["8", "2", "8"],
+            "sw",
+            "Matangazo: yamezimwa\nUjumbe kwa: SMS\n1. Zima vikumbusho\n2. Washa matangazo",
+            False,
+            True,
+        ),
+    ],
+)
+def test_announcements_off_and_on_leave_reminders_alone(
+    inputs: list[str], language: str, fragment: str, announcements_on: bool, reminders_on: bool
+) -> None:
+    _, screen, w = run(inputs, phone=CREDIT, language=language)
+    assert fragment in screen.render()
+    guardian = w.directory.guardian(CREDIT, 1)
+    assert guardian is not None
+    assert (guardian.announcements_on, guardian.reminders_on) == (announcements_on, reminders_on)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "language", "has_email", "fragment", "channel"),
+    [
+        (["8", "3"], "en", False, "Receive messages by:\n1. SMS\n2. WhatsApp\n3. Email\n0 Back", "sms"),
+        (["8", "3"], "sw", False, "Pokea ujumbe kwa:\n1. SMS\n2. WhatsApp\n3. Barua pepe\n0 Rudi", "sms"),
+        (
+            ["8", "3", "2"],
+            "en",
+            False,
+            "Messages now by WhatsApp.\nFaith Chebet\n1. Balance",
+            "whatsapp",
+        ),
+        (["8", "3", "2"], "sw", False, "Ujumbe kwa WhatsApp.\nFaith Chebet\n1. Salio", "whatsapp"),
+        (
+            ["8", "3", "3"],
+            "en",
+            False,
+            "No email address on file: ask the school to add it.\nReceive messages by:\n1. SMS",
+            "sms",
+        ),
+        (["8", "3", "3"], "sw", False, "Hakuna barua pepe iliyosajiliwa", "sms"),
+        (["8", "3", "3"], "en", True, "Messages now by Email.", "email"),
+        (["8", "3", "2", "8", "3", "1"], "en", False, "Messages now by SMS.", "sms"),
+        (["8", "3", "2", "8"], "en", False, "Messages by: WhatsApp\n1.", "whatsapp"),
+        (["8", "3", "4"], "en", False, "Invalid choice.\nReceive messages by:", "sms"),
+        (["8", "3", "0"], "en", False, "Reminders: ON\nAnnouncements: ON", "sms"),
+    ],
+)
+def test_changing_the_channel(
+    inputs: list[str], language: str, has_email: bool, fragment: str, channel: str
+) -> None:
+    w = world(language)
+    w.directory.guardians[CREDIT, 1] = replace(w.directory.guardians[CREDIT, 1], has_email=has_email)
+    _, screen, _ = run(inputs, phone=CREDIT, w=w)
+    assert fragment in screen.render()
+    assert w.directory.guardian(CREDIT, 1).channel == channel  # type: ignore[union-attr]
+
+
 def test_settings_apply_to_the_school_they_were_made_in() -> None:
     _, _, w = run(["2", "8", "1"], phone=MULTI)
     assert w.directory.guardian(MULTI, 2).reminders_on is False  # type: ignore[union-attr]
     assert w.directory.guardian(MULTI, 1).reminders_on is True  # type: ignore[union-attr]
+    _, _, w = run(["2", "8", "3", "2"], phone=MULTI)
+    assert w.directory.guardian(MULTI, 2).channel == "whatsapp"  # type: ignore[union-attr]
+    assert w.directory.guardian(MULTI, 1).channel == "sms"  # type: ignore[union-attr]
 
 
 # --- resuming and storage --------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def test_stop_then_start_turn_reminders_off_and_on_in_every_school() -> None:
 def test_help_lists_every_keyword_of_its_language(message: str, language: str) -> None:
     _, reply, _ = send([message])
     words = [v for k, v in TEXTS[language].items() if k.startswith("kw_word_")]
-    assert len(words) == 9
+    assert len(words) == 10
     assert all(word in reply for word in words), reply
 
 
@@ -436,3 +436,94 @@ def test_every_keyword_reply_fits_two_sms_in_gsm7(
 def test_the_conversation_kept_after_a_keyword_survives_the_session_store() -> None:
     conversation, _, _ = send(["SALIO"])
     assert Conversation.from_dict(conversation.to_dict()) == conversation
+
+
+# (message, reminders on, announcements on, the reply's start) after it, from both on, for a MULTI phone
+STOPS = [
+    ("STOP", False, True, "Fee reminders are now off."),
+    ("STOP REMINDERS", False, True, "Fee reminders are now off."),
+    ("stop reminder", False, True, "Fee reminders are now off."),
+    ("STOP ANNOUNCEMENTS", True, False, "Announcements are now off. Receipts still come."),
+    ("Stop news.", True, False, "Announcements are now off."),
+    ("ACHA", False, True, "Vikumbusho vya karo vimezimwa."),
+    ("ACHA VIKUMBUSHO", False, True, "Vikumbusho vya karo vimezimwa."),
+    ("acha matangazo", True, False, "Matangazo yamezimwa. Risiti bado hutumwa."),
+    ("ACHA TANGAZO", True, False, "Matangazo yamezimwa."),
+    ("STOP MATANGAZO", True, False, "Announcements are now off."),  # the keyword's language answers
+    ("STOP PLEASE", True, True, "Reply STOP REMINDERS or STOP ANNOUNCEMENTS"),
+    ("ACHA SASA", True, True, "Jibu ACHA VIKUMBUSHO au ACHA MATANGAZO"),
+]
+
+
+@pytest.mark.parametrize(("message", "reminders_on", "announcements_on", "reply_start"), STOPS)
+def test_stop_each_category_in_both_languages_in_every_school(
+    message: str, reminders_on: bool, announcements_on: bool, reply_start: str
+) -> None:
+    _, reply, w = send([message], phone=MULTI)
+    assert reply.startswith(reply_start), reply
+    for school_id in (1, 2):
+        found = guardian(w, MULTI, school_id)
+        assert (found.reminders_on, found.announcements_on) == (reminders_on, announcements_on)
+    assert is_gsm7(reply) and sms_segments(reply) <= 2
+
+
+@pytest.mark.parametrize(
+    ("stop", "start", "reply_start"),
+    [
+        ("STOP ANNOUNCEMENTS", "START ANNOUNCEMENTS", "Announcements are now on."),
+        ("ACHA MATANGAZO", "ANZA MATANGAZO", "Matangazo yamewashwa."),
+        ("STOP REMINDERS", "START REMINDERS", "Fee reminders are now on."),
+        ("ACHA VIKUMBUSHO", "ANZA VIKUMBUSHO", "Vikumbusho vya karo vimewashwa."),
+    ],
+)
+def test_start_turns_each_category_back_on(stop: str, start: str, reply_start: str) -> None:
+    _, reply, w = send([stop, start], phone=MULTI)
+    assert reply.startswith(reply_start), reply
+    found = guardian(w, MULTI, 1)
+    assert found.reminders_on and found.announcements_on
+
+
+# (message, whether the phone has an email address on file, the channel after, the reply's start)
+CHANNELS = [
+    ("CHANNEL WHATSAPP", False, "whatsapp", "Messages will now come by WhatsApp."),
+    ("channel wa", False, "whatsapp", "Messages will now come by WhatsApp."),
+    ("CHANNEL SMS", False, "sms", "Messages will now come by SMS."),
+    ("Channel: text", False, "sms", "Messages will now come by SMS."),
+    ("CHANNEL EMAIL", True, "email", "Messages will now come by Email."),
+    ("CHANNEL E-MAIL", True, "email", "Messages will now come by Email."),
+    (
+        "CHANNEL EMAIL",
+        False,
+        "sms",
+        "No email address on file: ask the school to add it. Messages still come by SMS",
+    ),
+    ("NJIA WHATSAPP", False, "whatsapp", "Ujumbe sasa utakuja kwa WhatsApp."),
+    ("njia sms", False, "sms", "Ujumbe sasa utakuja kwa SMS."),
+    ("NJIA BARUAPEPE", True, "email", "Ujumbe sasa utakuja kwa Barua pepe."),
+    ("NJIA BARUA PEPE", True, "email", "Ujumbe sasa utakuja kwa Barua pepe."),
+    ("NJIA BARUAPEPE", False, "sms", "Hakuna barua pepe iliyosajiliwa"),
+    ("CHANNEL", False, "sms", "Messages come by SMS. To change, reply CHANNEL SMS"),
+    ("CHANNEL PIGEON", False, "sms", "Messages come by SMS. To change"),
+    ("NJIA", False, "sms", "Ujumbe unakuja kwa SMS. Kubadilisha, jibu NJIA SMS"),
+]
+
+
+@pytest.mark.parametrize(("message", "has_email", "channel", "reply_start"), CHANNELS)
+def test_channel_keyword_in_both_languages(
+    message: str, has_email: bool, channel: str, reply_start: str
+) -> None:
+    w = world()
+    for school_id in (1, 2):
+        w.directory.guardians[MULTI, school_id] = replace(guardian(w, MULTI, school_id), has_email=has_email)
+    _, reply, _ = send([message], phone=MULTI, w=w)
+    assert reply.startswith(reply_start), reply
+    assert [guardian(w, MULTI, s).channel for s in (1, 2)] == [channel, channel]
+    assert is_gsm7(reply) and sms_segments(reply) <= 2
+
+
+def test_email_is_chosen_only_in_the_schools_that_have_the_address() -> None:
+    w = world()
+    w.directory.guardians[MULTI, 2] = replace(guardian(w, MULTI, 2), has_email=True)
+    _, reply, _ = send(["CHANNEL EMAIL"], phone=MULTI, w=w)
+    assert reply.startswith("Messages will now come by Email.")
+    assert [guardian(w, MULTI, s).channel for s in (1, 2)] == ["sms", "email"]
