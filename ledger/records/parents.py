@@ -10,6 +10,7 @@ from ledger.records.tables import Guardian, Language, School, SchoolClass, Stude
 from ledger.types import GuardianRef, SchoolRef, StudentRef
 
 REMINDERS = "reminders"
+ANNOUNCEMENTS = "announcements"
 EVERYTHING = "all"
 
 
@@ -120,4 +121,6 @@ def refuses(opted_out: list[str] | None, category: str, channel: str) -> bool:
     tokens = set(opted_out or [])
     if EVERYTHING in tokens or (channel == SMS and SMS in tokens):
         return category != "reply"  # a parent who writes to us still gets the answer they asked for
-    return category == "reminder" and REMINDERS in tokens
+    return (category == "reminder" and REMINDERS in tokens) or (
+        category == "announcement" and ANNOUNCEMENTS in tokens
+    )
