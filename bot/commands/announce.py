@@ -10,12 +10,7 @@ from bot.outbox.senders import window_check
 from ledger.clock import utc_now
 from ledger.db import transaction
 from ledger.messaging.announcement_reports import SMS_PART_CENTS, Preview, preview
-from ledger.messaging.announcements import (
-    BadAnnouncement,
-    announce,
-    checked_audience,
-    checked_texts,
-)
+from ledger.messaging.announcements import announce, checked_audience, checked_texts
 from ledger.money import kes
 from ledger.records.tables import Language
 
@@ -49,8 +44,6 @@ def announce_command(
         if dry_run:
             click.echo(describe(audience.describe(), shown) + "\nDry run: nothing sent.")
             return
-        if not shown.families:
-            raise BadAnnouncement(f"no family to send to among {audience.describe()}: nothing sent")
         now = utc_now()
         made, queued = announce(session, school, audience, texts, author=cli_actor(), now=now)
         if queued:

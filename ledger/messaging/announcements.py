@@ -204,7 +204,11 @@ def announce(
     session: Session, school: School, audience: Audience, texts: Texts, *, author: str, now: dt.datetime
 ) -> tuple[Announcement, int]:
     """Send the announcement (the same audience and words: the one already made): one outbox message to
-    each family in the audience that has not had it; returns (announcement, messages newly queued)."""
+    each family in the audience that has not had it; returns (announcement, messages newly queued).
+    BadAnnouncement when no family in the audience may be sent it (nothing is recorded then)."""
+    reached = [family for family in families(session, school, audience) if not stopped(family)]
+    if not reached:
+        raise BadAnnouncement(f"no family to send to among {audience.describe()}: nothing sent")
     key = announcement_key(audience, texts)
     values = {
         "school_id": school.id,
@@ -217,12 +221,12 @@ def announce(
         "sent_at": None,
     }
     announcement, _ = insert_or_fetch(session, Announcement, values, lambda: _by_key(session, school.id, key))
-    wanted = {message_key(announcement.id, f.guardian_id): f for f in families(session, school, audience)}
+    wanted = {message_key(announcement.id, family.guardian_id): family for family in reached}
     known = set(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(wanted))))
     rows = [
         _message_row(school, family, dedupe, body_for(school, texts, family.language), now)
         for dedupe, family in wanted.items()
-        if dedupe not in known and not stopped(family)
+        if dedupe not in known
     ]
     if announcement.sent_at is None:
         announcement.sent_at = now
