@@ -6,7 +6,7 @@ import click
 
 from bot.channels.compose import conversation_store
 from bot.commands.support import audit_cli, cli_actor, find_school, open_services
-from bot.outbox.senders import window_check
+from bot.outbox.senders import whatsapp_window
 from ledger.clock import utc_now
 from ledger.db import transaction
 from ledger.messaging.announcement_reports import SMS_PART_CENTS, Preview, preview
@@ -40,7 +40,9 @@ def announce_command(
     with open_services() as services, transaction(services.sessions) as session:
         school = find_school(session, slug)
         audience = checked_audience(session, school, classes, owing_over, leavers)
-        shown = preview(session, school, audience, texts, window_check(conversation_store(services)))
+        shown = preview(
+            session, school, audience, texts, whatsapp_window(services, conversation_store(services))
+        )
         if dry_run:
             click.echo(describe(audience.describe(), shown) + "\nDry run: nothing sent.")
             return

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.dashboard.access import Staff, StaffDep
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
-from bot.outbox.senders import window_check
+from bot.outbox.senders import whatsapp_window
 from bot.routes.deps import SessionDep
 from ledger.messaging.announcement_reports import (
     SMS_PART_CENTS,
@@ -89,7 +89,7 @@ def _previewed(
     """The draft checked (BadAnnouncement if it cannot go) and previewed as the outbox would send it now."""
     texts = checked_texts(draft.text, draft.text_sw)
     audience = checked_audience(session, staff.school, draft.classes, draft.owing_over, draft.leavers)
-    window_open = window_check(request.app.state.inbound.store)
+    window_open = whatsapp_window(request.app.state.services, request.app.state.inbound.store)
     return audience, texts, preview(session, staff.school, audience, texts, window_open)
 
 

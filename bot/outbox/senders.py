@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.bootstrap import Services
 from bot.channels.chat import window_key
 from bot.channels.conversations import ConversationStore
-from bot.channels.handlers.registry import registry_from
+from bot.channels.handlers.registry import registry_from, sends_whatsapp
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
 
@@ -42,6 +42,11 @@ def window_check(store: ConversationStore) -> Callable[[str], bool]:
         return store.load(window_key(phone)) is not None
 
     return window_open
+
+
+def whatsapp_window(services: Services, store: ConversationStore) -> Callable[[str], bool]:
+    """The window as the dispatcher will see it: shut for every phone when no WhatsApp channel is set."""
+    return window_check(store) if sends_whatsapp(services.settings) else lambda phone: False
 
 
 def build_dispatcher(

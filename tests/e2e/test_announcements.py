@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import bootstrap
+from bot.channels.chat import window_key
 from bot.channels.conversations import RedisConversationStore
-from bot.outbox.senders import build_dispatcher
-from bot.settings import Settings
+from bot.outbox.senders import build_dispatcher, whatsapp_window
 from ledger.clock import NAIROBI
 from ledger.messaging.announcement_reports import SMS_PART_CENTS, counts, delivery, preview
 from ledger.messaging.announcements import Announcement, Audience, Texts, announce, families
@@ -24,10 +24,9 @@ from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from ledger.records.parents import ANNOUNCEMENTS, EVERYTHING, SMS
 from ledger.records.tables import Language, School
 from tests import builders as b
-from tests.conftest import REDIS_URL
-from tests.e2e.ussd_helpers import TOKEN
+from tests.e2e.test_messaging import simulated_settings
 from tests.integration.ledger.test_concurrency import threaded_factory
-from tests.integration.providers.conftest import at_server, at_sim  # noqa: F401
+from tests.integration.providers.conftest import at_server, at_sim, twilio_server, twilio_sim  # noqa: F401
 
 FREE = {"africastalking": 0, "twilio": 0}
 # Two GSM-7 parts once the typographic apostrophe is made plain; the Kiswahili one is UCS-2 for its ũ.
@@ -55,12 +54,8 @@ def seed(session) -> School:
 
 
 @pytest.fixture
-def services(engine, redis, at_sim):  # noqa: F811
-    settings = Settings(
-        redis_url=REDIS_URL, webhook_token=TOKEN, at_username="sandbox", at_api_key="simulator-key",
-        at_api_url=at_sim.url,
-    )  # fmt: skip
-    return bootstrap(settings, engine=engine, redis=redis)
+def services(engine, redis, at_sim, twilio_sim):  # noqa: F811
+    return bootstrap(simulated_settings(at_sim, twilio_sim), engine=engine, redis=redis)
 
 
 def test_preview_is_what_is_billed_after_quiet_hours_and_opt_outs_get_nothing(services, at_sim):  # noqa: F811
@@ -95,6 +90,26 @@ def test_preview_is_what_is_billed_after_quiet_hours_and_opt_outs_get_nothing(se
         ("B Kiswahili", "sent"),
         ("C Stopped sms", "failed"),
     ]
+
+
+def test_a_parent_inside_the_whatsapp_window_gets_it_there_and_costs_no_sms_parts(
+    services,
+    at_sim,  # noqa: F811
+    twilio_sim,  # noqa: F811
+):
+    store = RedisConversationStore(services.redis)
+    store.save(window_key("+254711000001"), {"at": MORNING.isoformat()}, 3600)  # A wrote on WhatsApp
+    with services.sessions() as session:
+        school = seed(session)
+        shown = preview(session, school, Audience(), Texts(EN, SW), whatsapp_window(services, store))
+        assert shown.by_channel == {"sms": 1, "whatsapp": 1} and shown.sms_parts == 2  # B's Kiswahili
+        announce(session, school, Audience(), Texts(EN, SW), author="head", now=MORNING)
+        session.commit()
+    dispatcher = build_dispatcher(services, store, rates=FREE)
+    dispatcher.clock = lambda: MORNING
+    assert dispatcher.run().sent == 2
+    assert [(m["to"], m["segments"]) for m in at_sim.messages()] == [("+254711000002", shown.sms_parts)]
+    assert [m["to"] for m in twilio_sim.messages()] == ["whatsapp:+254711000001"]
 
 
 def test_leavers_are_an_audience_of_their_own(engine):
