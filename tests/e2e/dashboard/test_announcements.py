@@ -63,6 +63,9 @@ def test_preview_send_and_send_again(bursar: TestClient, staffed: sessionmaker[S
     assert f'<dd id="parts">{parts}</dd>' in shown.text
     assert f'<dd id="cost">{kes(parts * SMS_PART_CENTS, always_cents=True)}</dd>' in shown.text
     assert 'id="ucs2"' not in shown.text and 'id="send"' in shown.text
+    whole = post(bursar, f"{PAGE}/preview", FORM)  # without JavaScript: the page, preview and form as typed
+    assert whole.status_code == 200 and "<html" in whole.text and '<dd id="families">1</dd>' in whole.text
+    assert f">{TEXT}</textarea>" in whole.text
     sent = post(bursar, f"{PAGE}/send", FORM)
     assert sent.status_code == 303
     assert sent.headers["location"].endswith("?queued=1")
