@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.commands.announce import announce_command
 from bot.commands.bursaries import bursary
 from bot.commands.charges import charge
 from bot.commands.close import close
@@ -49,6 +50,7 @@ for command in (
     refund,
     close,
     year,
+    announce_command,
 ):
     cli.add_command(command)
 

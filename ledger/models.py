@@ -7,6 +7,7 @@ from ledger.billing.promises import PromiseToPay
 from ledger.billing.rollover_tables import YearRollover
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor, SponsorCheque, SponsorChequeLine
 from ledger.books.tables import Account, Entry, Line, Payment
+from ledger.messaging.announcements import Announcement
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Reminder
 from ledger.payments.callbacks import CallbackFailure
@@ -32,6 +33,7 @@ from ledger.staff.members import LoginFailures, StaffMember
 
 __all__ = [
     "Account",
+    "Announcement",
     "AttendanceRecord",
     "AuditEntry",
     "BursaryAward",

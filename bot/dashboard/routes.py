@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dashboard import (
+    announcements,
     approvals,
     audit_log,
     auth,
@@ -97,6 +98,7 @@ def dashboard_routers() -> list[APIRouter]:
         charges.router,
         fee_structure.router,
         reminders.router,
+        announcements.router,
         plans.router,
         register.router,
         guardians.router,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.bootstrap import Services
 from bot.channels.chat import window_key
 from bot.channels.conversations import ConversationStore
-from bot.channels.handlers.registry import registry_from
+from bot.channels.handlers.registry import registry_from, sends_whatsapp
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import LocalRateLimiter, RateLimiter, RedisPacedRateLimiter
 
@@ -34,18 +35,29 @@ def limiter_for(services: Services, rates: dict[str, float] | None = None) -> Ra
     return RedisPacedRateLimiter(services.redis, rates)
 
 
-def build_dispatcher(
-    services: Services, store: ConversationStore, rates: dict[str, float] | None = None
-) -> Dispatcher:
+def window_check(store: ConversationStore) -> Callable[[str], bool]:
+    """Whether a phone's WhatsApp 24-hour window is open now (the parent wrote within it)."""
+
     def window_open(phone: str) -> bool:
         return store.load(window_key(phone)) is not None
 
+    return window_open
+
+
+def whatsapp_window(services: Services, store: ConversationStore) -> Callable[[str], bool]:
+    """The window as the dispatcher will see it: shut for every phone when no WhatsApp channel is set."""
+    return window_check(store) if sends_whatsapp(services.settings) else lambda phone: False
+
+
+def build_dispatcher(
+    services: Services, store: ConversationStore, rates: dict[str, float] | None = None
+) -> Dispatcher:
     return Dispatcher(
         services.sessions,
         registry_from(services.settings),
         limiter_for(services, rates),
         lambda: dt.datetime.now(dt.UTC),
-        whatsapp_window_open=window_open,
+        whatsapp_window_open=window_check(store),
     )
 
 

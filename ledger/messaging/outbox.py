@@ -50,14 +50,16 @@ class Category(enum.StrEnum):
     THANKS = "thanks"
     BURSARY_NOTICE = "bursary_notice"  # a bursary credited to a child
     REVERSAL_NOTICE = "reversal_notice"  # a payment the family was receipted for was reversed
-    ANNOUNCEMENT = "announcement"  # the school's message to many families (optional: they may stop it)
     REPLY = "reply"  # an answer to a message the parent sent
     DAILY_CLOSE = "daily_close"  # the day's money summary, to the school's own phones (not bulk: staff ask)
+    ANNOUNCEMENT = "announcement"  # the head's or bursar's word to families (ledger.messaging.announcements)
 
 
 # Bulk messages go after anything a parent is waiting for, and never in the school's quiet hours
 # (``ledger.messaging.campaigns.deferral_for``); a new kind of bulk message is listed here and gets both.
-BULK = frozenset({Category.REMINDER, Category.INVOICE_NOTICE, Category.LATE_FEE_NOTICE})
+BULK = frozenset(
+    {Category.REMINDER, Category.INVOICE_NOTICE, Category.LATE_FEE_NOTICE, Category.ANNOUNCEMENT}
+)
 BULK_PRIORITY = 1
 
 

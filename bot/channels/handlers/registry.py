@@ -49,6 +49,11 @@ def registry_from(settings: Settings) -> Registry:
     return Registry(handlers)
 
 
+def sends_whatsapp(settings: Settings) -> bool:
+    """Whether a WhatsApp channel is registered (Twilio is configured); without it everything goes by SMS."""
+    return bool(settings.twilio_account_sid and settings.twilio_auth_token)
+
+
 def _twilio_client(settings: Settings) -> TwilioMessaging | None:
     if not (settings.twilio_account_sid and settings.twilio_auth_token):
         return None

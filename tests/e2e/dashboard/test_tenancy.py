@@ -23,6 +23,7 @@ from ledger.billing.sponsor_tables import BursaryAward, Sponsor
 from ledger.billing.sponsors import sponsor_named
 from ledger.books.tables import Entry, Payment, PaymentSource
 from ledger.db import transaction
+from ledger.messaging.announcements import Announcement
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, VoteHead
 from ledger.staff.approvals import ReversalRequest
@@ -89,6 +90,10 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         query = select(StaffMember.id).where(StaffMember.school_id == school_id(session))
         return session.scalars(query).first() or 0
 
+    def announcement_id(session: Session) -> int:
+        query = select(Announcement.id).where(Announcement.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
     def token(session: Session) -> int:
         return 0  # an invite link's token: another school's is the link itself, so an unknown one is 404
 
@@ -105,6 +110,7 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         "award_id": award_id,
         "entry_id": entry_id,
         "request_id": request_id,
+        "announcement_id": announcement_id,
     }
 
 
