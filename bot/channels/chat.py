@@ -8,7 +8,9 @@ are answered, oldest first, at the next inbound message and by the worker's swee
 The row is
 also how a redelivered webhook is recognised; its reply's outbox key makes the answer go out once.
 A WhatsApp reply about a receipt (``Screen.receipt_pdf``) carries the link to its PDF; an SMS reply never
-does.
+does. A WhatsApp reply with options also carries them as a menu to tap (``bot.channels.interactive``), sent as
+a list or reply buttons inside the window, its numbered text the body otherwise; a tap comes back as the
+option's id (``button_payload``), read like typed text.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import flows
 from bot.channels.conversations import ConversationBusy, ConversationStore
+from bot.channels.interactive import KEY as INTERACTIVE
+from bot.channels.interactive import menu_of
 from bot.channels.tables import InboundMessage
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
@@ -129,10 +133,11 @@ class InboundHandler:
                 session.expunge(message)
             # The flow reads (and may write, e.g. a payment request) through its own sessions: no
             # transaction is held open across it (SQLite has one writer).
-            screen = self._converse(message, key)
+            screen, language = self._converse(message, key)
             reply_key = f"reply:{message.provider}:{message.provider_id}"
+            menu = menu_of(screen, language) if message.channel == "whatsapp" else None
             with self.sessions.begin() as session:
-                enqueue(
+                reply, created = enqueue(
                     session,
                     dedupe_key=reply_key,
                     phone=message.phone,
@@ -141,6 +146,10 @@ class InboundHandler:
                     now=self.clock(),
                     channel=message.channel,
                 )
+                if (
+                    created and menu is not None
+                ):  # a list or buttons inside the window; the body is the fallback
+                    reply.template_vars = {INTERACTIVE: menu.to_json()}
                 if (document := self._document(message.channel, screen)) is not None:
                     # Its own message after the text: Twilio sends a WhatsApp document without its
                     # caption, so text and PDF in one message would lose the text.
@@ -162,8 +171,8 @@ class InboundHandler:
             return None
         return self.receipt_link(screen.receipt_pdf)
 
-    def _converse(self, message: InboundMessage, key: str) -> flows.Screen:
-        """The flow's answer to ``message``, the conversation saved."""
+    def _converse(self, message: InboundMessage, key: str) -> tuple[flows.Screen, str]:
+        """The flow's answer to ``message`` and its language, the conversation saved."""
         if message.channel == "whatsapp":
             self.store.save(
                 window_key(message.phone), {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
@@ -173,7 +182,7 @@ class InboundHandler:
         text = message.button_payload or message.text
         conversation, screen = flows.converse(previous, message.phone, text, self.ports(message.channel))
         self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
-        return screen
+        return screen, conversation.language
 
 
 def _e164_or_raw(phone: str) -> str:

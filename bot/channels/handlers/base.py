@@ -15,11 +15,12 @@ from typing import ClassVar, Protocol, runtime_checkable
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
+from bot.channels.interactive import KEY as INTERACTIVE
 from bot.routes.edge import Rules
 from bot.settings import Settings
 from ledger.sms_parts import gsm_friendly
 from providers.inbound import IncomingMessage
-from providers.messaging import DeliveryUpdate, SendResult, SmsSender, WhatsAppSender
+from providers.messaging import DeliveryUpdate, Interactive, SendResult, SmsSender, WhatsAppSender
 
 
 @runtime_checkable
@@ -128,6 +129,9 @@ class WhatsAppHandler(ChannelHandler):
         return message.channel != "sms" and (window_open or bool(message.template_id))
 
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
+        menu = (message.template_vars or {}).get(INTERACTIVE) if not message.template_id else None
+        if window_open and menu:  # a list or reply buttons, the numbered text where they cannot go
+            return self.client.send_interactive(message.phone, Interactive.from_json(menu), message.body)
         if window_open or not message.template_id:
             return self.client.send_whatsapp(message.phone, message.body, media_url=message.media_url)
         return self.client.send_template(message.phone, message.template_id, message.template_vars or {})
