@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import flows
 from bot.channels.conversations import ConversationBusy, ConversationStore
 from bot.channels.interactive import KEY as INTERACTIVE
-from bot.channels.interactive import menu_of
+from bot.channels.interactive import menu_of, stamp, tapped
 from bot.channels.tables import InboundMessage
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
@@ -133,9 +133,10 @@ class InboundHandler:
                 session.expunge(message)
             # The flow reads (and may write, e.g. a payment request) through its own sessions: no
             # transaction is held open across it (SQLite has one writer).
-            screen, language = self._converse(message, key)
+            screen, conversation = self._converse(message, key)
             reply_key = f"reply:{message.provider}:{message.provider_id}"
-            menu = menu_of(screen, language) if message.channel == "whatsapp" else None
+            whatsapp = message.channel == "whatsapp"
+            menu = menu_of(screen, conversation.language, stamp(conversation)) if whatsapp else None
             with self.sessions.begin() as session:
                 reply, created = enqueue(
                     session,
@@ -171,18 +172,18 @@ class InboundHandler:
             return None
         return self.receipt_link(screen.receipt_pdf)
 
-    def _converse(self, message: InboundMessage, key: str) -> tuple[flows.Screen, str]:
-        """The flow's answer to ``message`` and its language, the conversation saved."""
+    def _converse(self, message: InboundMessage, key: str) -> tuple[flows.Screen, flows.Conversation]:
+        """The flow's answer to ``message`` and the conversation, saved."""
         if message.channel == "whatsapp":
             self.store.save(
                 window_key(message.phone), {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
             )
         saved = self.store.load(key)
         previous = flows.Conversation.from_dict(saved) if saved else None
-        text = message.button_payload or message.text
+        text = tapped(message.button_payload, previous) if message.button_payload else message.text
         conversation, screen = flows.converse(previous, message.phone, text, self.ports(message.channel))
         self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
-        return screen, conversation.language
+        return screen, conversation
 
 
 def _e164_or_raw(phone: str) -> str:
