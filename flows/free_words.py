@@ -52,7 +52,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     },
     **{phrase: ("results", "sw") for phrase in ("matokeo ya mtihani", "matokeo ya mitihani", "alama")},
     **{phrase: ("statement", "en") for phrase in ("statement", "fee statement", "fees statement")},
-    **{phrase: ("statement", "sw") for phrase in ("taarifa", "taarifa ya malipo", "taarifa ya karo")},
+    **{phrase: ("statement", "sw") for phrase in ("taarifa ya malipo", "taarifa ya karo")},
     **{phrase: ("attendance", "en") for phrase in ("attendance", "my attendance")},
     **{phrase: ("receipts", "en") for phrase in ("receipts", "my receipt", "my receipts")},
     **{phrase: ("receipts", "sw") for phrase in ("risiti yangu", "risiti zangu")},
