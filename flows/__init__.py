@@ -21,6 +21,8 @@ The API the channels use::
         The body, ``1. Balance`` per option, the navigation keys on one last line (``0 Back 00 Home``).
         At most 160 GSM-7 characters; USSD sends ``("END " if end else "CON ") + render()``.
         ``receipt_pdf``: the payment whose receipt PDF a channel that carries documents sends along.
+        ``Option(key, label, payload, tap)``: WhatsApp shows options as a list or buttons whose tap sends
+        ``payload`` (default the key); an option without a key is for tapping only (a Pay button).
     Conversation.to_dict() / Conversation.from_dict(d)
         JSON-able round trip for the session store.
     converse(conversation | None, phone, text, ports) -> (Conversation, Screen)

@@ -10,6 +10,7 @@ from flows.conversation import Position
 from flows.formatting import balance_line, long_date
 from flows.machine import Flow, Hop, build_machine
 from flows.paging import page
+from flows.pay import tap_to_pay
 from flows.screen import Option, Screen
 from flows.statement import head_name
 from ledger.money import kes
@@ -62,7 +63,8 @@ def view(ctx: Turn, state: BalanceState, at: Position) -> Screen:
     heads, more = page(owing_heads(balance), at.cursor or 0, PAGE)
     lines = summary(ctx, balance)
     lines += [f"{head_name(ctx, head.vote_head, 16)} {kes(head.balance, label=False)}" for head in heads]
-    options = (Option("1", ctx.t("pay_now")),) + ((Option("98", ctx.t("more")),) if more else ())
+    pay = tap_to_pay(ctx, key="1") or Option("1", ctx.t("pay_now"))  # a tap asks for the prompt at once
+    options = (pay,) + ((Option("98", ctx.t("more")),) if more else ())
     return Screen("\n".join(lines), options)
 
 

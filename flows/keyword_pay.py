@@ -2,7 +2,8 @@
 
 There is no confirm step as on USSD: the message itself, typed with the amount and the child's admission
 number, is the confirmation (and M-Pesa asks for the PIN before any money moves). So the amount must be
-plain (digits, thousands commas allowed, KES 10 to 250,000) and, for a parent of several children, the
+a whole number of shillings (``5000``, ``5,000``, ``KES 5,000``, ``5k``: ``flows.free_words.amount``;
+KES 10 to 250,000) and, for a parent of several children, the
 admission number is required: without it, or with one that is none of theirs, the reply lists the exact
 message to send for each child. What happens next is told in the pay flow's own words; a school without
 a Daraja app gets no request, and the reply is its Paybill (as the USSD Pay screen shows it).
@@ -10,31 +11,25 @@ a Daraja app gets no request, and the reply is its Paybill (as the USSD Pay scre
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from flows.family import Family, adm
 from flows.formatting import clip
+from flows.free_words import amount
 from flows.pay import MAX_CENTS, MIN_CENTS, outcome_text, paybill_text, stk_on
 from flows.ports import PaymentRequest
 from ledger.types import StudentRef
 
-_AMOUNT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,9}")
 EXAMPLE = 5000  # shillings, in the hints
 
 
-def amount_cents(word: str) -> int | None:
-    """``5,000`` or ``5000`` -> 500000 cents; None when it is not a plain whole amount."""
-    return int(word.replace(",", "")) * 100 if _AMOUNT.fullmatch(word) else None
-
-
 def pay_reply(family: Family, args: Sequence[str]) -> str:
-    cents = amount_cents(args[0]) if args else None
+    cents, used = amount(tuple(args))
     if cents is None:
         return family.t("kw_pay_how", example=example(family))
     if not MIN_CENTS <= cents <= MAX_CENTS:
         return family.t("kw_pay_range", example=example(family))
-    child = which(family, cents, args[1:])
+    child = which(family, cents, args[used:])
     if isinstance(child, str):
         return child
     ctx = family.context(child)

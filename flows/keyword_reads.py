@@ -18,6 +18,8 @@ import flows.statement as statement
 from flows.conversation import Position
 from flows.family import Family, adm, label
 from flows.formatting import clip
+from flows.pay import tap_to_pay
+from flows.screen import Screen
 from flows.segments import first_fitting, whole_lines
 from ledger.money import kes
 from ledger.types import Balance, StudentRef
@@ -54,7 +56,10 @@ def no_child(family: Family, action: str, args: Sequence[str]) -> str:
     return "\n".join(lines + family.choices(lambda child: f"{family.word(action)} {adm(child)}"))
 
 
-def balance_reply(family: Family, args: Sequence[str]) -> str:
+TAPS = 3  # reply buttons WhatsApp shows on a message sent inside the window without approval
+
+
+def balance_reply(family: Family, args: Sequence[str]) -> Screen:
     read: dict[int, Balance] = {}
 
     def balance_of(child: StudentRef) -> Balance:
@@ -77,7 +82,11 @@ def balance_reply(family: Family, args: Sequence[str]) -> str:
             return None
         return family.t("kw_pay_hint" if len(family.children) == 1 else "kw_pay_hint_adm")
 
-    return answer(family, "balance", args, block, pay_hint)
+    reply = answer(family, "balance", args, block, pay_hint)
+    answered = family.matching(args) if args else family.children
+    several = len(answered) > 1
+    taps = (tap_to_pay(family.context(child), named=several) for child in answered)
+    return Screen(reply, tuple(tap for tap in taps if tap is not None)[:TAPS])
 
 
 def statement_reply(family: Family, args: Sequence[str]) -> str:

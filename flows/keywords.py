@@ -6,10 +6,11 @@
 A message whose first word is a keyword is answered at once, whatever screen the conversation was on:
 BAL/SALIO, PAY/LIPA <amount> [adm no.], STMT, ATT/MAHUDHURIO, RES/MATOKEO, RECEIPT/RISITI (each with an
 optional admission number), HELP/MSAADA, STOP/ACHA, START/ANZA, CHANNEL/NJIA. Case does not matter, nor
-punctuation or spaces around it (``Bal.``, ``*salio*``, ``pay5000``). The reply stands alone, within two
-SMS segments in GSM-7, and closes any conversation in progress: the next message that is no keyword starts
-at the menu, so a digit typed after a keyword never answers a screen the parent no longer has in front of
-them.
+punctuation or spaces around it (``Bal.``, ``*salio*``, ``pay5000``), and free words where they are
+unambiguous (``how much do I owe?``, ``nadaiwa kiasi gani``, ``Balance``, ``results``, ``PAY KES 5,000``:
+see ``flows.free_words``). The reply stands alone, within two SMS segments in GSM-7, and closes any
+conversation in progress: the next message that is no keyword starts at the menu, so a digit typed after a
+keyword never answers a screen the parent no longer has in front of them.
 
 Language: a keyword is in one language and the reply is in that language, whatever the guardian's stored
 preference (which it does not change): SALIO from an English-speaking guardian is answered in Kiswahili,
@@ -36,6 +37,7 @@ from dataclasses import dataclass, replace
 from flows.conversation import Conversation
 from flows.engine import start, step
 from flows.family import Family
+from flows.free_words import ALIASES, phrase
 from flows.keyword_pay import pay_reply
 from flows.keyword_reads import attendance_reply, balance_reply, results_reply, statement_reply
 from flows.keyword_receipts import receipts_reply
@@ -130,12 +132,16 @@ def spellings() -> dict[str, tuple[str, str | None]]:
 
 
 SPELLINGS = spellings()
+WORDS: dict[str, tuple[str, str | None]] = {**ALIASES, **SPELLINGS}  # the keywords and their free spellings
 
 
 def parse(message: str) -> Keyword | None:
-    """The keyword the message starts with, and the words after it; None when it starts with none."""
+    """The keyword the message starts with (or the free words it is, ``flows.free_words``), and the words
+    after it; None when it is neither."""
+    if (said := phrase(message)) is not None:
+        return Keyword(said[0], said[1], ())
     match = _HEAD.fullmatch(message)
-    found = SPELLINGS.get(match.group(1).upper()) if match else None
+    found = WORDS.get(match.group(1).upper()) if match else None
     if match is None or found is None:
         return None
     words = (word.strip(_EDGES) for word in match.group(2).split())

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from flows.context import Turn
 from flows.conversation import Position
 from flows.formatting import balance_line, clip, local_phone
+from flows.gsm import plain
 from flows.machine import Flow, Hop, build_machine
 from flows.ports import PaymentOutcome, PaymentRequest
 from flows.screen import Option, Screen
@@ -134,6 +135,20 @@ def outcome_text(ctx: Turn, outcome: PaymentOutcome, amount: int) -> str:
             "pay_unavailable_paybill", paybill=clip(school.paybill, 10), adm=clip(student.admission_no, 20)
         )
     return ctx.t("pay_unavailable")
+
+
+def tap_to_pay(ctx: Turn, *, key: str = "", named: bool = False) -> Option | None:
+    """A WhatsApp button that asks for the M-Pesa prompt for the whole balance at once: it sends the PAY
+    keyword with the amount and admission number (``flows.keyword_pay``), so the tap is the confirmation, as
+    the typed keyword is, and M-Pesa asks for the PIN before any money moves. Its title shows the amount
+    (and the child's first name when ``named``). None when there is no prompt to ask for."""
+    full = full_amount(ctx)
+    if full is None or not stk_on(ctx):
+        return None
+    student = ctx.student()
+    payload = f"{ctx.t('kw_word_pay')} {full // 100} {plain(student.admission_no)}"
+    title = f"{ctx.t('pay_now')} {kes(full, label=False)}" + (f" {student.name.split()[0]}" if named else "")
+    return Option(key, ctx.t("pay_now"), payload=payload, tap=clip(title, 20))
 
 
 def choose_view(ctx: Turn) -> Screen:

@@ -13,8 +13,22 @@ _ELLIPSIS = ".."
 
 @dataclass(frozen=True)
 class Option:
+    """A choice: typed as ``key`` on every channel; on WhatsApp also a list item or reply button whose tap
+    sends ``payload`` (default: the key) and shows ``tap`` (default: the label). An option without a key
+    is for tapping only: text channels leave it out (the text says how to ask instead)."""
+
     key: str
     label: str
+    payload: str | None = None
+    tap: str | None = None
+
+    @property
+    def sends(self) -> str:
+        return self.payload or self.key
+
+    @property
+    def title(self) -> str:
+        return self.tap or self.label
 
 
 @dataclass(frozen=True)
@@ -28,7 +42,7 @@ class Screen:
 
     def render(self) -> str:
         """The body, ``1. Balance`` per option, then the navigation keys on one line (``0 Back 00 Home``)."""
-        choices = [f"{o.key}. {o.label}" for o in self.options if o.key not in NAV_KEYS]
+        choices = [f"{o.key}. {o.label}" for o in self.options if o.key and o.key not in NAV_KEYS]
         nav = " ".join(f"{o.key} {o.label}" for o in self.options if o.key in NAV_KEYS)
         return "\n".join(part for part in (self.text, *choices, nav) if part)
 

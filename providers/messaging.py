@@ -6,8 +6,9 @@ raises ``TransientSendError`` (timeouts, 429, 5xx: worth retrying later). Nothin
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 class TransientSendError(Exception):
@@ -33,6 +34,35 @@ class SmsSender(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One list item or reply button: ``id`` comes back when it is tapped, ``title`` is what it shows."""
+
+    id: str
+    title: str
+    description: str = ""  # list items only
+
+
+@dataclass(frozen=True)
+class Interactive:
+    """A WhatsApp menu to tap: a list (``button`` opens it; up to 10 items) or up to 3 reply buttons."""
+
+    kind: Literal["list", "buttons"]
+    body: str
+    choices: tuple[Choice, ...]
+    button: str = ""  # the list's opening button
+
+    def to_json(self) -> str:
+        choices = [[c.id, c.title, c.description] for c in self.choices]
+        return json.dumps({"kind": self.kind, "body": self.body, "button": self.button, "choices": choices})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Interactive:
+        data = json.loads(raw)
+        choices = tuple(Choice(*choice) for choice in data["choices"])
+        return cls(data["kind"], data["body"], choices, data.get("button", ""))
+
+
 class WhatsAppSender(Protocol):
     def send_whatsapp(
         self, to: str, body: str, *, media_url: str | None = None, sender: str | None = None
@@ -46,6 +76,13 @@ class WhatsAppSender(Protocol):
         self, to: str, template_id: str, variables: dict[str, str], *, sender: str | None = None
     ) -> SendResult:
         """An approved template (Twilio ContentSid): allowed outside the window."""
+        ...
+
+    def send_interactive(
+        self, to: str, menu: Interactive, fallback: str, *, sender: str | None = None
+    ) -> SendResult:
+        """A list or reply buttons, inside the window; ``fallback`` (the numbered text) where the provider
+        cannot make the interactive message. ``sender`` as for ``send_whatsapp``."""
         ...
 
 

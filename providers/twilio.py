@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,7 +21,10 @@ from twilio.rest import Client
 from twilio.rest.api.v2010.account.message import MessageInstance
 
 from providers.inbound import IncomingMessage, MalformedCallback, optional, required
-from providers.messaging import DeliveryUpdate, SendResult, TransientSendError
+from providers.messaging import DeliveryUpdate, Interactive, SendResult, TransientSendError
+from providers.twilio_content import ContentTemplates, variables
+
+log = logging.getLogger(__name__)
 
 PROVIDER = "twilio"
 WHATSAPP = "whatsapp:"
@@ -71,8 +75,10 @@ class TwilioMessaging:
     ) -> None:
         http = TwilioHttpClient(timeout=timeout)
         self._client = Client(account_sid, auth_token, http_client=http, environment=_NO_ENVIRONMENT)
-        if api_url:
+        if api_url:  # the simulator serves the Messages API and the Content API alike
             self._client.api.base_url = api_url.rstrip("/")
+            self._client.content.base_url = api_url.rstrip("/")
+        self._templates = ContentTemplates(self._client)
         self._sms_from = sms_from
         self._whatsapp_from = whatsapp_address(whatsapp_from) if whatsapp_from else None
         self._status_callback = callback_base_url.rstrip("/") + STATUS_PATH if callback_base_url else None
@@ -106,6 +112,29 @@ class TwilioMessaging:
             content_sid=template_id,
             content_variables=json.dumps(variables),
         )
+
+    def send_interactive(
+        self, to: str, menu: Interactive, fallback: str, *, sender: str | None = None
+    ) -> SendResult:
+        """A list-picker or quick-reply message (inside the window: Twilio fails either with 63016 outside
+        it), its template found or created by shape (``providers.twilio_content``), its texts as
+        ``ContentVariables``. Where the template cannot be had, or Twilio refuses the send, ``fallback``
+        goes as free text instead, so the parent always gets an answer."""
+        try:
+            sid = self._templates.sid_for(menu)
+        except (TwilioException, requests.RequestException) as exc:
+            log.warning("no Content template for a %s menu (%s): sending the numbered text", menu.kind, exc)
+            return self.send_whatsapp(to, fallback, sender=sender)
+        result = self._create(
+            to=whatsapp_address(to),
+            from_=self._require_whatsapp(sender),
+            content_sid=sid,
+            content_variables=json.dumps(variables(menu)),
+        )
+        if result.accepted:
+            return result
+        log.warning("Twilio refused an interactive menu (%s): sending the numbered text", result.reason)
+        return self.send_whatsapp(to, fallback, sender=sender)
 
     def find_sent(self, to: str, body: str, since: dt.datetime) -> str | None:
         """The sid of a message with this ``body`` that Twilio took for ``to`` since ``since``, if any.
@@ -208,7 +237,8 @@ def parse_inbound(form: Mapping[str, str]) -> IncomingMessage:
         to=to,
         received_at=None,  # Twilio's inbound webhook carries no timestamp: the receiver's clock decides
         channel=channel,
-        button_payload=optional(form, "ButtonPayload"),
+        # A reply button's id, or a list-picker item's (``ListId``): what the tap means.
+        button_payload=optional(form, "ButtonPayload") or optional(form, "ListId"),
     )
 
 

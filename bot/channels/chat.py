@@ -8,7 +8,9 @@ are answered, oldest first, at the next inbound message and by the worker's swee
 The row is
 also how a redelivered webhook is recognised; its reply's outbox key makes the answer go out once.
 A WhatsApp reply about a receipt (``Screen.receipt_pdf``) carries the link to its PDF; an SMS reply never
-does.
+does. A WhatsApp reply with options also carries them as a menu to tap (``bot.channels.interactive``), sent as
+a list or reply buttons inside the window, its numbered text the body otherwise; a tap comes back as the
+option's id (``button_payload``), read like typed text.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import flows
 from bot.channels.conversations import ConversationBusy, ConversationStore
+from bot.channels.interactive import KEY as INTERACTIVE
+from bot.channels.interactive import menu_of, stamp, tapped
 from bot.channels.tables import InboundMessage
 from flows.ports import Ports
 from ledger.errors import InvalidPhone
@@ -132,10 +136,12 @@ class InboundHandler:
                 session.expunge(message)
             # The flow reads (and may write, e.g. a payment request) through its own sessions: no
             # transaction is held open across it (SQLite has one writer).
-            screen = self._converse(message, key, school_id)
+            screen, conversation = self._converse(message, key, school_id)
             reply_key = f"reply:{message.provider}:{message.provider_id}"
+            whatsapp = message.channel == "whatsapp"
+            menu = menu_of(screen, conversation.language, stamp(conversation)) if whatsapp else None
             with self.sessions.begin() as session:
-                enqueue(
+                reply, created = enqueue(
                     session,
                     dedupe_key=reply_key,
                     phone=message.phone,
@@ -145,6 +151,10 @@ class InboundHandler:
                     channel=message.channel,
                     school_id=school_id,
                 )
+                if (
+                    created and menu is not None
+                ):  # a list or buttons inside the window; the body is the fallback
+                    reply.template_vars = {INTERACTIVE: menu.to_json()}
                 if (document := self._document(message.channel, screen)) is not None:
                     # Its own message after the text: Twilio sends a WhatsApp document without its
                     # caption, so text and PDF in one message would lose the text.
@@ -167,19 +177,21 @@ class InboundHandler:
             return None
         return self.receipt_link(screen.receipt_pdf)
 
-    def _converse(self, message: InboundMessage, key: str, school_id: int | None) -> flows.Screen:
-        """The flow's answer to ``message``, the conversation saved."""
+    def _converse(
+        self, message: InboundMessage, key: str, school_id: int | None
+    ) -> tuple[flows.Screen, flows.Conversation]:
+        """The flow's answer to ``message`` and the conversation, saved."""
         if message.channel == "whatsapp":
             self.store.save(
                 window_key(message.phone), {"at": self.clock().isoformat()}, int(WINDOW.total_seconds())
             )
         saved = self.store.load(key)
         previous = flows.Conversation.from_dict(saved) if saved else None
-        text = message.button_payload or message.text
+        text = tapped(message.button_payload, previous) if message.button_payload else message.text
         ports = self.ports(message.channel)
         conversation, screen = flows.converse(previous, message.phone, text, ports, school_id=school_id)
         self.store.save(key, conversation.to_dict(), CHAT_TTL_SECONDS)
-        return screen
+        return screen, conversation
 
 
 def _e164_or_raw(phone: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services
 from bot.demo import sandbox_mpesa
-from bot.demo.simulators import ChatLine, SimulatorError, Simulators
+from bot.demo.simulators import ChatLine, SimulatorError, Simulators, Tap
 from bot.routes.deps import ServicesDep, SessionDep
 from ledger.errors import InvalidPhone
 from ledger.phones import normalise_phone
@@ -130,13 +130,17 @@ def chat_script() -> FileResponse:
 class ParentMessage(BaseModel):
     phone: str = Field(max_length=32)
     text: str = Field(min_length=1, max_length=1600)  # Twilio's longest body
+    # A tap on a WhatsApp list item or reply button: its id goes back as ListId or ButtonPayload.
+    tap_kind: Literal["list", "buttons"] | None = None
+    tap_id: str | None = Field(default=None, max_length=200)
 
 
 @router.post("/sandbox/whatsapp")
 def sandbox_whatsapp(message: ParentMessage, services: ServicesDep) -> dict[str, int | None]:
     """The parent writes on WhatsApp: the Twilio simulator posts Karo the signed webhook."""
     simulators, phone = _simulators(services), _phone(message.phone)
-    return {"status_code": _asking(lambda: simulators.send_whatsapp(phone, message.text))}
+    tap = Tap(message.tap_kind, message.tap_id, message.text) if message.tap_kind and message.tap_id else None
+    return {"status_code": _asking(lambda: simulators.send_whatsapp(phone, message.text, tap))}
 
 
 @router.post("/sandbox/sms")

@@ -115,6 +115,19 @@ class ChatLine:
     at: str  # ISO 8601, UTC
     status: str
     document: str | None = None  # the link of a document sent along (a receipt's PDF on WhatsApp)
+    # A WhatsApp list or reply buttons: {"kind": "list"|"buttons", "button": ..., "choices": [{id, title,
+    # description}]}; tapping one sends its id back as Twilio would (``Simulators.send_whatsapp``).
+    menu: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A parent's tap on a list item (``kind`` "list": Twilio posts ListId/ListTitle) or a reply button
+    ("buttons": ButtonPayload/ButtonText)."""
+
+    kind: str
+    id: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -138,11 +151,16 @@ class Simulators:
         """The phone's M-Pesa prompts, when Daraja is the local simulator."""
         return MpesaPhone(self.daraja_url) if self.daraja_url else None
 
-    def send_whatsapp(self, phone: str, text: str) -> int | None:
-        """The parent at ``phone`` writes ``text`` on WhatsApp: Twilio's signed webhook goes to Karo.
-        Returns the HTTP status Karo answered it with (None if Karo could not be reached)."""
-        answer = self._call("POST", self.twilio_url, "inbound", {"from": phone, "body": text})
-        return _status_code(answer)
+    def send_whatsapp(self, phone: str, text: str, tap: Tap | None = None) -> int | None:
+        """The parent at ``phone`` writes ``text`` on WhatsApp, or taps a list item or button (``tap``):
+        Twilio's signed webhook goes to Karo. Returns the HTTP status Karo answered it with (None if Karo
+        could not be reached)."""
+        body = {"from": phone, "body": text}
+        if tap is not None and tap.kind == "list":
+            body |= {"list_id": tap.id, "list_title": tap.title, "body": tap.title}
+        elif tap is not None:
+            body |= {"button_payload": tap.id, "button_text": tap.title, "body": tap.title}
+        return _status_code(self._call("POST", self.twilio_url, "inbound", body))
 
     def send_sms(self, phone: str, text: str) -> int | None:
         """The parent at ``phone`` texts ``text`` to the shortcode: AT's incoming callback goes to Karo."""
@@ -153,7 +171,7 @@ class Simulators:
         """The WhatsApp conversation between ``phone`` and Karo, oldest first."""
         address = f"whatsapp:{phone}"
         sent = [
-            ChatLine("karo", _whatsapp_text(m), m["at"], _twilio_status(m), _document(m))
+            ChatLine("karo", _whatsapp_text(m), m["at"], _twilio_status(m), _document(m), _menu(m))
             for m in self._call("GET", self.twilio_url, "messages")
             if m.get("to") == address
         ]
@@ -203,6 +221,20 @@ def _whatsapp_text(message: dict[str, Any]) -> str:
     if message.get("body") or message.get("media_urls"):
         return str(message.get("body") or "")
     return f"[template {message.get('content_sid')}: {message.get('content_variables') or ''}]"
+
+
+def _menu(message: dict[str, Any]) -> dict[str, Any] | None:
+    """A list-picker's items or a quick-reply's buttons, as the simulator rendered the Content template."""
+    shown = message.get("interactive")
+    if not shown:
+        return None
+    if shown.get("type") == "twilio/list-picker":
+        choices = [
+            {"id": i["id"], "title": i["item"], "description": i["description"]} for i in shown["items"]
+        ]
+        return {"kind": "list", "button": shown.get("button", ""), "choices": choices}
+    choices = [{"id": a["id"], "title": a["title"], "description": ""} for a in shown.get("actions", [])]
+    return {"kind": "buttons", "button": "", "choices": choices}
 
 
 def _document(message: dict[str, Any]) -> str | None:

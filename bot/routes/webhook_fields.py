@@ -51,6 +51,7 @@ TWILIO_MESSAGE = Rules(
         "To": WHATSAPP_PREFIX + RECIPIENT,
         "Body": SMS_TEXT,
         "ButtonPayload": length(InboundMessage.button_payload),
+        "ListId": length(InboundMessage.button_payload),  # a list item tapped: read as the payload
     }
 )
 TWILIO_STATUS = Rules(lengths={"MessageSid": length(OutboxMessage.provider_id)})

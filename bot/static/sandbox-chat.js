@@ -48,7 +48,30 @@
     return link;
   }
 
-  function item(className, text, meta, documentUrl) {
+  // A WhatsApp list or reply buttons under Karo's message: each choice a button that sends its id back as
+  // Twilio would (ListId for a list item, ButtonPayload for a reply button), its title as the text.
+  function choices(menu) {
+    const box = document.createElement("div");
+    box.className = `menu ${menu.kind}`;
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", menu.kind === "list" ? menu.button || "List" : "Reply buttons");
+    for (const choice of menu.choices) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "choice";
+      button.textContent = choice.title;
+      if (menu.kind === "list" && choice.description && choice.description !== choice.title) {
+        const small = document.createElement("small");
+        small.textContent = choice.description;
+        button.append(small);
+      }
+      button.addEventListener("click", () => tap(menu.kind, choice));
+      box.append(button);
+    }
+    return box;
+  }
+
+  function item(className, text, meta, documentUrl, menu) {
     const li = document.createElement("li");
     li.className = className;
     const body = document.createElement("div");
@@ -57,6 +80,7 @@
     li.append(body);
     const link = documentLink(documentUrl);
     if (link) li.append(link);
+    if (menu && menu.choices && menu.choices.length) li.append(choices(menu));
     if (meta) {
       const small = document.createElement("small");
       small.className = "meta";
@@ -77,7 +101,8 @@
     p.log.replaceChildren(
       ...lines.map((line) => {
         const who = line.sender === "parent" ? "You" : "Karo";
-        return item(line.sender, line.text, `${who} · ${time(line.at)} · ${line.status}`, line.document);
+        const meta = `${who} · ${time(line.at)} · ${line.status}`;
+        return item(line.sender, line.text, meta, line.document, line.menu);
       }),
     );
     p.log.scrollTop = p.log.scrollHeight;
@@ -114,10 +139,18 @@
     }
   }
 
+  function tap(kind, choice) {
+    const wa = panes[0];
+    return post(wa, choice.title, { tap_kind: kind, tap_id: choice.id }, false);
+  }
+
   async function send(p, event) {
     event.preventDefault();
+    return post(p, p.input.value.trim(), {}, true);
+  }
+
+  async function post(p, text, extra, typed) {
     const phone = validPhone();
-    const text = p.input.value.trim();
     if (!phone || !text) return;
     p.input.disabled = p.button.disabled = true;
     p.error.textContent = "";
@@ -125,14 +158,14 @@
       const response = await fetch(`/sandbox/${p.kind}`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ phone, text }),
+        body: JSON.stringify({ phone, text, ...extra }),
       });
       if (!response.ok) throw new Error(await reason(response));
       const { status_code: status } = await response.json();
       if (status === null || status < 200 || status >= 300) {
         throw new Error(status === null ? "Karo could not be reached" : `Karo answered ${status}`);
       }
-      p.input.value = "";
+      if (typed) p.input.value = "";
     } catch (error) {
       p.error.textContent = "Not sent: " + error.message;
     } finally {

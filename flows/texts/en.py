@@ -5,6 +5,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 TEXTS: dict[str, str] = {
     # navigation and hints
     "more": "More",
+    "choose": "Choose",  # the button that opens a WhatsApp list
     "back": "Back",
     "home": "Home",
     "invalid": "Invalid choice.",

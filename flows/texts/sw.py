@@ -5,6 +5,7 @@ MONTHS = ("Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ago", "Sep", "Okt", 
 TEXTS: dict[str, str] = {
     # navigation and hints
     "more": "Zaidi",
+    "choose": "Chagua",  # the button that opens a WhatsApp list
     "back": "Rudi",
     "home": "Mwanzo",
     "invalid": "Chaguo si sahihi.",

@@ -10,6 +10,11 @@ As the provider reference says, a free-form WhatsApp message outside the window 
 and then fails: its status callback is ``failed`` with ``ErrorCode=63016``. Faults for ``POST /_sim/fail``:
 ``{"status": 429}``, ``{"status": 500}``, ``{"status": 400, "code": 21211, "message": "..."}``,
 ``{"delay": 3}``.
+
+The Content API (``POST``/``GET /v1/Content``, ``providers.simulators.twilio_content``) creates list-picker
+and quick-reply templates, checking their shape; a send with such a ContentSid is checked once its variables
+are filled in, and recorded with ``interactive`` (what the parent sees). ``/_sim/inbound`` takes
+``button_payload``/``button_text`` (a reply button's tap) and ``list_id``/``list_title`` (a list item's).
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from twilio.request_validator import RequestValidator
 
 from providers.simulators.callbacks import Callback, Schedule
 from providers.simulators.common import ControlError, SimulatorState, json_body, simulator, simulator_app
+from providers.simulators.twilio_content import body_of, render
+from providers.simulators.twilio_content import create_content as content_resource
+from providers.simulators.twilio_content import page as content_page
 from providers.simulators.twilio_pages import listing_page, resource
 from providers.simulators.twilio_rules import (
     Refusal,
@@ -73,9 +81,11 @@ class TwilioSimulator(SimulatorState[TwilioConfig]):
         super().__init__(config or TwilioConfig())
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._last_inbound: dict[str, dt.datetime] = {}
+        self.contents: dict[str, dict[str, Any]] = {}  # ContentSid -> the Content resource created
 
     def on_reset(self) -> None:
         self._last_inbound.clear()
+        self.contents.clear()
 
     def note_inbound(self, phone: str, at: dt.datetime) -> None:
         """``phone`` wrote to our WhatsApp number at ``at``: its 24-hour window runs from then."""
@@ -94,15 +104,19 @@ class TwilioSimulator(SimulatorState[TwilioConfig]):
         try:
             if fault.get("status"):
                 raise fault_refusal(fault)
-            check_request(form, (cfg.whatsapp_number, *cfg.whatsapp_senders), cfg.templates)
+            # Templates created here are known too (unapproved: list-pickers cannot be, and ours are not).
+            known = {**cfg.templates, **dict.fromkeys(self.contents, False)} if cfg.templates else {}
+            check_request(form, (cfg.whatsapp_number, *cfg.whatsapp_senders), known)
+            content = self.contents.get(str(form.get("ContentSid") or ""))
+            interactive = render(content, form.get("ContentVariables")) if content else None
         except Refusal as refusal:
             self.record(_message(form, None, "rejected", refusal.code))
             raise
         channel, phone = split_channel(str(form["To"]))
         content_sid = form.get("ContentSid")
-        approved = bool(content_sid) and cfg.templates.get(str(content_sid), True)
+        approved = bool(content_sid) and content is None and cfg.templates.get(str(content_sid), True)
         fate = delivery_fate(channel, approved, self.in_window(phone), phone in cfg.undeliverable)
-        message = _message(form, "SM" + secrets.token_hex(16), fate.final, fate.error_code)
+        message = _message(form, "SM" + secrets.token_hex(16), fate.final, fate.error_code, interactive)
         self.record(message)
         url = form.get("StatusCallback")
         if not url:
@@ -120,7 +134,9 @@ class TwilioSimulator(SimulatorState[TwilioConfig]):
         return Schedule(cfg.delay, cfg.duplicate, cfg.reorder, retries=0)  # Twilio does not retry callbacks
 
 
-def _message(form: Any, sid: str | None, status: str, error_code: int | None) -> dict[str, Any]:
+def _message(
+    form: Any, sid: str | None, status: str, error_code: int | None, interactive: dict[str, Any] | None = None
+) -> dict[str, Any]:
     to = str(form.get("To", ""))
     channel = split_channel(to)[0]
     media = media_urls(form)[: 1 if channel == "whatsapp" else None]  # WhatsApp ignores all but the first
@@ -128,7 +144,9 @@ def _message(form: Any, sid: str | None, status: str, error_code: int | None) ->
         "sid": sid,
         "to": to,
         "from": str(form.get("From", "")),
-        "body": form.get("Body"),
+        "body": form.get("Body") or (body_of(interactive) if interactive else None),
+        # A list-picker or quick-reply as the parent sees it: its type, body, button and items/actions.
+        "interactive": interactive,
         "media_urls": media,  # the documents sent along, as Twilio was asked to fetch them
         "content_sid": form.get("ContentSid"),
         "content_variables": form.get("ContentVariables"),
@@ -186,6 +204,31 @@ async def listing(request: Request) -> Response:
         return JSONResponse(refusal.document(), status_code=refusal.status)
 
 
+async def create_content(request: Request) -> Response:
+    """``POST /v1/Content``: a Content template (201), or Twilio's error document for a malformed one."""
+    sim: TwilioSimulator = simulator(request)
+    cfg = sim.config
+    if not _authorised(request, cfg, cfg.account_sid):
+        return JSONResponse(Refusal(401, 20003).document(), status_code=401)
+    try:
+        content = content_resource(await json_body(request), cfg.account_sid)
+    except Refusal as refusal:
+        return JSONResponse(refusal.document(), status_code=refusal.status)
+    with sim.lock:
+        sim.contents[content["sid"]] = content
+    return JSONResponse(content, status_code=201)
+
+
+async def list_contents(request: Request) -> Response:
+    """``GET /v1/Content``: the templates created, in one page."""
+    sim: TwilioSimulator = simulator(request)
+    if not _authorised(request, sim.config, sim.config.account_sid):
+        return JSONResponse(Refusal(401, 20003).document(), status_code=401)
+    with sim.lock:
+        contents = list(sim.contents.values())
+    return JSONResponse(content_page(contents))
+
+
 async def inbound(request: Request) -> Response:
     """``POST /_sim/inbound``: a parent's WhatsApp or SMS, posted signed to Karo's webhook."""
     sim: TwilioSimulator = simulator(request)
@@ -205,6 +248,8 @@ async def inbound(request: Request) -> Response:
 ROUTES = [
     Route("/2010-04-01/Accounts/{sid}/Messages.json", create, methods=["POST"]),
     Route("/2010-04-01/Accounts/{sid}/Messages.json", listing, methods=["GET"]),
+    Route("/v1/Content", create_content, methods=["POST"]),
+    Route("/v1/Content", list_contents, methods=["GET"]),
     Route("/_sim/inbound", inbound, methods=["POST"]),
 ]
 
@@ -238,12 +283,20 @@ def _inbound(sim: TwilioSimulator, body: dict[str, Any]) -> tuple[dict[str, str]
 
 
 def _whatsapp_fields(body: dict[str, Any], phone: str) -> dict[str, str]:
+    """A reply button's tap carries ``ButtonPayload``/``ButtonText``; a list item's ``ListId``/``ListTitle``
+    (and its description); the Body is the title tapped, as WhatsApp shows it in the chat."""
+    kind = "interactive" if body.get("list_id") else "button" if body.get("button_payload") else "text"
     fields = {
         "ProfileName": str(body.get("profile_name", "Parent")),
         "WaId": phone.lstrip("+"),
-        "MessageType": "button" if body.get("button_payload") else "text",
+        "MessageType": kind,
     }
     if body.get("button_payload"):
         fields["ButtonPayload"] = str(body["button_payload"])
         fields["ButtonText"] = str(body.get("button_text") or body.get("body", ""))
+    if body.get("list_id"):
+        fields["ListId"] = str(body["list_id"])
+        fields["ListTitle"] = str(body.get("list_title") or body.get("body", ""))
+        if body.get("list_description"):
+            fields["ListDescription"] = str(body["list_description"])
     return fields

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.browser.conftest import MARKUP, PART_PAID, TWO_SCHOOLS, SimulatedKaro, sandbox_app, simulated_karo
 from tests.browser.test_sandbox import balance_shown
-from tests.e2e.ussd_helpers import option_key
 
 SEND = {"wa": "Send on WhatsApp", "sms": "Send SMS"}
 
@@ -35,18 +34,25 @@ def from_karo(page: Page, pane: str) -> Locator:
     return page.locator(f"#{pane}-log li.karo")
 
 
-def test_whatsapp_hi_walks_the_menu_to_the_balance(page: Page, karo: SimulatedKaro, families) -> None:
+def test_whatsapp_hi_then_tapping_the_list_item_shows_the_balance(
+    page: Page, karo: SimulatedKaro, families
+) -> None:
+    """The menu arrives as a WhatsApp list (a Content template the simulator rendered); tapping Balance
+    sends its id back as Twilio's ListId, and the balance arrives with its Pay button."""
     page.goto(f"{karo.url}/sandbox")
     page.select_option("#phone", PART_PAID.phone)
     expect(page.locator(".whatsapp [data-who]")).to_contain_text("0722000002")
     send(page, "wa", "hi")
     menu = from_karo(page, "wa").last
-    expect(menu).to_contain_text("Balance")
+    expect(menu.locator(".menu.list")).to_be_visible()
     expect(page.locator("#wa-log li.parent")).to_have_count(1)
-    send(page, "wa", option_key(menu.locator(".text").text_content() or "", "Balance"))
+    menu.get_by_role("button", name="Balance").click()
+    expect(page.locator("#wa-log li.parent").last).to_contain_text("Balance")  # the tapped title, as sent
     owed = balance_shown(families, PART_PAID.children[0])
-    expect(from_karo(page, "wa").last).to_contain_text(owed)
-    expect(from_karo(page, "wa").last.locator(".meta")).to_contain_text("Karo")
+    balance = from_karo(page, "wa").last
+    expect(balance).to_contain_text(owed)
+    expect(balance.locator(".menu.buttons .choice").first).to_contain_text("Pay")
+    expect(balance.locator(".meta")).to_contain_text("Karo")
     expect(from_karo(page, "wa")).to_have_count(2)  # the menu and the balance, each once
 
 

@@ -15,11 +15,12 @@ from typing import ClassVar, Protocol, runtime_checkable
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
+from bot.channels.interactive import KEY as INTERACTIVE
 from bot.routes.edge import Rules
 from bot.settings import Settings
 from ledger.sms_parts import gsm_friendly
 from providers.inbound import IncomingMessage
-from providers.messaging import DeliveryUpdate, SendResult, SmsSender, WhatsAppSender
+from providers.messaging import DeliveryUpdate, Interactive, SendResult, SmsSender, WhatsAppSender
 
 
 @runtime_checkable
@@ -133,6 +134,11 @@ class WhatsAppHandler(ChannelHandler):
 
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
         sender = message.twilio_whatsapp_from  # the school's own WhatsApp sender, else the deployment's
+        menu = (message.template_vars or {}).get(INTERACTIVE) if not message.template_id else None
+        if window_open and menu:  # a list or reply buttons, the numbered text where they cannot go
+            return self.client.send_interactive(
+                message.phone, Interactive.from_json(menu), message.body, sender=sender
+            )
         if window_open or not message.template_id:
             return self.client.send_whatsapp(
                 message.phone, message.body, media_url=message.media_url, sender=sender
