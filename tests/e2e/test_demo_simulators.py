@@ -68,8 +68,10 @@ def test_the_demos_whatsapp_receipt_carries_a_pdf_link_the_sandbox_shows_and_can
     with simulated_karo(engine, sending=False) as karo:
         assert karo.simulators.send_whatsapp(PARENT, "RECEIPT") == 200
         karo.dispatcher.run()
-        line = next(line for line in karo.simulators.whatsapp_chat(PARENT) if line.document)
-        assert number in line.text and line.document.startswith(karo.url + "/receipts/")
+        chat = karo.simulators.whatsapp_chat(PARENT)
+        at = next(i for i, line in enumerate(chat) if line.document)
+        line = chat[at]  # the PDF on its own, after the text that names it
+        assert number in chat[at - 1].text and line.document.startswith(karo.url + "/receipts/")
         fetched = httpx.get(line.document)  # as the sandbox's link (and Twilio) would
     assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
 
