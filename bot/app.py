@@ -7,6 +7,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
+from bot.api.app import PREFIX as API_PREFIX
+from bot.api.app import api_app
 from bot.background import Background, running
 from bot.bootstrap import Services, bootstrap
 from bot.channels.compose import compose_channels
@@ -42,6 +44,7 @@ def create_app(
     app.include_router(daraja.router)
     app.include_router(documents.router)
     install_dashboard(app, services.settings.secret_key)
+    app.mount(API_PREFIX, api_app(services))
     if services.settings.sandbox:
         app.include_router(sandbox.router)
     return app
