@@ -1,8 +1,8 @@
 """What every channel handler does, and the registry the dispatcher and the webhook routes ask.
 
-A handler's ``send`` is given one outbox message; ``accepts`` says whether this channel may carry it now
-(WhatsApp: free text inside the parent's 24-hour window, an approved template outside it; SMS: anything).
-The registry holds the handlers in order of preference, so the dispatcher takes the first that accepts.
+A handler's ``send`` is given one outbox message. Which channel carries it is decided first
+(``ledger.messaging.routing.choose_channel``); the registry gives that channel's handler, or SMS's when the
+channel is not configured here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi.responses import PlainTextResponse, Response
 from bot.routes.edge import Rules
 from bot.settings import Settings
 from ledger.sms_parts import gsm_friendly
+from providers.email import Email
 from providers.inbound import IncomingMessage
 from providers.messaging import DeliveryUpdate, SendResult, SmsSender, WhatsAppSender
 
@@ -48,6 +49,8 @@ class Outgoing:
     attempts: int
     media_url: str | None = None  # a document to send along where the channel can (WhatsApp free text)
     sender_id: str | None = None  # the school's own SMS sender ID (School.sms_sender_id), if it has one
+    preferred: str | None = None  # the guardian's preferred channel (None: the phone is no guardian's)
+    email: Email | None = None  # the message as an email, when it may go by email (``bot.outbox.emails``)
 
 
 class ChannelHandler:
@@ -84,9 +87,6 @@ class ChannelHandler:
         (``bot.routes.deps.WebhookRouter``) before this; a signed provider checks its signature here."""
         return True
 
-    def accepts(self, message: Outgoing, window_open: bool) -> bool:
-        raise NotImplementedError
-
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
         raise NotImplementedError
 
@@ -107,25 +107,18 @@ class SmsHandler(ChannelHandler):
     def __init__(self, client: SmsSender, sender_id: str | None = None) -> None:
         self.client, self.sender_id = client, sender_id
 
-    def accepts(self, message: Outgoing, window_open: bool) -> bool:
-        return True
-
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
         sender = (self.schools_sender_ids and message.sender_id) or self.sender_id
         return self.client.send_sms(message.phone, gsm_friendly(message.body), sender_id=sender)
 
 
 class WhatsAppHandler(ChannelHandler):
-    """Free text inside the 24-hour window (with its document, if any), an approved template outside it;
-    never a message the guardian wants by SMS (the "sms" channel)."""
+    """Free text inside the 24-hour window (with its document, if any), an approved template outside it."""
 
     channel = "whatsapp"
 
     def __init__(self, client: WhatsAppSender) -> None:
         self.client = client
-
-    def accepts(self, message: Outgoing, window_open: bool) -> bool:
-        return message.channel != "sms" and (window_open or bool(message.template_id))
 
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
         if window_open or not message.template_id:
@@ -134,15 +127,22 @@ class WhatsAppHandler(ChannelHandler):
 
 
 class Registry:
-    """The channels Karo sends on, in order of preference (WhatsApp before SMS); SMS is always there."""
+    """The channels Karo sends on, one handler each; SMS is always there."""
 
     def __init__(self, handlers: Sequence[ChannelHandler]) -> None:
         if not any(handler.channel == "sms" for handler in handlers):
             raise ValueError("a registry needs an SMS handler: every message can fall back to SMS")
-        self.handlers = tuple(sorted(handlers, key=lambda handler: handler.channel == "sms"))
+        self.handlers = tuple(handlers)
+        self.by_channel: dict[str, ChannelHandler] = {}
+        for handler in handlers:
+            self.by_channel.setdefault(handler.channel, handler)
 
-    def handler_for(self, message: Outgoing, window_open: bool) -> ChannelHandler:
-        return next(handler for handler in self.handlers if handler.accepts(message, window_open))
+    def carries(self, channel: str) -> bool:
+        return channel in self.by_channel
+
+    def handler_on(self, channel: str) -> ChannelHandler:
+        """The handler of ``channel``, or SMS's when that channel is not configured."""
+        return self.by_channel.get(channel) or self.by_channel["sms"]
 
     def lookups(self) -> dict[str, SentLookup]:
         """The providers that can say whether they took a message. Twilio can (it lists its messages);
