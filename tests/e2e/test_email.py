@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
+from bot.channels.handlers import registry
 from bot.outbox.emails import compose
 from ledger.books.tables import PaymentSource
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
@@ -191,3 +192,25 @@ def test_the_attached_receipt_is_the_official_one(schools, families):
         email = compose(session, row, guardian)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(email.attachments[0].content)).pages)
     assert "Child 0" in text and "1,234" in text
+
+
+def test_without_smtp_settings_a_family_preferring_email_gets_sms_and_a_warning_is_logged_once(
+    engine,
+    redis,
+    schools,
+    families,
+    at_sim,  # noqa: F811
+    twilio_sim,  # noqa: F811
+    caplog,
+):
+    registry._warn_no_email.cache_clear()  # as in a fresh process
+    services = bootstrap(simulated_settings(at_sim, twilio_sim), engine=engine, redis=redis)
+    pay(schools, families[BY_EMAIL], "CASH-901")
+    with caplog.at_level("WARNING", logger="bot.channels.handlers.registry"):
+        dispatch(services)
+        dispatch(services)
+    (texted,) = at_sim.messages()
+    assert texted["to"] == BY_EMAIL and "Tumepokea KES 2,500" in texted["message"]
+    assert [r.message for r in caplog.records].count(
+        "KARO_SMTP_URL is not set: no email channel; guardians who prefer email are sent SMS"
+    ) == 1
