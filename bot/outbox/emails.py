@@ -34,6 +34,7 @@ SUBJECTS: dict[str, tuple[str, str]] = {  # category: (English, Kiswahili)
     Category.BURSARY_NOTICE: ("Bursary credited", "Ufadhili umewekwa"),
     Category.REVERSAL_NOTICE: ("Payment reversed", "Malipo yamebatilishwa"),
     Category.REPLY: ("Your message", "Ujumbe wako"),
+    "announcement": ("Announcement", "Tangazo"),  # issue 16's announcements, by their category's value
 }
 OTHER = ("Message", "Ujumbe")
 ATTACHED = {
