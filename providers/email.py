@@ -74,8 +74,15 @@ class Email:
 class SmtpMailer:
     """Sends each ``Email`` on its own connection (the outbox sends one at a time, a few a second)."""
 
-    def __init__(self, server: SmtpServer, sender: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        server: SmtpServer,
+        sender: str,
+        timeout: float = 10.0,
+        tls: ssl.SSLContext | None = None,  # the system's trusted CAs unless given (tests trust their own)
+    ) -> None:
         self.server, self.sender, self.timeout = server, sender, timeout
+        self.tls = tls or ssl.create_default_context()
 
     def send_email(self, email: Email) -> SendResult:
         message = self.compose(email)
@@ -113,13 +120,13 @@ class SmtpMailer:
         server = self.server
         if server.tls:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                server.host, server.port, timeout=self.timeout, context=ssl.create_default_context()
+                server.host, server.port, timeout=self.timeout, context=self.tls
             )
         else:
             smtp = smtplib.SMTP(server.host, server.port, timeout=self.timeout)
             smtp.ehlo()
             if smtp.has_extn("starttls"):
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self.tls)
                 smtp.ehlo()
         if server.username:
             smtp.login(server.username, server.password or "")

@@ -121,7 +121,7 @@ def create_app(sink: SmtpSink) -> Starlette:
 def start_sink(sink: SmtpSink, host: str = "127.0.0.1") -> tuple[str, str, Callable[[], None]]:
     """Serve ``sink`` over SMTP and its inbox over HTTP, each on a free loopback port; return the
     ``smtp://`` URL, the inbox's base URL and a ``stop()`` for both."""
-    controller = Controller(sink, hostname=host, port=_free_port(host))
+    controller = Controller(sink, hostname=host, port=free_port(host))
     controller.start()
     inbox_url, stop_inbox = start_in_thread(create_app(sink), host)
 
@@ -132,7 +132,7 @@ def start_sink(sink: SmtpSink, host: str = "127.0.0.1") -> tuple[str, str, Calla
     return f"smtp://{host}:{controller.port}", inbox_url, stop
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
