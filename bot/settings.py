@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from providers.email import SmtpServer
 
 ENV_PREFIX = "KARO_"
 DEFAULT_DATABASE_URL = "sqlite:///karo.db"
-URLS_WITH_PASSWORDS = ("database_url", "redis_url")
+URLS_WITH_PASSWORDS = ("database_url", "redis_url", "smtp_url")
 
 
 class Settings(BaseSettings):
@@ -44,6 +47,13 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None
 
     daraja_api_url: str | None = None
+
+    # Email (issue 16): smtp:// (STARTTLS when offered) or smtps://user:pass@host:port, and the From
+    # address. Unset: `karo demo` runs a local sink (its inbox at email_sink_url, for the sandbox), while
+    # `karo serve` has no email channel and guardians who prefer it are sent SMS.
+    smtp_url: str | None = None
+    email_from: str | None = Field(default=None, validate_default=True)
+    email_sink_url: str | None = None
 
     # Approved WhatsApp templates (Twilio ContentSids) for reminders outside the 24-hour window, per
     # language, as JSON: {"en": "HX...", "sw": "HX..."}. A language without one falls back to SMS there.
@@ -98,7 +108,26 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis:// or rediss:// URL")
         return value
 
-    @field_validator("public_url", "at_api_url", "twilio_api_url", "daraja_api_url")
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            SmtpServer.from_url(value)  # BadSmtpUrl is a ValueError: reported naming KARO_SMTP_URL
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            if info.data.get("smtp_url"):
+                raise ValueError("is needed with KARO_SMTP_URL: the address Karo's email comes from")
+            return None
+        _, address = parseaddr(value)
+        if "@" not in address or not address.rpartition("@")[2] or " " in address:
+            raise ValueError("must be an email address, e.g. Karo <fees@school.ac.ke>")
+        return value
+
+    @field_validator("public_url", "at_api_url", "twilio_api_url", "daraja_api_url", "email_sink_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

@@ -82,6 +82,8 @@ def serve(services: Services, host: str, port: int) -> None:
         simulated = not providers_configured(services.settings)
         if simulated:
             services = _with_simulators(services, f"http://{_loopback(host)}:{port}", running)
+        if services.settings.smtp_url is None:
+            services = _with_email_sink(services, running)
         click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C stops)")
         click.echo(f"Sandbox phone: http://{host}:{port}/sandbox")
         _run(create_app(services, _background(services.settings, simulated)), host, port)
@@ -112,6 +114,16 @@ def _with_simulators(services: Services, public_url: str, running: ExitStack) ->
     click.echo(f"Twilio simulator: {settings.twilio_api_url}/_sim/messages")
     if services.settings.daraja_api_url is None:
         click.echo(f"Daraja simulator: {settings.daraja_api_url}/_sim/stk (each prompt waits for a PIN)")
+    return dataclasses.replace(services, settings=settings)
+
+
+def _with_email_sink(services: Services, running: ExitStack) -> Services:
+    """Without ``KARO_SMTP_URL``, email goes to a local SMTP sink the sandbox's email pane shows."""
+    from bot.demo.simulators import start_email_sink
+
+    settings, stop = start_email_sink(services.settings)
+    running.callback(stop)
+    click.echo(f"Email: SMTP sink at {settings.smtp_url}, inbox {settings.email_sink_url}/_sim/messages")
     return dataclasses.replace(services, settings=settings)
 
 

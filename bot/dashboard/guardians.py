@@ -1,6 +1,7 @@
 """A student's guardians from their page, by a clerk or the bursar: add one (or link the guardian a phone
-already belongs to), change a phone (the old one loses the child at that commit), set the language and
-channel, remove one (never the last). Each is audited with the student's register before and after."""
+already belongs to), change a phone (the old one loses the child at that commit), set the language,
+channel and email address, remove one (never the last). Each is audited with the student's register before
+and after."""
 
 from __future__ import annotations
 
@@ -113,12 +114,13 @@ def new_preferences(
     session: SessionDep,
     language: Annotated[str, Form()] = "",
     channel: Annotated[str, Form()] = "",
+    email: Annotated[str | None, Form()] = None,  # not in the form: the address stays as it is
 ) -> Response:
     def change(student: Student) -> object:
-        return set_preferences(session, student, guardian_id, language=language, channel=channel)
+        return set_preferences(session, student, guardian_id, language=language, channel=channel, email=email)
 
     edit = Edit("guardian.preferences", f"prefs-{guardian_id}", "preferences")
-    typed = {"language": language, "channel": channel}
+    typed = {"language": language, "channel": channel, "email": email or ""}
     return _changed(request, staff, session, student_id, change, edit, typed)
 
 

@@ -22,7 +22,7 @@ MAX_BYTES = 5 * 1024 * 1024  # a school's whole register is well under this
 MONEY_KINDS = frozenset({"fees", "balances", "enrolments", "bank", "mpesa-statement", "bursaries"})
 FORMATS = {
     "students": "admission_no,name,class,guardian_name,guardian_phone"
-    "[,guardian2_name,guardian2_phone][,language]",
+    "[,guardian2_name,guardian2_phone][,language][,guardian_email,guardian2_email]",
     "fees": "term,class,vote_head,amount",
     "balances": "admission_no,amount (positive owes, negative credit)",
     "attendance": "admission_no,date,status[,note]",

@@ -21,7 +21,7 @@ DONE = {
     "edited": "Name and class saved. Fees already invoiced stay as they were.",
     "guardian": "Guardian added. Their phone reaches this student from now on.",
     "phone": "Phone changed. The old number no longer reaches this student; the new one does.",
-    "preferences": "Language and channel saved.",
+    "preferences": "Language, channel and email saved.",
     "removed": "Guardian removed. Their phone no longer reaches this student.",
 }
 
@@ -35,6 +35,8 @@ class GuardianRow:
     channel: str
     stopped: tuple[str, ...]
     children: int  # this guardian's children in the school, all of whom follow a phone change
+    email: str | None = None
+    email_bounced: bool = False  # mail to the address was refused: messages go by SMS until it changes
 
 
 @dataclass
@@ -60,7 +62,15 @@ def guardian_rows(session: Session, student: Student) -> list[GuardianRow]:
     )
     return [
         GuardianRow(
-            g.id, g.name, g.phone, g.language.value, g.preferred_channel.value, tuple(g.opted_out or ()), n
+            g.id,
+            g.name,
+            g.phone,
+            g.language.value,
+            g.preferred_channel.value,
+            tuple(g.opted_out or ()),
+            n,
+            email=g.email,
+            email_bounced=g.email_bounced_at is not None,
         )
         for g, n in session.execute(query)
     ]

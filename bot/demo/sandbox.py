@@ -1,5 +1,6 @@
 """The sandbox (``karo demo``): a feature phone in the browser that dials the real USSD endpoint, beside
-a WhatsApp chat and an SMS inbox that go through the vendor simulators.
+a WhatsApp chat and an SMS inbox that go through the vendor simulators, and the email inbox of the phone's
+guardians (the local SMTP sink's).
 
 The phone posts exactly what Africa's Talking posts to ``/at/ussd/{token}``; the chat and the inbox ask the
 simulators (server-side, so the browser talks to this origin only) to send Karo the webhooks a parent's
@@ -111,6 +112,8 @@ def sandbox(request: Request, services: ServicesDep, session: SessionDep) -> HTM
         "endpoint": f"/at/ussd/{quote(token.get_secret_value(), safe='')}" if token else None,
         # The chat and the inbox need the simulators (`karo demo` starts them when no provider is set).
         "simulated": simulators is not None,
+        # The email pane needs the local SMTP sink `karo demo` runs without KARO_SMTP_URL.
+        "email": simulators is not None and simulators.email_url is not None,
         # The PIN prompt needs the Daraja simulator, which only `karo demo` (and tests) start.
         "mpesa": simulators is not None and simulators.mpesa_phone is not None,
     }
@@ -151,10 +154,24 @@ def sandbox_sms(message: ParentMessage, services: ServicesDep) -> dict[str, int 
 
 
 @router.get("/sandbox/chat")
-def sandbox_chat(phone: str, services: ServicesDep) -> dict[str, list[ChatLine]]:
-    """Both conversations of ``phone`` with Karo, oldest first, as the simulators recorded them."""
+def sandbox_chat(phone: str, services: ServicesDep, session: SessionDep) -> dict[str, list[ChatLine]]:
+    """The conversations of ``phone`` with Karo, oldest first, as the simulators recorded them: WhatsApp,
+    SMS, and the email its guardians' addresses were sent (the local SMTP sink's inbox)."""
     simulators, number = _simulators(services), _phone(phone)
-    return _asking(lambda: {"whatsapp": simulators.whatsapp_chat(number), "sms": simulators.sms_chat(number)})
+    addresses = guardian_emails(session, number)
+    return _asking(
+        lambda: {
+            "whatsapp": simulators.whatsapp_chat(number),
+            "sms": simulators.sms_chat(number),
+            "email": simulators.email_inbox(addresses),
+        }
+    )
+
+
+def guardian_emails(session: Session, phone: str) -> list[str]:
+    """The addresses of the guardians with this phone (one a school), as the sandbox's email pane shows."""
+    query = select(Guardian.email).where(Guardian.phone == phone, Guardian.email.is_not(None))
+    return sorted({email for email in session.scalars(query) if email})
 
 
 def _simulators(services: Services) -> Simulators:

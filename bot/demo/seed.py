@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo.bursaries import bursaries_csv, seed_bursaries
 from bot.demo.corrections import seed_corrections
+from bot.demo.emails import address_of, email_pupil, seed_email
 from bot.demo.leavers import demo_leaver, leavers_csv
 from bot.demo.money import (
     KILIMANI_FEES,
@@ -99,6 +100,7 @@ def seed(sessions: sessionmaker[Session], today: dt.date) -> SeedReport:
     added += sum(next_term_fees(sessions, school, code, today) for school in (KILIMANI, MWANGAZA))
     added += ensure_logins(sessions, dt.datetime.now(dt.UTC))
     added += seed_corrections(sessions, KILIMANI.slug, dt.datetime.now(dt.UTC))
+    added += seed_email(sessions, KILIMANI.slug, email_pupil(cast.kilimani, cast.shared))
     counts = student_counts(sessions)
     schools = [(school, counts.get(school.slug, 0)) for school in (KILIMANI, MWANGAZA)]
     return SeedReport(code, added, schools, phones_to_try(cast, opening))
@@ -251,12 +253,17 @@ def phones_to_try(cast: Cast, opening: Mapping[str, int]) -> list[tuple[str, str
     swahili = next(p for p in others if p.language == "sw")
     arrears = next(p for p in others if opening.get(p.admission_no, 0) > 0 and p is not swahili)
     leaver = demo_leaver(cast.kilimani, cast.shared)
+    emailed = email_pupil(cast.kilimani, cast.shared)
     return [
         (local(shared), f"children in two schools ({cast.shared.name} at Kilimani, one at Mwangaza)"),
         (local(family[0].family_phone), f"two children: {family[0].name} and {family[1].name}"),
         (local(swahili.family_phone), f"prefers Kiswahili ({swahili.name})"),
         (local(arrears.family_phone), f"arrears brought forward ({arrears.name})"),
         (local(leaver.family_phone), f"a child who left this term ({leaver.name}): the final statement"),
+        (
+            local(emailed.family_phone),
+            f"prefers email ({address_of(emailed.parents[0].name)}): the email pane",
+        ),
     ]
 
 

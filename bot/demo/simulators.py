@@ -24,6 +24,7 @@ from providers.simulators import africastalking as at_simulator
 from providers.simulators import daraja as daraja_simulator
 from providers.simulators import twilio as twilio_simulator
 from providers.simulators.serve import start_in_thread
+from providers.simulators.smtp import SmtpSink, start_sink
 
 PROVIDER_SETTINGS = (
     "at_username",
@@ -36,6 +37,7 @@ PROVIDER_SETTINGS = (
     "twilio_sms_from",
 )
 TIMEOUT_SECONDS = 10.0  # an injected message waits for Karo to answer its webhook
+DEMO_EMAIL_FROM = "Karo demo <fees@karo.example>"
 
 
 class SimulatorError(Exception):
@@ -78,6 +80,14 @@ def start_simulators(
             urls["daraja_api_url"] = _start(started, daraja_simulator.create_app(daraja))
         stop = started.pop_all().close  # started: they run until the caller stops them
     return settings.with_changes(**urls), stop
+
+
+def start_email_sink(settings: Settings) -> tuple[Settings, Callable[[], None]]:
+    """Serve the local SMTP sink (``providers.simulators.smtp``) and point ``settings`` at it: Karo's email
+    goes there, and the sandbox's email pane reads its inbox."""
+    smtp_url, inbox_url, stop = start_sink(SmtpSink())
+    changes = {"smtp_url": smtp_url, "email_from": DEMO_EMAIL_FROM, "email_sink_url": inbox_url}
+    return settings.with_changes(**changes), stop
 
 
 def _start(started: ExitStack, app: Any) -> str:
@@ -137,6 +147,7 @@ class Simulators:
     at_url: str
     twilio_url: str
     daraja_url: str | None = None  # None: Daraja is not simulated here (or is the real one)
+    email_url: str | None = None  # the local SMTP sink's inbox; None: email is not simulated here
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Simulators | None:
@@ -144,7 +155,7 @@ class Simulators:
         if not settings.at_api_url or not settings.twilio_api_url:
             return None
         daraja = settings.daraja_api_url if is_loopback(settings.daraja_api_url) else None
-        return cls(settings.at_api_url, settings.twilio_api_url, daraja)
+        return cls(settings.at_api_url, settings.twilio_api_url, daraja, settings.email_sink_url)
 
     @property
     def mpesa_phone(self) -> MpesaPhone | None:
@@ -196,6 +207,18 @@ class Simulators:
         ]
         return _in_order(sent + received)
 
+    def email_inbox(self, addresses: Sequence[str]) -> list[ChatLine]:
+        """What Karo emailed to any of ``addresses``, as the sink received it, oldest first: the subject
+        over the text, and the attachments' names."""
+        if self.email_url is None or not addresses:
+            return []
+        wanted = {address.lower() for address in addresses}
+        return [
+            ChatLine("karo", _mail_text(m), m["at"], f"to {', '.join(m['to'])}")
+            for m in self._call("GET", self.email_url, "messages")
+            if wanted & set(m.get("to") or ())
+        ]
+
     def _posted(self, base: str, path: str) -> list[dict[str, Any]]:
         """First attempts of the callbacks this simulator posted to a Karo path starting with ``path``."""
         attempts = self._call("GET", base, "callbacks")["attempts"]
@@ -235,6 +258,11 @@ def _menu(message: dict[str, Any]) -> dict[str, Any] | None:
         return {"kind": "list", "button": shown.get("button", ""), "choices": choices}
     choices = [{"id": a["id"], "title": a["title"], "description": ""} for a in shown.get("actions", [])]
     return {"kind": "buttons", "button": "", "choices": choices}
+
+
+def _mail_text(mail: dict[str, Any]) -> str:
+    attached = "".join(f"\n[attached: {a.get('filename')}]" for a in mail.get("attachments") or ())
+    return f"{mail.get('subject', '')}\n\n{str(mail.get('text', '')).strip()}{attached}"
 
 
 def _document(message: dict[str, Any]) -> str | None:

@@ -15,15 +15,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from bot.channels.handlers.base import Outgoing, Registry, SentLookup
+from bot.outbox.emails import Recipient, recipients
 from bot.outbox.ratelimit import RateLimiter
 from ledger.messaging import outbox
 from ledger.messaging.campaigns import deferral_for
+from ledger.messaging.email_fallback import fall_back_to_sms
 from ledger.messaging.outbox import MessageStatus, OutboxMessage
+from ledger.messaging.routing import Reach, choose_channel
 from ledger.records.parents import refuses
-from ledger.records.tables import Guardian, School
+from ledger.records.tables import Channel, Guardian, School
 from ledger.sms_parts import gsm_friendly
 from providers.messaging import SendResult, TransientSendError
 
@@ -54,9 +57,9 @@ class DispatchReport:
 
 class Dispatcher:
     """Sends what the outbox holds: claims due messages in batches, sends each outside any transaction
-    through the right provider and channel (WhatsApp inside the 24-hour window or with a template, else
-    SMS), under the per-provider rate limit, and records the outcome; ``recover`` settles what a dead worker
-    left in flight.
+    through the right provider and channel (the guardian's preference where it can be met, else SMS:
+    ``ledger.messaging.routing``), under the per-provider rate limit, and records the outcome (an email
+    that failed for good goes again by SMS); ``recover`` settles what a dead worker left in flight.
 
     It holds the database session factory, the ``Senders`` (one adapter per channel), the rate limiter,
     the clock and the WhatsApp window check. ``bot.outbox.senders.build_dispatcher`` builds it for the RQ job
@@ -93,7 +96,8 @@ class Dispatcher:
                         outcome.apply()
                         rows = outbox.claim_due(session, now=self.clock(), limit=batch)
                         senders = _school_senders(session, rows)
-                        claimed = [_outgoing(m, senders.get(m.school_id)) for m in rows]
+                        people = recipients(session, rows, email_on=self.channels.carries("email"))
+                        claimed = [_outgoing(m, senders.get(m.school_id), people.get(m.id)) for m in rows]
                     if not claimed:
                         break
                     for item in claimed:
@@ -178,9 +182,15 @@ class Dispatcher:
         return row
 
     def _route(self, item: Outgoing) -> tuple[str, str, Callable[[], SendResult]]:
-        """The first registered channel that may carry the message now (``Registry.handler_for``)."""
-        window_open = item.channel != "sms" and self.whatsapp_window_open(item.phone)
-        handler = self.channels.handler_for(item, window_open)
+        """The channel the guardian prefers where it can carry the message now, else SMS; a message pinned
+        to a channel (an answer goes back the way the question came) counts as preferring it."""
+        pinned = item.channel if item.channel != "auto" else item.preferred
+        preferred = Channel(pinned) if pinned else None
+        window_open = preferred in (Channel.WHATSAPP, None) and self.whatsapp_window_open(item.phone)
+        channel = choose_channel(
+            preferred, Reach(window_open, bool(item.template_id), item.email is not None)
+        )
+        handler = self.channels.handler_on(channel.value)
         return handler.provider, handler.channel, lambda: handler.send(item, window_open)
 
     def _record(self, row: OutboxMessage, provider: str, result: SendResult, report: DispatchReport) -> None:
@@ -189,17 +199,24 @@ class Dispatcher:
             report.sent += 1
         else:
             reason = result.reason or result.status or "refused"
-            outbox.record_refused(row, provider=provider, reason=reason, now=self.clock())
-            report.refused += 1
+            self._refused(row, provider, reason, report, bounced=result.status == "bounced")
+
+    def _refused(
+        self, row: OutboxMessage, provider: str, reason: str, report: DispatchReport, *, bounced: bool = False
+    ) -> None:
+        """Failed for good; an email goes again by SMS (``ledger.messaging.email_fallback``)."""
+        outbox.record_refused(row, provider=provider, reason=reason, now=self.clock())
+        report.refused += 1
+        session = object_session(row)
+        if row.channel == Channel.EMAIL and session is not None:
+            fall_back_to_sms(session, row, bounced=bounced, now=self.clock())
 
     def _retry_or_fail(
         self, row: OutboxMessage, item: Outgoing, provider: str, reason: str, report: DispatchReport
     ) -> None:
         now = self.clock()
         if item.attempts >= MAX_ATTEMPTS:
-            reason = f"gave up after {item.attempts} tries: {reason}"
-            outbox.record_refused(row, provider=provider, reason=reason, now=now)
-            report.refused += 1
+            self._refused(row, provider, f"gave up after {item.attempts} tries: {reason}", report)
         else:
             wait = dt.timedelta(seconds=BACKOFF_SECONDS[item.attempts - 1])
             outbox.record_retry(row, reason=reason, at=now + wait, now=now)
@@ -327,7 +344,9 @@ def _school_senders(session: Session, rows: list[OutboxMessage]) -> dict[int | N
     }
 
 
-def _outgoing(row: OutboxMessage, senders: SchoolSenders | None = None) -> Outgoing:
+def _outgoing(
+    row: OutboxMessage, senders: SchoolSenders | None = None, to: Recipient | None = None
+) -> Outgoing:
     senders = senders or SchoolSenders()
     return Outgoing(
         row.id,
@@ -341,4 +360,6 @@ def _outgoing(row: OutboxMessage, senders: SchoolSenders | None = None) -> Outgo
         sender_id=senders.sms_sender_id,
         twilio_sms_from=senders.twilio_sms_from,
         twilio_whatsapp_from=senders.twilio_whatsapp_from,
+        preferred=to.preferred if to else None,
+        email=to.email if to else None,
     )

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # Messages per second each provider takes from us (Twilio: 1/s per long code, more on short codes;
 # AT publishes no figure): conservative defaults, lifted in benchmarks.
-RATES = {"africastalking": 20.0, "twilio": 10.0}
+RATES = {"africastalking": 20.0, "twilio": 10.0, "smtp": 5.0}
 
 
 def limiter_for(services: Services, rates: dict[str, float] | None = None) -> RateLimiter:

@@ -1,4 +1,4 @@
-// The sandbox's WhatsApp chat and SMS inbox, for the number the phone pane has chosen.
+// The sandbox's WhatsApp chat, SMS inbox and email inbox (read only), for the number the phone pane has chosen.
 // A message typed here goes to /sandbox/whatsapp or /sandbox/sms, which ask the simulators to post Karo
 // the webhook a parent's message makes; both panes then show /sandbox/chat, polled every 1.5 seconds while
 // the page is visible (a hidden tab asks nothing).
@@ -10,15 +10,18 @@
   if (!root.dataset.simulated) return;
   const { phone: chosenPhone, reason } = window.karoSandbox;
   const panes = [pane("wa", "whatsapp", "hi"), pane("sms", "sms", "BAL")];
+  const mailSection = document.getElementById("mail-log").closest("section");
+  if (mailSection.dataset.email) panes.push(pane("mail", "email", null));
   let polling = null; // the timer of the next poll
   let shownPhone = null;
 
   function pane(prefix, kind, hint) {
     const $ = (suffix) => document.getElementById(`${prefix}-${suffix}`);
-    const section = $("form").closest("section");
+    const section = $("log").closest("section");
+    const form = $("form"); // none on the email pane: the parent only reads there
     return {
-      kind, hint, form: $("form"), input: $("text"), log: $("log"), error: $("error"),
-      button: $("form").querySelector("button"), who: section.querySelector("[data-who]"), rendered: null,
+      kind, hint, form, input: $("text"), log: $("log"), error: $("error"),
+      button: form && form.querySelector("button"), who: section.querySelector("[data-who]"), rendered: null,
     };
   }
 
@@ -95,7 +98,8 @@
     if (p.rendered === key) return; // unchanged: keep the reader's scroll position
     p.rendered = key;
     if (!lines.length) {
-      p.log.replaceChildren(item("empty", `No messages yet. Send ${p.hint} to start.`));
+      const empty = p.hint ? `No messages yet. Send ${p.hint} to start.` : "No email for this phone's guardians.";
+      p.log.replaceChildren(item("empty", empty));
       return;
     }
     p.log.replaceChildren(
@@ -112,7 +116,7 @@
     shownPhone = phone;
     for (const p of panes) {
       p.who.textContent = phone ? `${local(phone)} (${phone})` : "Pick or type a number";
-      p.input.disabled = p.button.disabled = !phone;
+      if (p.form) p.input.disabled = p.button.disabled = !phone;
       p.error.textContent = "";
       if (!phone) render(p, [], "");
     }
@@ -175,7 +179,7 @@
     }
   }
 
-  for (const p of panes) p.form.addEventListener("submit", (event) => send(p, event));
+  for (const p of panes) if (p.form) p.form.addEventListener("submit", (event) => send(p, event));
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) clearTimeout(polling);
     else refresh();

@@ -21,6 +21,7 @@ from ledger.imports.fields import language_value, text_value
 from ledger.imports.phones import register_phone
 from ledger.imports.register import GuardianPlan
 from ledger.imports.register_edits import RegisterRefused, link_guardian, refused
+from ledger.records.emails import InvalidEmail, clean_email, set_email
 from ledger.records.parents import SMS, find_guardian
 from ledger.records.tables import Channel, Guardian, Student, StudentGuardian
 
@@ -146,17 +147,28 @@ def remove_guardian(session: Session, student: Student, guardian_id: int, *, at:
 
 
 def set_preferences(
-    session: Session, student: Student, guardian_id: int, *, language: str, channel: str
+    session: Session,
+    student: Student,
+    guardian_id: int,
+    *,
+    language: str,
+    channel: str,
+    email: str | None = None,
 ) -> bool:
-    """The guardian's language (en or sw) and preferred channel (sms or whatsapp); whether either changed."""
+    """The guardian's language (en or sw), preferred channel (sms, whatsapp or email) and, unless None,
+    email address ("" removes it); whether any changed."""
     guardian = linked_guardian(session, student, guardian_id)
     try:
         wanted = language_value(language) or guardian.language
+        address = clean_email(email) if email is not None else guardian.email
     except BadRow as bad:
         raise refused(bad) from None
+    except InvalidEmail as bad:
+        raise RegisterRefused("email", f"{str(bad)[:1].upper()}{str(bad)[1:]}.") from None
     if channel not in {c.value for c in Channel}:
-        raise RegisterRefused("channel", f"Channel {channel!r} is not known; use sms or whatsapp.")
+        raise RegisterRefused("channel", f"Channel {channel!r} is not known; use sms, whatsapp or email.")
     before = (guardian.language, guardian.preferred_channel)
     guardian.language, guardian.preferred_channel = wanted, Channel(channel)
+    readdressed = set_email(guardian, address)
     session.flush()
-    return before != (wanted, Channel(channel))
+    return before != (wanted, Channel(channel)) or readdressed

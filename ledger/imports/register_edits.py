@@ -165,4 +165,5 @@ def guardian_snapshot(guardian: Guardian) -> dict[str, Any]:
         "phone": guardian.phone,
         "language": guardian.language.value,
         "channel": guardian.preferred_channel.value,
+        "email": guardian.email,
     }

@@ -7,13 +7,14 @@ from ledger.imports.core import BadRow, Importer, ImportScope, Row, RowChange
 from ledger.imports.fields import admission_key, language_value, text_value
 from ledger.imports.phones import register_phone
 from ledger.imports.register import GuardianPlan, RegisterWriter, StudentPlan
+from ledger.records.emails import InvalidEmail, clean_email
 
 
 class StudentsImport(Importer[StudentPlan]):
     """Creates or updates each student by admission number; the file's guardians become theirs."""
 
     required = ("admission_no", "name", "class", "guardian_name", "guardian_phone")
-    optional = ("guardian2_name", "guardian2_phone", "language")
+    optional = ("guardian2_name", "guardian2_phone", "language", "guardian_email", "guardian2_email")
 
     def __init__(self, ctx: ImportScope) -> None:
         super().__init__(ctx)
@@ -38,15 +39,19 @@ class StudentsImport(Importer[StudentPlan]):
         )
 
     def _check_guardians(self, row: Row) -> tuple[GuardianPlan, ...]:
-        first = self._check_guardian(row, "guardian_name", "guardian_phone")
+        first = self._check_guardian(row, "guardian_name", "guardian_phone", "guardian_email")
         if not (row.get("guardian2_name") or row.get("guardian2_phone")):
+            if row.get("guardian2_email"):
+                raise BadRow("guardian2_email is given without guardian2_name and guardian2_phone")
             return (first,)
-        second = self._check_guardian(row, "guardian2_name", "guardian2_phone")
+        second = self._check_guardian(row, "guardian2_name", "guardian2_phone", "guardian2_email")
         if second.phone == first.phone:
             raise BadRow("guardian2_phone is the same number as guardian_phone")
         return first, second
 
-    def _check_guardian(self, row: Row, name_column: str, phone_column: str) -> GuardianPlan:
+    def _check_guardian(
+        self, row: Row, name_column: str, phone_column: str, email_column: str
+    ) -> GuardianPlan:
         try:
             phone = register_phone(row.get(phone_column))
         except InvalidPhone as bad:
@@ -58,7 +63,11 @@ class StudentsImport(Importer[StudentPlan]):
             raise BadRow(
                 f"{phone_column} {row.get(phone_column)} is {first_name}'s on line {line}, not {name}'s"
             )
-        return GuardianPlan(phone, name)
+        try:
+            email = clean_email(row.get(email_column))
+        except InvalidEmail as bad:
+            raise BadRow(f"{email_column}: {bad}") from None
+        return GuardianPlan(phone, name, email)
 
     def apply(self, plan: StudentPlan) -> RowChange:
         return self.apply_all([plan])[0]

@@ -71,6 +71,18 @@ def receipt_text(language: Language, school: School, student: Student, payment: 
     )
 
 
+def receipt_message_key(payment_id: int, guardian_id: int) -> str:
+    """The dedupe key of a payment's receipt to one guardian: one receipt per payment and guardian."""
+    return f"receipt:p{payment_id}:g{guardian_id}"
+
+
+def receipted_payment(dedupe_key: str) -> int | None:
+    """The payment a receipt message is for, read back from its key (an email attaches its PDF)."""
+    kind, _, rest = dedupe_key.partition(":p")
+    number = rest.partition(":g")[0]
+    return int(number) if kind == "receipt" and number.isdigit() else None
+
+
 def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list[OutboxMessage]:
     """A receipt to each guardian of the student the payment reached, once per payment and guardian."""
     if payment.student_id is None:
@@ -85,7 +97,7 @@ def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list
             continue  # the parent stopped everything; receipts go even to those who stopped reminders
         message, _ = enqueue(
             session,
-            dedupe_key=f"receipt:p{payment.id}:g{guardian.id}",
+            dedupe_key=receipt_message_key(payment.id, guardian.id),
             phone=guardian.phone,
             body=receipt_text(guardian.language, school, student, payment, owed),
             category=Category.RECEIPT,

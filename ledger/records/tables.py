@@ -151,6 +151,10 @@ class Guardian(Base):
     preferred_channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.SMS)
     # Message categories this guardian stopped, e.g. ["reminders"] or ["all"].
     opted_out: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Email as a channel (issue 16): the address, and when mail to it was refused for good (a bounce), so
+    # messages go by SMS until the address is changed.
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_bounced_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     student_links: Mapped[list[StudentGuardian]] = relationship(back_populates="guardian")
 

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
 from bot.demo.simulated_mpesa import PROMPT_TIMEOUT_SECONDS, school_shortcodes
-from bot.demo.simulators import Simulators, start_simulators
+from bot.demo.simulators import Simulators, start_email_sink, start_simulators
 from bot.mpesa.compose import compose_mpesa
 from bot.mpesa.scheduling import ThreadScheduler, Timings
 from bot.outbox.dispatcher import Dispatcher
@@ -233,6 +233,8 @@ def simulated_karo(
         shortcodes = school_shortcodes(session_factory(engine), base)
         settings, stop = start_simulators(base, public_url, shortcodes, prompt_timeout)
         running.callback(stop)
+        settings, stop_sink = start_email_sink(settings)  # as `karo demo` without KARO_SMTP_URL
+        running.callback(stop_sink)
         services = bootstrap(settings, engine=engine)
         scheduler = ThreadScheduler()
         app = create_app(services, mpesa=compose_mpesa(services, scheduler=scheduler, timings=QUICK_PUSH))

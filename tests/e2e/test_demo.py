@@ -162,6 +162,16 @@ def test_one_child_left_this_term_and_the_family_is_offered_to_try(
     assert f"a child who left this term ({leaver.name}): the final statement" in second.output
 
 
+def test_one_family_prefers_email_and_is_offered_to_try(seeded: Seeded) -> None:
+    engine, second, *_ = seeded
+    with Session(engine) as session:
+        [(address, channel)] = session.execute(
+            select(Guardian.email, Guardian.preferred_channel).where(Guardian.email.is_not(None))
+        ).all()
+    assert channel.value == "email" and address.endswith("@example.com")
+    assert f"prefers email ({address}): the email pane" in second.output
+
+
 def test_serving_runs_the_simulators_and_sends_from_the_outbox(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,9 +179,11 @@ def test_serving_runs_the_simulators_and_sends_from_the_outbox(
     engine, *_ = seeded
     with Session(engine) as session:
         phone = session.scalars(select(Guardian.phone).order_by(Guardian.id)).first()
+        address = session.scalars(select(Guardian.email).where(Guardian.email.is_not(None))).one()
     assert phone is not None
     sock = free_socket()
     chat: list[ChatLine] = []
+    mail: list[ChatLine] = []  # what the local SMTP sink received for the family preferring email
 
     def delivered_reply() -> OutboxMessage | None:
         with Session(engine) as session:
@@ -191,6 +203,7 @@ def test_serving_runs_the_simulators_and_sends_from_the_outbox(
             assert simulators.send_sms(phone, "BAL") == 200
             wait_for(delivered_reply, 20)  # sent to the simulator, whose delivery report reached Karo
             chat.extend(simulators.sms_chat(phone))
+            mail.extend(wait_for(lambda: simulators.email_inbox([address]), 20))
 
     monkeypatch.setattr(demo_command, "_run", serve_and_text)
     for name in PROVIDER_SETTINGS + ("redis_url", "public_url"):
@@ -203,6 +216,8 @@ def test_serving_runs_the_simulators_and_sends_from_the_outbox(
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "Twilio simulator: http://127.0.0.1:" in result.output
+    assert "Email: SMTP sink at smtp://127.0.0.1:" in result.output
+    assert mail[0].text.startswith("Kilimani Junior Academy: ") and mail[0].status == f"to {address}"
     reply = delivered_reply()
     asked = next(i for i, line in enumerate(chat) if line.sender == "parent")
     assert chat[asked].text == "BAL" and reply is not None

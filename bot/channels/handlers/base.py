@@ -1,8 +1,8 @@
 """What every channel handler does, and the registry the dispatcher and the webhook routes ask.
 
-A handler's ``send`` is given one outbox message; ``accepts`` says whether this channel may carry it now
-(WhatsApp: free text inside the parent's 24-hour window, an approved template outside it; SMS: anything).
-The registry holds the handlers in order of preference, so the dispatcher takes the first that accepts.
+A handler's ``send`` is given one outbox message. Which channel carries it is decided first
+(``ledger.messaging.routing.choose_channel``); the registry gives that channel's handler, or SMS's when the
+channel is not configured here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.channels.interactive import KEY as INTERACTIVE
 from bot.routes.edge import Rules
 from bot.settings import Settings
 from ledger.sms_parts import gsm_friendly
+from providers.email import Email
 from providers.inbound import IncomingMessage
 from providers.messaging import DeliveryUpdate, Interactive, SendResult, SmsSender, WhatsAppSender
 
@@ -51,6 +52,8 @@ class Outgoing:
     sender_id: str | None = None  # the school's own SMS sender ID (School.sms_sender_id), if it has one
     twilio_sms_from: str | None = None  # the school's own Twilio SMS number, if it has one
     twilio_whatsapp_from: str | None = None  # the school's own WhatsApp sender, if it has one
+    preferred: str | None = None  # the guardian's preferred channel (None: the phone is no guardian's)
+    email: Email | None = None  # the message as an email, when it may go by email (``bot.outbox.emails``)
 
 
 class ChannelHandler:
@@ -87,9 +90,6 @@ class ChannelHandler:
         (``bot.routes.deps.WebhookRouter``) before this; a signed provider checks its signature here."""
         return True
 
-    def accepts(self, message: Outgoing, window_open: bool) -> bool:
-        raise NotImplementedError
-
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
         raise NotImplementedError
 
@@ -108,9 +108,6 @@ class SmsHandler(ChannelHandler):
     def __init__(self, client: SmsSender, sender_id: str | None = None) -> None:
         self.client, self.sender_id = client, sender_id
 
-    def accepts(self, message: Outgoing, window_open: bool) -> bool:
-        return True
-
     def schools_sender(self, message: Outgoing) -> str | None:
         """The `from` of the school's own on this provider (a sender ID, a number), if it has one."""
         return None
@@ -121,16 +118,12 @@ class SmsHandler(ChannelHandler):
 
 
 class WhatsAppHandler(ChannelHandler):
-    """Free text inside the 24-hour window (with its document, if any), an approved template outside it;
-    never a message the guardian wants by SMS (the "sms" channel)."""
+    """Free text inside the 24-hour window (with its document, if any), an approved template outside it."""
 
     channel = "whatsapp"
 
     def __init__(self, client: WhatsAppSender) -> None:
         self.client = client
-
-    def accepts(self, message: Outgoing, window_open: bool) -> bool:
-        return message.channel != "sms" and (window_open or bool(message.template_id))
 
     def send(self, message: Outgoing, window_open: bool) -> SendResult:
         sender = message.twilio_whatsapp_from  # the school's own WhatsApp sender, else the deployment's
@@ -149,15 +142,22 @@ class WhatsAppHandler(ChannelHandler):
 
 
 class Registry:
-    """The channels Karo sends on, in order of preference (WhatsApp before SMS); SMS is always there."""
+    """The channels Karo sends on, one handler each; SMS is always there."""
 
     def __init__(self, handlers: Sequence[ChannelHandler]) -> None:
         if not any(handler.channel == "sms" for handler in handlers):
             raise ValueError("a registry needs an SMS handler: every message can fall back to SMS")
-        self.handlers = tuple(sorted(handlers, key=lambda handler: handler.channel == "sms"))
+        self.handlers = tuple(handlers)
+        self.by_channel: dict[str, ChannelHandler] = {}
+        for handler in handlers:
+            self.by_channel.setdefault(handler.channel, handler)
 
-    def handler_for(self, message: Outgoing, window_open: bool) -> ChannelHandler:
-        return next(handler for handler in self.handlers if handler.accepts(message, window_open))
+    def carries(self, channel: str) -> bool:
+        return channel in self.by_channel
+
+    def handler_on(self, channel: str) -> ChannelHandler:
+        """The handler of ``channel``, or SMS's when that channel is not configured."""
+        return self.by_channel.get(channel) or self.by_channel["sms"]
 
     def lookups(self) -> dict[str, SentLookup]:
         """The providers that can say whether they took a message. Twilio can (it lists its messages);

@@ -1,18 +1,26 @@
 """The one place provider channels are registered: which handler answers each webhook, and which send.
 
-Africa's Talking for SMS when configured (else Twilio SMS); Twilio for WhatsApp when configured. Adding a
+Africa's Talking for SMS when configured (else Twilio SMS); Twilio for WhatsApp when configured; SMTP for
+email when ``KARO_SMTP_URL`` is set (else no email channel: guardians who prefer it get SMS). Adding a
 provider is adding its handler (``bot.channels.handlers``) and its lines here.
 """
 
 from __future__ import annotations
 
+import logging
+from functools import cache
+
 from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
 from bot.channels.handlers.base import ChannelHandler, Registry
+from bot.channels.handlers.email import EmailHandler
 from bot.channels.handlers.twilio import TwilioSmsHandler, TwilioWhatsAppHandler
 from bot.outbox.dispatcher import SEND_TIMEOUT
 from bot.settings import Settings
 from providers.africastalking import AfricasTalkingSms
+from providers.email import SmtpMailer, SmtpServer
 from providers.twilio import TwilioMessaging
+
+log = logging.getLogger(__name__)
 
 # Each SMS/WhatsApp webhook's path (README "Webhooks": outside checks rely on them), its handler, and its
 # job: "receive" a message or take a "status". A path with ``{token}`` goes on the token-checked router.
@@ -46,12 +54,22 @@ def registry_from(settings: Settings) -> Registry:
         handlers.append(TwilioSmsHandler(client))
     else:
         raise ProvidersNotConfigured("set KARO_AT_USERNAME and KARO_AT_API_KEY (or Twilio's) to send")
+    if settings.smtp_url and settings.email_from:
+        mailer = SmtpMailer(SmtpServer.from_url(settings.smtp_url), settings.email_from, timeout=SEND_TIMEOUT)
+        handlers.append(EmailHandler(mailer))
+    else:
+        _warn_no_email()
     return Registry(handlers)
 
 
 def sends_whatsapp(settings: Settings) -> bool:
     """Whether a WhatsApp channel is registered (Twilio is configured); without it everything goes by SMS."""
     return bool(settings.twilio_account_sid and settings.twilio_auth_token)
+
+
+@cache  # once per process, however many dispatchers it builds
+def _warn_no_email() -> None:
+    log.warning("KARO_SMTP_URL is not set: no email channel; guardians who prefer email are sent SMS")
 
 
 def _twilio_client(settings: Settings) -> TwilioMessaging | None:

@@ -402,6 +402,7 @@ def test_a_header_missing_a_column_is_refused(session, school):
     assert refusal(session, school, "students", text) == [
         "line 1: missing column guardian_phone; a students file has "
         "admission_no,name,class,guardian_name,guardian_phone[,guardian2_name][,guardian2_phone][,language]"
+        "[,guardian_email][,guardian2_email]"
     ]
     assert count(session, Student) == 0
 

@@ -18,7 +18,7 @@ from ledger.billing.promises import promise_to_pay
 from ledger.messaging.campaigns import effectiveness, write_campaign
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
 from ledger.messaging.reminder_plans import Reminder, plan_campaign
-from ledger.records.tables import Language, SchoolClass, StudentGuardian
+from ledger.records.tables import Channel, Language, SchoolClass, StudentGuardian
 from tests import builders as b
 from tests.integration.messaging.test_dispatch import FakeSms, FakeWhatsApp
 from tests.integration.reminders_school import at, d, pay, run_schedule
@@ -202,6 +202,8 @@ def test_a_family_of_two_is_thanked_once_when_all_is_paid(session, term_school):
 def test_outside_the_whatsapp_window_a_reminder_goes_as_the_approved_template(session, factory, term_school):
     school, families = term_school["school"], term_school["families"]
     families["two_children"].language = Language.SW
+    for guardian in families.values():  # they prefer WhatsApp: a template reaches them outside the window
+        guardian.preferred_channel = Channel.WHATSAPP
     campaign = plan_campaign(session, school, at(d(2, 2)))
     write_campaign(session, school, campaign.planned, now=at(d(2, 2)), templates={"en": "HXen"})
     session.commit()
