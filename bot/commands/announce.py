@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.channels.compose import conversation_store
+from bot.channels.handlers.registry import sends_email
 from bot.commands.support import audit_cli, cli_actor, find_school, open_services
 from bot.outbox.senders import whatsapp_window
 from ledger.clock import utc_now
@@ -40,9 +41,8 @@ def announce_command(
     with open_services() as services, transaction(services.sessions) as session:
         school = find_school(session, slug)
         audience = checked_audience(session, school, classes, owing_over, leavers)
-        shown = preview(
-            session, school, audience, texts, whatsapp_window(services, conversation_store(services))
-        )
+        window_open = whatsapp_window(services, conversation_store(services))
+        shown = preview(session, school, audience, texts, window_open, sends_email(services.settings))
         if dry_run:
             click.echo(describe(audience.describe(), shown) + "\nDry run: nothing sent.")
             return

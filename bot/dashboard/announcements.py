@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.channels.handlers.registry import sends_email
 from bot.dashboard.access import Staff, StaffDep
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
@@ -89,8 +90,10 @@ def _previewed(
     """The draft checked (BadAnnouncement if it cannot go) and previewed as the outbox would send it now."""
     texts = checked_texts(draft.text, draft.text_sw)
     audience = checked_audience(session, staff.school, draft.classes, draft.owing_over, draft.leavers)
-    window_open = whatsapp_window(request.app.state.services, request.app.state.inbound.store)
-    return audience, texts, preview(session, staff.school, audience, texts, window_open)
+    services = request.app.state.services
+    window_open = whatsapp_window(services, request.app.state.inbound.store)
+    email_on = sends_email(services.settings)
+    return audience, texts, preview(session, staff.school, audience, texts, window_open, email_on)
 
 
 def _page(

@@ -28,8 +28,9 @@ from ledger.messaging.announcements import (
     stopped,
 )
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
+from ledger.messaging.routing import Reach, choose_channel
 from ledger.records.parents import refuses
-from ledger.records.tables import Guardian, Language, School
+from ledger.records.tables import Channel, Guardian, Language, School
 from ledger.sms_parts import gsm_friendly, is_gsm7, sms_segments
 
 # KES 0.80 (80 cents) a part: Africa's Talking's price for bulk SMS in Kenya (Safaricom, Airtel, Telkom) on
@@ -40,9 +41,11 @@ SMS_PART_CENTS = 80
 WhatsAppWindow = Callable[[str], bool]  # phone -> whether the parent wrote on WhatsApp in the last 24 hours
 
 
-def likely_channel(window_open: bool) -> str:
-    """The channel the outbox would send an announcement on now (``bot.channels.handlers.base.Registry``)."""
-    return "whatsapp" if window_open else "sms"
+def likely_channel(family: Family, window_open: WhatsAppWindow, email_on: bool) -> str:
+    """The channel the outbox would send an announcement on now: the family's preference as the dispatcher
+    chooses it (``ledger.messaging.routing``); announcements have no WhatsApp template."""
+    open_now = family.preferred is Channel.WHATSAPP and window_open(family.phone)
+    return choose_channel(family.preferred, Reach(open_now, False, email_on and family.has_email)).value
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,12 @@ def preview(
     audience: Audience,
     texts: Texts,
     window_open: WhatsAppWindow = lambda phone: False,
+    email_on: bool = False,
 ) -> Preview:
+    """``email_on``: whether the deployment sends email (``KARO_SMTP_URL``)."""
     planned, opted_out = [], 0
     for family in families(session, school, audience):
-        channel = likely_channel(window_open(family.phone))
+        channel = likely_channel(family, window_open, email_on)
         if stopped(family) or refuses(list(family.opted_out), Category.ANNOUNCEMENT.value, channel):
             opted_out += 1
             continue

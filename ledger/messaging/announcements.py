@@ -31,7 +31,7 @@ from ledger.imports.fields import amount_cents
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, priority_of
 from ledger.money import kes
 from ledger.records.parents import ANNOUNCEMENTS, EVERYTHING
-from ledger.records.tables import Guardian, Language, School, SchoolClass, Student, StudentGuardian
+from ledger.records.tables import Channel, Guardian, Language, School, SchoolClass, Student, StudentGuardian
 
 MAX_TEXT = 480  # characters a text may have: at most 4 GSM-7 parts with the school's name in front
 OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -100,6 +100,8 @@ class Family:
     opted_out: tuple[str, ...]
     children: tuple[str, ...] = field(default=())
     owed: int = 0  # cents, the children in the audience together
+    preferred: Channel = Channel.SMS
+    has_email: bool = False  # an address that has not bounced
 
 
 def checked_texts(text_en: str, text_sw: str | None = None) -> Texts:
@@ -179,6 +181,8 @@ def families(session: Session, school: School, audience: Audience) -> list[Famil
                 tuple(guardian.opted_out or ()),
                 tuple(child.name for child in children),
                 total,
+                guardian.preferred_channel,
+                bool(guardian.email) and guardian.email_bounced_at is None,
             )
         )
     return found

@@ -22,7 +22,7 @@ from ledger.messaging.announcements import Announcement, Audience, Texts, announ
 from ledger.messaging.bus import session_factory
 from ledger.messaging.outbox import MessageStatus, OutboxMessage
 from ledger.records.parents import ANNOUNCEMENTS, EVERYTHING, SMS
-from ledger.records.tables import Language, School
+from ledger.records.tables import Channel, Guardian, Language, School
 from tests import builders as b
 from tests.e2e.test_messaging import simulated_settings
 from tests.integration.ledger.test_concurrency import threaded_factory
@@ -92,15 +92,18 @@ def test_preview_is_what_is_billed_after_quiet_hours_and_opt_outs_get_nothing(se
     ]
 
 
-def test_a_parent_inside_the_whatsapp_window_gets_it_there_and_costs_no_sms_parts(
+def test_a_parent_preferring_whatsapp_inside_the_window_gets_it_there_and_costs_no_sms_parts(
     services,
     at_sim,  # noqa: F811
     twilio_sim,  # noqa: F811
 ):
     store = RedisConversationStore(services.redis)
     store.save(window_key("+254711000001"), {"at": MORNING.isoformat()}, 3600)  # A wrote on WhatsApp
+    store.save(window_key("+254711000002"), {"at": MORNING.isoformat()}, 3600)  # so did B, who prefers SMS
     with services.sessions() as session:
         school = seed(session)
+        a = session.scalars(select(Guardian).where(Guardian.phone == "+254711000001")).one()
+        a.preferred_channel = Channel.WHATSAPP
         shown = preview(session, school, Audience(), Texts(EN, SW), whatsapp_window(services, store))
         assert shown.by_channel == {"sms": 1, "whatsapp": 1} and shown.sms_parts == 2  # B's Kiswahili
         announce(session, school, Audience(), Texts(EN, SW), author="head", now=MORNING)

@@ -54,12 +54,17 @@ def registry_from(settings: Settings) -> Registry:
         handlers.append(TwilioSmsHandler(client))
     else:
         raise ProvidersNotConfigured("set KARO_AT_USERNAME and KARO_AT_API_KEY (or Twilio's) to send")
-    if settings.smtp_url and settings.email_from:
+    if settings.smtp_url and settings.email_from:  # sends_email, spelled out for mypy
         mailer = SmtpMailer(SmtpServer.from_url(settings.smtp_url), settings.email_from, timeout=SEND_TIMEOUT)
         handlers.append(EmailHandler(mailer))
     else:
         _warn_no_email()
     return Registry(handlers)
+
+
+def sends_email(settings: Settings) -> bool:
+    """Whether an email channel is registered (SMTP is configured); without it email preferences get SMS."""
+    return bool(settings.smtp_url and settings.email_from)
 
 
 def sends_whatsapp(settings: Settings) -> bool:
