@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from bot.api.pages import Page, decode_cursor, encode_cursor
-from bot.api.parent.deps import Cursor, Db, Limit, Phone, own_child
+from bot.api.parent.deps import Cursor, Db, Id, Limit, Phone, own_child
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from bot.channels.directory import NairobiClock
 from ledger.records.attendance import AttendanceRecord, attendance_summary
@@ -39,7 +39,7 @@ class AttendanceSummaryOut(BaseModel):
 
 
 @router.get("", response_model=Page[Day])
-def days(child_id: int, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 50) -> Page[Day]:
+def days(child_id: Id, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 50) -> Page[Day]:
     child = own_child(session, phone, child_id)
     query = (
         select(AttendanceRecord)
@@ -65,7 +65,7 @@ def _day(key: list[object]) -> dt.date:
 
 @router.get("/summary", response_model=AttendanceSummaryOut)
 def summary(
-    child_id: int,
+    child_id: Id,
     phone: Phone,
     session: Db,
     term: str | None = Query(
@@ -101,7 +101,7 @@ def _term(session: Db, school_id: int, code: str | None) -> Term | None:
 
 
 @router.get("/{on}", response_model=Day)
-def day(child_id: int, on: dt.date, phone: Phone, session: Db) -> Day:
+def day(child_id: Id, on: dt.date, phone: Phone, session: Db) -> Day:
     child = own_child(session, phone, child_id)
     row = session.scalars(
         select(AttendanceRecord).where(AttendanceRecord.student_id == child.id, AttendanceRecord.on == on)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,3 +73,5 @@ def own_child(session: Session, phone: str, student_id: int) -> Student:
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page.")]
+MAX_ID = 2**31 - 1  # the ids are PostgreSQL integers: a larger one is a 422, not a database error
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from bot.api.pages import Page
-from bot.api.parent.deps import Cursor, Db, Limit, Phone, own_child
+from bot.api.parent.deps import Cursor, Db, Id, Limit, Phone, own_child
 from bot.api.parent.paging import in_memory_page
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from ledger.records.results import Exam, exam_summary, latest_exams
@@ -55,22 +55,20 @@ def _out(exam: Exam, s: ExamSummary) -> ExamOut:
 
 
 @router.get("", response_model=Page[ExamOut])
-def exams(
-    child_id: int, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 20
-) -> Page[ExamOut]:
+def exams(child_id: Id, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 20) -> Page[ExamOut]:
     sat = [_out(exam, s) for exam, s in _sat(session, own_child(session, phone, child_id))]
     return in_memory_page(sat, lambda e: [e.id], cursor, limit)
 
 
 @router.get("/summary", response_model=ExamsSummary)
-def summary(child_id: int, phone: Phone, session: Db) -> ExamsSummary:
+def summary(child_id: Id, phone: Phone, session: Db) -> ExamsSummary:
     return ExamsSummary(
         exams=[_out(exam, s) for exam, s in _sat(session, own_child(session, phone, child_id))]
     )
 
 
 @router.get("/{exam_id}", response_model=ExamDetail)
-def exam(child_id: int, exam_id: int, phone: Phone, session: Db) -> ExamDetail:
+def exam(child_id: Id, exam_id: Id, phone: Phone, session: Db) -> ExamDetail:
     child = own_child(session, phone, child_id)
     found = session.get(Exam, exam_id)
     s = (

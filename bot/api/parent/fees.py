@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from bot.api.pages import Page
-from bot.api.parent.deps import Cursor, Db, Limit, Phone, own_child
+from bot.api.parent.deps import Cursor, Db, Id, Limit, Phone, own_child
 from bot.api.parent.paging import in_memory_page
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from ledger.books.balances import student_balance
@@ -65,7 +65,7 @@ class FeesSummary(BaseModel):
 
 @router.get("", response_model=Page[TermFeesOut])
 def fees(
-    child_id: int, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 20
+    child_id: Id, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 20
 ) -> Page[TermFeesOut]:
     """The child's fees per term, newest term first."""
     terms = term_fees(session, own_child(session, phone, child_id))
@@ -73,7 +73,7 @@ def fees(
 
 
 @router.get("/summary", response_model=FeesSummary)
-def summary(child_id: int, phone: Phone, session: Db) -> FeesSummary:
+def summary(child_id: Id, phone: Phone, session: Db) -> FeesSummary:
     child = own_child(session, phone, child_id)
     balance, terms = student_balance(session, child), term_fees(session, child)
     return FeesSummary(
@@ -87,7 +87,7 @@ def summary(child_id: int, phone: Phone, session: Db) -> FeesSummary:
 
 
 @router.get("/{term}", response_model=TermFeesOut)
-def term_detail(child_id: int, term: str, phone: Phone, session: Db) -> TermFeesOut:
+def term_detail(child_id: Id, term: str, phone: Phone, session: Db) -> TermFeesOut:
     """One term's fees (``term`` as YEAR-N, e.g. 2026-1)."""
     for fees in term_fees(session, own_child(session, phone, child_id)):
         if fees.term == term:

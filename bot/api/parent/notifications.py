@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.api.pages import Page, decode_cursor, encode_cursor
-from bot.api.parent.deps import Cursor, Db, Limit, Phone, services_of
+from bot.api.parent.deps import MAX_ID, Cursor, Db, Id, Limit, Phone, services_of
 from bot.api.parent.tables import ParentRead
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from ledger.bulk import insert_or_fetch
@@ -69,7 +69,7 @@ def notifications(phone: Phone, session: Db, cursor: Cursor = None, limit: Limit
     """Newest first."""
     query = _with_reads(phone).where(*_to(phone)).order_by(OutboxMessage.id.desc()).limit(limit + 1)
     if (key := decode_cursor(cursor)) is not None:
-        if len(key) != 1 or not isinstance(key[0], int):
+        if len(key) != 1 or not isinstance(key[0], int) or not 0 < key[0] <= MAX_ID:
             raise Problem(400, "Bad cursor", "The cursor is not one this API handed out.")
         query = query.where(OutboxMessage.id < key[0])
     rows = session.execute(query).all()
@@ -90,7 +90,7 @@ def unread_count(phone: Phone, session: Db) -> UnreadCount:
     return UnreadCount(unread=unread or 0)
 
 
-def _one(session: Session, phone: str, message_id: int) -> tuple[OutboxMessage, int | None]:
+def _one(session: Session, phone: str, message_id: Id) -> tuple[OutboxMessage, int | None]:
     row = session.execute(_with_reads(phone).where(*_to(phone), OutboxMessage.id == message_id)).first()
     if row is None:
         raise Problem(404, "Not found", f"No message {message_id} to this phone.")
@@ -98,12 +98,12 @@ def _one(session: Session, phone: str, message_id: int) -> tuple[OutboxMessage, 
 
 
 @router.get("/{message_id}", response_model=Notification)
-def notification(message_id: int, phone: Phone, session: Db) -> Notification:
+def notification(message_id: Id, phone: Phone, session: Db) -> Notification:
     return _out(*_one(session, phone, message_id))
 
 
 @router.post("/{message_id}/read", status_code=204)
-def mark_read(message_id: int, phone: Phone, request: Request) -> Response:
+def mark_read(message_id: Id, phone: Phone, request: Request) -> Response:
     """Mark the message read; marking it again changes nothing."""
     with services_of(request).sessions.begin() as session:
         message, _ = _one(session, phone, message_id)
@@ -112,7 +112,7 @@ def mark_read(message_id: int, phone: Phone, request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _read(session: Session, phone: str, message_id: int) -> ParentRead | None:
+def _read(session: Session, phone: str, message_id: Id) -> ParentRead | None:
     return session.scalars(
         select(ParentRead).where(ParentRead.phone == phone, ParentRead.message_id == message_id)
     ).one_or_none()

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.api.parent.deps import Phone, own_child, services_of
+from bot.api.parent.deps import Id, Phone, own_child, services_of
 from bot.api.parent.tables import ParentPayKey
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from bot.channels.directory import NairobiClock, RecordingPayments
@@ -42,7 +42,7 @@ class PayStarted(BaseModel):
 
 @router.post("/pay", status_code=202, response_model=PayStarted)
 def pay(
-    child_id: int,
+    child_id: Id,
     body: PayRequest,
     phone: Phone,
     request: Request,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from bot.api.pages import Page, decode_cursor, encode_cursor
-from bot.api.parent.deps import Cursor, Db, Limit, Phone, own_child, services_of
+from bot.api.parent.deps import MAX_ID, Cursor, Db, Id, Limit, Phone, own_child, services_of
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from bot.documents.links import receipt_links
 from ledger.books.statements import recent_receipts
@@ -69,7 +69,7 @@ class PaymentDetail(PaymentOut):
 
 @router.get("", response_model=Page[PaymentOut])
 def payments(
-    child_id: int, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 50
+    child_id: Id, phone: Phone, session: Db, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[PaymentOut]:
     child = own_child(session, phone, child_id)
     before = _before(decode_cursor(cursor))
@@ -87,14 +87,14 @@ def _before(key: list[object] | None) -> tuple[dt.date, int] | None:
         return None
     try:
         on, payment_id = key
-        assert isinstance(on, str) and isinstance(payment_id, int)
+        assert isinstance(on, str) and isinstance(payment_id, int) and 0 < payment_id <= MAX_ID
         return dt.date.fromisoformat(on), payment_id
     except (ValueError, AssertionError):
         raise Problem(400, "Bad cursor", "The cursor is not one this API handed out.") from None
 
 
 @router.get("/stats", response_model=PaymentStats)
-def stats(child_id: int, phone: Phone, session: Db) -> PaymentStats:
+def stats(child_id: Id, phone: Phone, session: Db) -> PaymentStats:
     every = recent_receipts(session, own_child(session, phone, child_id), limit=EVERY)
     kept = [r for r in every if not r.reversed]
     by_method: Counter[str] = Counter()
@@ -109,7 +109,7 @@ def stats(child_id: int, phone: Phone, session: Db) -> PaymentStats:
 
 
 @router.get("/{payment_id}", response_model=PaymentDetail)
-def payment(child_id: int, payment_id: int, phone: Phone, session: Db, request: Request) -> PaymentDetail:
+def payment(child_id: Id, payment_id: Id, phone: Phone, session: Db, request: Request) -> PaymentDetail:
     child = own_child(session, phone, child_id)
     found = session.scalars(
         select(Payment).where(Payment.id == payment_id, Payment.student_id == child.id)

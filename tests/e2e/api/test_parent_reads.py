@@ -198,3 +198,30 @@ def test_a_parent_never_reaches_another_familys_child_on_any_route(api, schools,
     assert api.get(f"{V1}/parent/notifications/{ids['message_id']}", headers=me).status_code == 404
     # And the walk with no token at all is 401 everywhere.
     assert api.get(f"{V1}/parent/children/{juma}/fees").status_code == 401
+
+
+ODD_IDS = ("0", "-1", str(2**31), str(2**63), str(10**30), "1e3", "abc", "%00")
+ODD_CURSORS = ("!", "e30", "WzFd", "WyJ4Il0", "WyIyMDI2LTAxLTAxIiwieCJd", "W251bGxd", "WzEsMiwzXQ")
+
+
+def test_odd_ids_and_cursors_are_problems_never_5xx(api, schools, seeded):
+    me = sign_in(api, schools, PARENT)
+    achieng = seeded["KJA-001"]
+    for router in api_routers():
+        for route in router.routes:
+            assert isinstance(route, APIRoute)
+            names = re.findall(r"{(\w+)}", route.path)
+            for odd in ODD_IDS if names else ():
+                values = {name: odd for name in names}
+                if "child_id" in values and len(names) > 1:
+                    values["child_id"] = str(achieng)  # the other id is the odd one
+                path = V1 + route.path.format(**values)
+                for method in route.methods:
+                    answer = api.request(method, path, headers=me, json={"amount": 100})
+                    assert 400 <= answer.status_code < 500, (method, path, answer.text)
+                    assert answer.headers["content-type"] == "application/problem+json"
+    lists = ("payments", "attendance", "exams", "fees")
+    for path in [f"{V1}/parent/notifications", *(f"{V1}/parent/children/{achieng}/{kind}" for kind in lists)]:
+        for cursor in ODD_CURSORS:
+            answer = api.get(path, params={"cursor": cursor}, headers=me)
+            assert answer.status_code in (200, 400), (path, cursor, answer.text)
