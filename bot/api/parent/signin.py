@@ -8,6 +8,8 @@ exceed it) and are single-use."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import math
 import secrets
 from typing import Annotated
@@ -21,7 +23,10 @@ from sqlalchemy.orm import Session
 from bot.api.parent.deps import _bearer, digest, services_of
 from bot.api.parent.tables import ParentCode, ParentToken
 from bot.api.problems import PROBLEM_RESPONSES, Problem
+from bot.crypto import derived_key
+from bot.settings import Settings
 from ledger.clock import utc_now
+from ledger.db import is_postgres
 from ledger.errors import InvalidPhone
 from ledger.messaging.outbox import Category, enqueue
 from ledger.phones import normalise_phone
@@ -38,6 +43,7 @@ TEXTS = {
     "en": "Your Karo sign-in code is {code}. It expires in 10 minutes. Do not share it with anyone.",
     "sw": "Nambari yako ya kuingia Karo ni {code}. Itaisha baada ya dakika 10. Usimpe mtu yeyote.",
 }
+CODE_PURPOSE = "parent-codes"
 SENT = "If this phone belongs to a parent at a school using Karo, a code is on its way by SMS."
 
 
@@ -74,13 +80,15 @@ def send_code(body: CodeRequest, request: Request) -> CodeSent:
     phone, now = _phone(body.phone), utc_now()
     address = (request.client.host if request.client else "")[:64] or "unknown"
     code = f"{secrets.randbelow(10**6):06d}"
-    with services_of(request).sessions.begin() as session:
+    services = services_of(request)
+    with services.sessions.begin() as session:
+        _serialise(session, f"parent-code:{phone}", f"parent-code:{address}")
         _within_limit(session, ParentCode.phone == phone, PER_PHONE, now, "this phone")
         _within_limit(session, ParentCode.address == address, PER_ADDRESS, now, "this address")
         row = ParentCode(
             phone=phone,
             address=address,
-            code_hash=digest(f"{phone}:{code}"),
+            code_hash=_code_digest(services.settings, phone, code),
             attempts=0,
             created_at=now,
             expires_at=now + CODE_LIFETIME,
@@ -103,6 +111,22 @@ def send_code(body: CodeRequest, request: Request) -> CodeSent:
                 guardian_id=guardian.id,
             )
     return CodeSent(detail=SENT, expires_in=int(CODE_LIFETIME.total_seconds()))
+
+
+def _serialise(session: Session, *names: str) -> None:
+    """On PostgreSQL, one request at a time per phone and per address until the transaction ends, so that
+    parallel requests cannot all pass the count before any is written (SQLite has one writer anyway)."""
+    if is_postgres(session):
+        for name in sorted(names):  # always in the same order: two requests never wait on each other
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+
+def _code_digest(settings: Settings, phone: str, code: str) -> str:
+    """A six-digit code is guessed offline in a moment from a plain hash: keyed with the deployment's secret
+    (when it has one) a copy of the table alone gives nothing."""
+    secret = settings.secret_key or settings.webhook_token
+    key = derived_key(secret, CODE_PURPOSE) if secret else b""
+    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _within_limit(
@@ -128,7 +152,7 @@ def _within_limit(
 def issue_token(body: TokenRequest, request: Request) -> TokenIssued:
     """Exchange the phone's latest code for a bearer token (30 days). A wrong, used or expired code, or one
     guessed at too often, is a 401 that says no more."""
-    phone, now = _phone(body.phone), utc_now()
+    phone, now, settings = _phone(body.phone), utc_now(), services_of(request).settings
     refused = Problem(401, "Not signed in", "That code is wrong or has expired; ask for a new one.")
     with services_of(request).sessions() as session:
         latest = session.scalars(
@@ -148,7 +172,7 @@ def issue_token(body: TokenRequest, request: Request) -> TokenIssued:
         )
         session.commit()
         if counted is None or not secrets.compare_digest(
-            latest.code_hash, digest(f"{phone}:{body.code.strip()}")
+            latest.code_hash, _code_digest(settings, phone, body.code.strip())
         ):
             raise refused
         used = session.scalar(

@@ -1,6 +1,7 @@
 """The parent API's own tables: one-time codes, bearer tokens, read markers and payment idempotency keys.
 
-Codes and tokens are stored as SHA-256 digests only: a copy of the database signs nobody in."""
+Codes (HMAC-SHA256, keyed from the deployment's secret) and tokens (SHA-256) are stored as digests only:
+a copy of the database signs nobody in."""
 
 from __future__ import annotations
 
