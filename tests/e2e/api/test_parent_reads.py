@@ -80,6 +80,7 @@ def api(engine, redis, schools, seeded):
     return TestClient(create_app(bootstrap(settings, engine=engine, redis=redis)))
 
 
+@pytest.mark.parametrize("engine", ["pg", "sqlite"], indirect=True)  # the demo's embedded default too
 def test_children_fees_payments_attendance_exams_and_notifications(api, schools, seeded):
     me = sign_in(api, schools, PARENT)
     achieng = seeded["KJA-001"]
