@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from bot.api.parent.signin import MAX_ATTEMPTS, PER_ADDRESS, PER_PHONE
-from bot.api.parent.tables import ParentCode
+from bot.api.parent.tables import ParentCode, ParentToken
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from ledger.clock import utc_now
@@ -121,3 +121,13 @@ def test_a_wrong_code_an_expired_code_and_a_brute_force_are_refused(api, service
     with services.sessions() as session:
         latest = session.scalars(select(ParentCode).order_by(ParentCode.id.desc())).first()
     assert latest.attempts == MAX_ATTEMPTS and latest.used_at is None
+
+
+def test_an_expired_or_forged_token_reads_nothing(api, services):
+    headers = sign_in(api, services.sessions, PARENT)
+    assert api.get(CHILDREN, headers=headers).status_code == 200
+    with services.sessions.begin() as session:  # thirty days later
+        session.execute(update(ParentToken).values(expires_at=utc_now() - dt.timedelta(seconds=1)))
+    assert api.get(CHILDREN, headers=headers).status_code == 401
+    for forged in ("Bearer nonsense", "Bearer ", "Basic abc", headers["Authorization"] + "x"):
+        assert api.get(CHILDREN, headers={"Authorization": forged}).status_code == 401
