@@ -44,7 +44,8 @@ def create_app(
     app.include_router(daraja.router)
     app.include_router(documents.router)
     install_dashboard(app, services.settings.secret_key)
-    app.mount(API_PREFIX, api_app(services))
+    app.mount(API_PREFIX, api := api_app(services))
+    api.state.schedule_push = push_scheduler(desk)  # the parent API starts M-Pesa prompts through the desk
     if services.settings.sandbox:
         app.include_router(sandbox.router)
     return app

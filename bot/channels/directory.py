@@ -226,6 +226,7 @@ class RecordingPayments:
         self.daraja_api_url = daraja_api_url
         self.schedule_push = schedule_push
         self.hop = hop
+        self.last_request_id: int | None = None  # what the last QUEUED outcome recorded
 
     def stk_available(self, school_id: int) -> bool:
         with hop_read(self.sessions, self.hop) as session:
@@ -249,6 +250,7 @@ class RecordingPayments:
                 channel=self.channel,
                 now=self.clock.now(),
             ).id
+        self.last_request_id = request_id
         return self._schedule(request_id)
 
     def _schedule(self, request_id: int) -> PaymentOutcome:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import bot.api.parent.tables  # noqa: F401  (the parent API's own tables)
 import bot.channels.tables  # noqa: F401  (the channels' own tables)
 import ledger.models  # noqa: F401  (registers every table on Base.metadata)
 from ledger.db import Base, make_engine

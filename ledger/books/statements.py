@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import datetime as dt
+
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from ledger.books.balances import total_owed
@@ -110,16 +112,22 @@ def _effect_after(session: Session, student_id: int, entry_id: int | None) -> in
     return int(newer or 0)
 
 
-def recent_receipts(session: Session, student: Student, *, limit: int = 5) -> list[Receipt]:
-    """Payments credited to the student, newest first, each marked if it was later reversed."""
+def recent_receipts(
+    session: Session, student: Student, *, limit: int = 5, before: tuple[dt.date, int] | None = None
+) -> list[Receipt]:
+    """Payments credited to the student, newest first, each marked if it was later reversed; ``before``
+    (a payment's received date and id) pages back through older ones."""
     reversal = aliased(Entry)
-    rows = session.execute(
+    query = (
         select(Payment, reversal.id)
         .outerjoin(reversal, reversal.reverses_id == Payment.entry_id)
         .where(Payment.student_id == student.id)
         .order_by(Payment.received_on.desc(), Payment.id.desc())
         .limit(limit)
-    ).all()
+    )
+    if before is not None:
+        query = query.where(tuple_(Payment.received_on, Payment.id) < tuple_(*before))
+    rows = session.execute(query).all()
     return [
         Receipt(
             p.id, p.receipt_no, p.reference, p.source.value, p.amount, p.received_on, reversed_id is not None

@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
+import bot.api.parent.tables  # noqa: F401  (the parent API's own tables)
 import bot.channels.tables  # noqa: F401  (the channels' own tables)
 import ledger.models  # noqa: F401
 from ledger.db import Base
