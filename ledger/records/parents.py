@@ -83,10 +83,10 @@ def guardian_ref(guardian: Guardian) -> GuardianRef:
 
 
 def email_of(guardian: Guardian) -> str | None:
-    """The guardian's email address, if one is on file. ``Guardian.email`` comes with the email channel
-    (issue 16, migration 0021); until that column exists every guardian has none."""
-    address = getattr(guardian, "email", None)
-    return address if isinstance(address, str) and address.strip() else None
+    """The guardian's working email address: one on file that has not bounced (``ledger.messaging.routing``
+    sends SMS instead of email to a bounced one)."""
+    address = (guardian.email or "").strip()
+    return address if address and guardian.email_bounced_at is None else None
 
 
 def children_of(session: Session, phone: str, school_id: int) -> list[StudentRef]:

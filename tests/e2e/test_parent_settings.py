@@ -4,6 +4,8 @@ guardian and to the school's audit log, real Redis and databases."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from ledger.messaging.outbox import OutboxMessage
@@ -96,3 +98,17 @@ def test_keywords_by_sms_stop_and_start_each_category_and_set_the_channel_in_eve
             assert chosen == (opted_out, channel), slug
     actions = [action for action, _, _ in audit_actions(schools)]
     assert actions.count("guardian.stop") == 4 and actions.count("guardian.channel") == 4  # x 2 schools
+
+
+def test_channel_email_takes_a_working_address_and_refuses_a_bounced_one(client, schools):
+    with schools.begin() as session:
+        for guardian in session.scalars(select(Guardian).where(Guardian.phone == PARENT)):
+            guardian.email = "mama.otieno@example.com"
+    assert sms(client, "CHANNEL EMAIL", "ATXid_em1").lower().startswith("messages will now come by email")
+    assert {g.preferred_channel.value for g in guardians(schools).values()} == {"email"}
+    assert sms(client, "channel sms", "ATXid_em2").startswith("Messages will now come by SMS.")
+    with schools.begin() as session:  # the address bounced: as good as none until it is changed
+        for guardian in session.scalars(select(Guardian).where(Guardian.phone == PARENT)):
+            guardian.email_bounced_at = dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC)
+    assert sms(client, "CHANNEL EMAIL", "ATXid_em3").startswith("No email address on file")
+    assert {g.preferred_channel.value for g in guardians(schools).values()} == {"sms"}
