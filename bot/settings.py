@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "KARO_"
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # The browser phone at /sandbox (`karo demo`): its page carries the webhook token, so it stays off
     # in any deployment the internet can reach.
     sandbox: bool = False
+
+    # Requests per minute per school API key (a fixed window; over it the API answers 429 with Retry-After).
+    api_rate_per_minute: int = Field(default=600, ge=1)
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with ``changes`` checked as the environment's values are (``model_copy`` checks nothing,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from bot.api.problems import install_problems
+from bot.api.school import school_routers
 from bot.bootstrap import Services
 
 PREFIX = "/api/v1"
@@ -12,7 +13,9 @@ PREFIX = "/api/v1"
 
 def api_routers() -> list[APIRouter]:
     """Every router of the API (tests walk their routes: a route added here is tested for tenancy)."""
-    return []
+    routers: list[APIRouter] = []
+    routers += school_routers()
+    return routers
 
 
 def api_app(services: Services) -> FastAPI:
