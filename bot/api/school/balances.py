@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.api.pages import Page, encode_cursor
+from bot.api.pages import Page
 from bot.api.problems import PROBLEM_RESPONSES
 from bot.api.school.auth import Reader
-from bot.api.school.common import DEFAULT, Cursor, Limit, Since, aware, id_after
+from bot.api.school.common import DEFAULT, MAX_ID, Cursor, Id, Limit, Since, aware, id_page
 from bot.api.school.models import BalanceOut, StatementLineOut, StatementOut, VoteHeadOwed
 from bot.api.school.students import school_student
 from bot.routes.deps import SessionDep
@@ -54,26 +54,24 @@ def list_balances(
             Entry.school_id == caller.school_id, Entry.created_at >= since, Entry.student_id.is_not(None)
         )
         query = query.where(Student.id.in_(moved))
-    after = id_after(cursor)
-    if after is not None:
-        query = query.where(Student.id > after)
-    rows = list(session.scalars(query.order_by(Student.id).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[BalanceOut](items=[balance_out(session, s) for s in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = id_page(session, query, Student.id, cursor, limit)
+    return Page[BalanceOut](items=[balance_out(session, s) for s in rows], next_cursor=next_cursor)
 
 
 @router.get("/students/{student_id}/balance", response_model=BalanceOut)
-def get_balance(student_id: int, caller: Reader, session: SessionDep) -> BalanceOut:
+def get_balance(student_id: Id, caller: Reader, session: SessionDep) -> BalanceOut:
     return balance_out(session, school_student(session, caller.school_id, student_id))
 
 
 @router.get("/students/{student_id}/statement", response_model=StatementOut)
 def get_statement(
-    student_id: int,
+    student_id: Id,
     caller: Reader,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Latest entries shown.")] = 100,
-    before: Annotated[int | None, Query(ge=1, description="Only entries older than this entry id.")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only entries older than this entry id.")
+    ] = None,
 ) -> StatementOut:
     """The latest entries on the student's account, oldest first, with a running balance."""
     found = statement(

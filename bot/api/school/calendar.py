@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import select
 
-from bot.api.pages import Page, encode_cursor
+from bot.api.pages import Page
 from bot.api.problems import PROBLEM_RESPONSES
 from bot.api.school.auth import Reader
-from bot.api.school.common import DEFAULT, Cursor, Limit, id_after, owned
+from bot.api.school.common import DEFAULT, Cursor, Id, IdFilter, Limit, id_page, owned
 from bot.api.school.models import ClassOut, FeeLine, FeeStructureOut, TermOut
 from bot.routes.deps import SessionDep
 from ledger.records.tables import FeeItem, SchoolClass, Term, VoteHead
@@ -35,18 +33,12 @@ def list_classes(
     caller: Reader, session: SessionDep, cursor: Cursor = None, limit: Limit = DEFAULT
 ) -> Page[ClassOut]:
     query = select(SchoolClass).where(SchoolClass.school_id == caller.school_id)
-    after = id_after(cursor)
-    if after is not None:
-        query = query.where(SchoolClass.id > after)
-    rows = list(session.scalars(query.order_by(SchoolClass.id).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[ClassOut](
-        items=[ClassOut(id=c.id, name=c.name) for c in rows[:limit]], next_cursor=next_cursor
-    )
+    rows, next_cursor = id_page(session, query, SchoolClass.id, cursor, limit)
+    return Page[ClassOut](items=[ClassOut(id=c.id, name=c.name) for c in rows], next_cursor=next_cursor)
 
 
 @router.get("/classes/{class_id}", response_model=ClassOut)
-def get_class(class_id: int, caller: Reader, session: SessionDep) -> ClassOut:
+def get_class(class_id: Id, caller: Reader, session: SessionDep) -> ClassOut:
     found = owned(session, SchoolClass, class_id, caller.school_id, "class")
     return ClassOut(id=found.id, name=found.name)
 
@@ -56,25 +48,21 @@ def list_terms(
     caller: Reader, session: SessionDep, cursor: Cursor = None, limit: Limit = DEFAULT
 ) -> Page[TermOut]:
     query = select(Term).where(Term.school_id == caller.school_id)
-    after = id_after(cursor)
-    if after is not None:
-        query = query.where(Term.id > after)
-    rows = list(session.scalars(query.order_by(Term.id).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[TermOut](items=[term_out(t) for t in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = id_page(session, query, Term.id, cursor, limit)
+    return Page[TermOut](items=[term_out(t) for t in rows], next_cursor=next_cursor)
 
 
 @router.get("/terms/{term_id}", response_model=TermOut)
-def get_term(term_id: int, caller: Reader, session: SessionDep) -> TermOut:
+def get_term(term_id: Id, caller: Reader, session: SessionDep) -> TermOut:
     return term_out(owned(session, Term, term_id, caller.school_id, "term"))
 
 
 @router.get("/terms/{term_id}/fee-structure", response_model=FeeStructureOut)
 def fee_structure(
-    term_id: int,
+    term_id: Id,
     caller: Reader,
     session: SessionDep,
-    class_id: Annotated[int | None, Query(description="Only this class's fees.")] = None,
+    class_id: IdFilter = None,
 ) -> FeeStructureOut:
     """What each class pays this term, per vote head (optional items billed only to those enrolled)."""
     term = owned(session, Term, term_id, caller.school_id, "term")

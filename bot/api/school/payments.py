@@ -11,10 +11,10 @@ from fastapi import APIRouter, Header, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.api.pages import Page, encode_cursor
+from bot.api.pages import Page
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from bot.api.school.auth import Caller, Reader, Writer
-from bot.api.school.common import DEFAULT, Cursor, Limit, Since, aware, id_after, owned
+from bot.api.school.common import DEFAULT, Cursor, Id, IdFilter, Limit, Since, aware, id_page, owned
 from bot.api.school.models import PaymentIn, PaymentOut
 from bot.routes.deps import SessionDep
 from ledger.admission import admission_key
@@ -61,7 +61,7 @@ def list_payments(
     cursor: Cursor = None,
     limit: Limit = DEFAULT,
     updated_since: Since = None,
-    student_id: int | None = None,
+    student_id: IdFilter = None,
 ) -> Page[PaymentOut]:
     """The school's payments in the order they were recorded."""
     query = select(Payment).where(Payment.school_id == caller.school_id)
@@ -70,16 +70,12 @@ def list_payments(
         query = query.join(Entry, Entry.id == Payment.entry_id).where(Entry.created_at >= since)
     if student_id is not None:
         query = query.where(Payment.student_id == student_id)
-    after = id_after(cursor)
-    if after is not None:
-        query = query.where(Payment.id > after)
-    rows = list(session.scalars(query.order_by(Payment.id).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[PaymentOut](items=payments_out(session, rows[:limit]), next_cursor=next_cursor)
+    rows, next_cursor = id_page(session, query, Payment.id, cursor, limit)
+    return Page[PaymentOut](items=payments_out(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut)
-def get_payment(payment_id: int, caller: Reader, session: SessionDep) -> PaymentOut:
+def get_payment(payment_id: Id, caller: Reader, session: SessionDep) -> PaymentOut:
     return payments_out(session, [owned(session, Payment, payment_id, caller.school_id, "payment")])[0]
 
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.api.pages import Page, encode_cursor
+from bot.api.pages import Page
 from bot.api.problems import PROBLEM_RESPONSES
 from bot.api.school.auth import Reader
-from bot.api.school.common import DEFAULT, Cursor, Limit, id_after, owned
+from bot.api.school.common import DEFAULT, Cursor, Id, IdFilter, Limit, id_page, owned
 from bot.api.school.models import BursaryOut, MessageOut
 from bot.routes.deps import SessionDep
 from ledger.billing.sponsor_tables import BursaryAward, Sponsor
@@ -46,24 +46,20 @@ def list_bursaries(
     session: SessionDep,
     cursor: Cursor = None,
     limit: Limit = DEFAULT,
-    student_id: int | None = None,
-    term_id: int | None = None,
+    student_id: IdFilter = None,
+    term_id: IdFilter = None,
 ) -> Page[BursaryOut]:
     query = select(BursaryAward).where(BursaryAward.school_id == caller.school_id)
     if student_id is not None:
         query = query.where(BursaryAward.student_id == student_id)
     if term_id is not None:
         query = query.where(BursaryAward.term_id == term_id)
-    after = id_after(cursor)
-    if after is not None:
-        query = query.where(BursaryAward.id > after)
-    rows = list(session.scalars(query.order_by(BursaryAward.id).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[BursaryOut](items=bursaries_out(session, rows[:limit]), next_cursor=next_cursor)
+    rows, next_cursor = id_page(session, query, BursaryAward.id, cursor, limit)
+    return Page[BursaryOut](items=bursaries_out(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/bursaries/{award_id}", response_model=BursaryOut)
-def get_bursary(award_id: int, caller: Reader, session: SessionDep) -> BursaryOut:
+def get_bursary(award_id: Id, caller: Reader, session: SessionDep) -> BursaryOut:
     return bursaries_out(session, [owned(session, BursaryAward, award_id, caller.school_id, "bursary")])[0]
 
 
@@ -89,20 +85,16 @@ def list_messages(
     session: SessionDep,
     cursor: Cursor = None,
     limit: Limit = DEFAULT,
-    student_id: int | None = None,
+    student_id: IdFilter = None,
 ) -> Page[MessageOut]:
     """Messages to the school's families, newest first, with their delivery status."""
     query = select(OutboxMessage).where(OutboxMessage.school_id == caller.school_id)
     if student_id is not None:
         query = query.where(OutboxMessage.student_id == student_id)
-    after = id_after(cursor)
-    if after is not None:
-        query = query.where(OutboxMessage.id < after)
-    rows = list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[MessageOut](items=[message_out(m) for m in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = id_page(session, query, OutboxMessage.id, cursor, limit, newest_first=True)
+    return Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=next_cursor)
 
 
 @router.get("/messages/{message_id}", response_model=MessageOut)
-def get_message(message_id: int, caller: Reader, session: SessionDep) -> MessageOut:
+def get_message(message_id: Id, caller: Reader, session: SessionDep) -> MessageOut:
     return message_out(owned(session, OutboxMessage, message_id, caller.school_id, "message"))

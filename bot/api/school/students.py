@@ -12,7 +12,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from bot.api.pages import Page, decode_cursor, encode_cursor
 from bot.api.problems import PROBLEM_RESPONSES, Problem
 from bot.api.school.auth import Reader
-from bot.api.school.common import DEFAULT, Cursor, Limit, Since, aware, owned
+from bot.api.school.common import DEFAULT, Cursor, Id, Limit, Since, aware, owned
 from bot.api.school.models import ClassOut, GuardianOut, StudentOut
 from bot.routes.deps import SessionDep
 from ledger.records.tables import Student, StudentGuardian
@@ -88,5 +88,5 @@ def school_student(session: Session, school_id: int, student_id: int) -> Student
 
 
 @router.get("/students/{student_id}", response_model=StudentOut, response_model_by_alias=True)
-def get_student(student_id: int, caller: Reader, session: SessionDep) -> StudentOut:
+def get_student(student_id: Id, caller: Reader, session: SessionDep) -> StudentOut:
     return student_out(school_student(session, caller.school_id, student_id))
