@@ -26,6 +26,10 @@ from ledger.records.tables import School, Student, Term
 from ledger.staff.api_keys import Scope, create_key
 from tests.e2e.conftest import TODAY
 
+# The dashboard's signed-in client and the CLI runner, for the key pages and `karo apikey`.
+from tests.e2e.dashboard.conftest import clock, staffed, web  # noqa: F401
+from tests.e2e.test_cli import karo, kilimani  # noqa: F401
+
 
 @dataclass(frozen=True)
 class Keys:
