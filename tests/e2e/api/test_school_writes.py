@@ -108,3 +108,32 @@ def test_a_days_register_and_an_exam_are_written_or_refused_per_item(api: TestCl
     with keys.factory() as session:
         assert session.scalar(select(func.count()).select_from(AttendanceRecord)) == 1
         assert sorted(session.scalars(select(Score.score))) == [64, 71]
+
+
+def test_a_students_updated_at_moves_when_they_or_their_guardians_change_and_only_then(
+    api: TestClient, keys: Keys
+) -> None:
+    auth = keys.auth(keys.write_a)
+    pupil = {"admission_no": "KJA-009", "name": "Kip Rono", "class": "Grade 6"}
+    pupil["guardians"] = [{"name": "Mama Rono", "phone": "0733000009"}]  # type: ignore[assignment]
+
+    def stamp() -> str:
+        listed = api.get("/api/v1/students", headers=auth).json()["items"]
+        return next(s["updated_at"] for s in listed if s["admission_no"] == "KJA-009")
+
+    api.put("/api/v1/students", json={"students": [pupil]}, headers=auth)
+    made = stamp()
+    assert api.put("/api/v1/students", json={"students": [pupil]}, headers=auth).json()["unchanged"] == 1
+    assert stamp() == made
+    renamed_guardian = {**pupil, "guardians": [{"name": "Jane Rono", "phone": "0733000009"}]}
+    assert (
+        api.put("/api/v1/students", json={"students": [renamed_guardian]}, headers=auth).json()["updated"]
+        == 1
+    )
+    guardian_changed = stamp()
+    assert guardian_changed > made
+    moved = {**renamed_guardian, "class": "Grade 7"}
+    api.put("/api/v1/students", json={"students": [moved]}, headers=auth)
+    assert stamp() > guardian_changed
+    synced = api.get("/api/v1/students", params={"updated_since": guardian_changed}, headers=auth).json()
+    assert [s["admission_no"] for s in synced["items"]] == ["KJA-009"]
