@@ -129,8 +129,13 @@ def create_payment(
         payment, created = payment_once(
             session, caller.school_id, idempotency_key, request_body, record, now=now
         )
-    except IdempotencyConflict:
-        raise Problem(409, "Conflict", "This Idempotency-Key was used before with another body.") from None
+    except IdempotencyConflict as conflict:
+        if conflict.key == idempotency_key:
+            raise Problem(
+                409, "Conflict", "This Idempotency-Key was used before with another body."
+            ) from None
+        detail = f"Reference {reference} was already recorded for another payment."
+        raise Problem(409, "Conflict", detail) from None
     except LedgerError as refused:
         raise Problem(409, "Conflict", str(refused)) from None
     session.commit()

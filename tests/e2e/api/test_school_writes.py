@@ -53,6 +53,10 @@ def test_a_bank_payment_needs_its_slip_and_a_missing_key_or_student_is_refused(
         "/api/v1/payments", json={**CASH, "source": "bank", "reference": "EQ 5521"}, headers=keyed
     )
     assert slip.status_code == 201 and slip.json()["reference"] == "EQ 5521"
+    for other in ({}, {"amount": 1_00}):  # the same slip under another key: refused, same body or not
+        body = {**CASH, "source": "bank", "reference": "eq 5521", **other}
+        reused = api.post("/api/v1/payments", json=body, headers={**auth, "Idempotency-Key": f"b2{other}"})
+        assert reused.status_code == 409 and "EQ 5521" in reused.json()["detail"], reused.json()
 
 
 def test_a_bad_item_refuses_the_whole_upsert_with_an_error_per_item(api: TestClient, keys: Keys) -> None:
