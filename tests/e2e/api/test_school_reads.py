@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from ledger.db import transaction
+from ledger.records.leavers import mark_left, parse_reason
+from ledger.records.tables import Student
 from tests.e2e.api.conftest import Keys
+from tests.e2e.conftest import TODAY
 
 
 def test_students_balances_payments_and_messages_read_with_a_key(api: TestClient, keys: Keys) -> None:
@@ -73,3 +78,15 @@ def test_pages_follow_their_cursor_to_the_end_and_updated_since_filters(api: Tes
         assert api.get(path, params={"updated_since": future}, headers=auth).json()["items"] == [], path
     moved = api.get("/api/v1/balances", params={"updated_since": "2000-01-01T00:00:00Z"}, headers=auth).json()
     assert [b["admission_no"] for b in moved["items"]] == ["KJA-001"]  # the new pupils have no entries yet
+
+
+def test_a_leaver_is_listed_as_left_and_their_change_reaches_a_sync(api: TestClient, keys: Keys) -> None:
+    auth = keys.auth(keys.read_a)
+    before = api.get("/api/v1/students", headers=auth).json()["items"][0]
+    with transaction(keys.factory) as session:
+        pupil = session.scalars(select(Student).where(Student.admission_no == "KJA-001")).one()
+        assert mark_left(pupil, TODAY, parse_reason("transferred"), today=TODAY)
+    changed = api.get("/api/v1/students", params={"updated_since": before["updated_at"]}, headers=auth).json()
+    left = changed["items"][0]
+    assert left["status"] == "left" and left["left_on"] == TODAY.isoformat()
+    assert left["leave_reason"] == "transferred" and left["updated_at"] > before["updated_at"]
