@@ -51,7 +51,10 @@ def _page(
         "error": error,
         "done": done,
     }
-    return render(request, "settings_api_keys.html", context, status_code=status)
+    page = render(request, "settings_api_keys.html", context, status_code=status)
+    if shown is not None:  # the key itself is on this page: no cache keeps it
+        page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 def _key(session: Session, staff: Staff, key_id: int) -> ApiKey:

@@ -50,7 +50,7 @@ def test_the_head_creates_rotates_and_revokes_keys_and_others_only_read(
     assert page.status_code == 200 and "No keys yet" in page.text
     made = web.post(PAGE, data={"csrf_token": csrf_of(page), "name": "Zeraki sync", "scope": "read"})
     first = SECRET.search(made.text)
-    assert made.status_code == 200 and first is not None
+    assert made.status_code == 200 and first is not None and made.headers["Cache-Control"] == "no-store"
     assert web.get("/api/v1/classes", headers={"Authorization": f"Bearer {first[1]}"}).status_code == 200
     listed = web.get(PAGE)
     assert first[1] not in listed.text and first[1][:12] in listed.text and "Zeraki sync" in listed.text
