@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.commands.announce import announce_command
+from bot.commands.apikeys import apikey
 from bot.commands.bursaries import bursary
 from bot.commands.charges import charge
 from bot.commands.close import close
@@ -51,6 +52,7 @@ for command in (
     close,
     year,
     announce_command,
+    apikey,
 ):
     cli.add_command(command)
 

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # in any deployment the internet can reach.
     sandbox: bool = False
 
+    # Requests per minute per school API key (a fixed window; over it the API answers 429 with Retry-After).
+    api_rate_per_minute: int = Field(default=600, ge=1)
+
     def with_changes(self, **changes: object) -> Settings:
         """A copy with ``changes`` checked as the environment's values are (``model_copy`` checks nothing,
         and would keep a secret given as text unwrapped)."""

@@ -10,6 +10,7 @@ from ledger.books.tables import Account, Entry, Line, Payment
 from ledger.messaging.announcements import Announcement
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Reminder
+from ledger.payments.api_requests import PaymentRequestKey
 from ledger.payments.callbacks import CallbackFailure
 from ledger.payments.receipts import ReceiptCounter
 from ledger.payments.stk_requests import PaymentRequestRecord
@@ -26,12 +27,15 @@ from ledger.records.tables import (
     Term,
     VoteHead,
 )
+from ledger.staff.api_keys import ApiKey
 from ledger.staff.approvals import ReversalRequest
 from ledger.staff.audit import AuditEntry
 from ledger.staff.invites import StaffLink
 from ledger.staff.members import LoginFailures, StaffMember
 
 __all__ = [
+    "ApiKey",
+    "PaymentRequestKey",
     "Account",
     "Announcement",
     "AttendanceRecord",

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from bot.api.parent.routes import parent_routers
 from bot.api.problems import install_problems
+from bot.api.school import school_routers
 from bot.bootstrap import Services
 
 PREFIX = "/api/v1"
@@ -15,6 +16,7 @@ def api_routers() -> list[APIRouter]:
     """Every router of the API (tests walk their routes: a route added here is tested for tenancy)."""
     routers: list[APIRouter] = []
     routers += parent_routers()
+    routers += school_routers()
     return routers
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ledger.bulk import insert_ignoring_duplicates
@@ -22,7 +22,7 @@ from ledger.imports.core import RowChange
 from ledger.imports.lookups import classes_by_name
 from ledger.records.tables import Channel, Guardian, Language, School, SchoolClass, Student, StudentGuardian
 
-DELETE_BATCH = 1000  # ids per DELETE: well inside SQLite's limit on bound parameters
+DELETE_BATCH = 1000  # ids per DELETE or UPDATE: well inside SQLite's limit on bound parameters
 
 
 # A checked row of the register, as the students import makes it and this writer plays it.
@@ -103,6 +103,7 @@ class RegisterWriter:
         self.changed_students: list[dict[str, Any]] = []
         self.new_links: list[tuple[str, str]] = []  # (admission_no, phone), resolved to ids once written
         self.stale_links: list[int] = []
+        self.touched: list[int] = []  # existing students whose guardians changed: their updated_at moves
 
     def write(self, plans: list[StudentPlan]) -> list[RowChange]:
         self._add_classes(plans)
@@ -137,6 +138,8 @@ class RegisterWriter:
             fields = {"admission_no": plan.admission_no, "name": plan.name, "class_id": class_id}
             self.changed_students.append({"id": student.id, **fields})
         linked = self._relink(student.id, plan)
+        if not changed and (linked or any(guardians_changed)):
+            self.touched.append(student.id)
         return RowChange.UPDATED if changed or linked or any(guardians_changed) else RowChange.UNCHANGED
 
     def _new_student(self, plan: StudentPlan, class_id: int) -> dict[str, Any]:
@@ -206,6 +209,9 @@ class RegisterWriter:
         self.new_students.clear()
         if self.changed_students:
             self.session.execute(update(Student), self.changed_students)
+        for start in range(0, len(self.touched), DELETE_BATCH):
+            batch = self.touched[start : start + DELETE_BATCH]
+            self.session.execute(update(Student).where(Student.id.in_(batch)).values(updated_at=func.now()))
 
     def _write_links(self) -> None:
         for start in range(0, len(self.stale_links), DELETE_BATCH):

@@ -132,6 +132,10 @@ class Student(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     leave_reason: Mapped[str | None] = mapped_column(String(20))
+    # When the student's row last changed (the API's sync reads ``updated_since``); bumped by the database.
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime(), server_default=func.now(), onupdate=func.now(), index=True
+    )
 
     school_class: Mapped[SchoolClass] = relationship()
     guardian_links: Mapped[list[StudentGuardian]] = relationship(back_populates="student")

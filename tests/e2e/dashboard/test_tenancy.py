@@ -26,6 +26,7 @@ from ledger.db import transaction
 from ledger.messaging.announcements import Announcement
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, VoteHead
+from ledger.staff.api_keys import ApiKey
 from ledger.staff.approvals import ReversalRequest
 from ledger.staff.members import StaffMember
 from ledger.staff.rollover import apply_rollover
@@ -94,6 +95,9 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         query = select(Announcement.id).where(Announcement.school_id == school_id(session))
         return session.scalars(query).first() or 0
 
+    def key_id(session: Session) -> int:
+        return session.scalars(select(ApiKey.id).where(ApiKey.school_id == school_id(session))).first() or 0
+
     def token(session: Session) -> int:
         return 0  # an invite link's token: another school's is the link itself, so an unknown one is 404
 
@@ -111,6 +115,7 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         "entry_id": entry_id,
         "request_id": request_id,
         "announcement_id": announcement_id,
+        "key_id": key_id,
     }
 
 
@@ -155,6 +160,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "POST /dashboard/settings/terms/{term_id}" in walked
     assert "POST /dashboard/settings/staff/{staff_id}/active" in walked
     assert "POST /dashboard/settings/staff/{staff_id}/reset" in walked
+    assert "POST /dashboard/settings/api-keys/{key_id}/revoke" in walked
 
 
 def award_for_baraka(session: Session, mwangaza: School) -> None:
