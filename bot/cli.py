@@ -7,6 +7,7 @@ import click
 from bot.commands.announce import announce_command
 from bot.commands.bursaries import bursary
 from bot.commands.charges import charge
+from bot.commands.check import check
 from bot.commands.close import close
 from bot.commands.corrections import payment
 from bot.commands.demo import demo
@@ -51,6 +52,7 @@ for command in (
     close,
     year,
     announce_command,
+    check,
 ):
     cli.add_command(command)
 

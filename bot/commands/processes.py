@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import TYPE_CHECKING
 
 import click
@@ -10,6 +12,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from bot.commands.support import Refused
+from bot.logs import configure_logging, secret_values, uvicorn_log_config
+from bot.metrics import MULTIPROC_DIR
 from bot.settings import Settings, load_settings_or_exit
 
 if TYPE_CHECKING:
@@ -36,21 +40,32 @@ def serve(host: str, port: int, workers: int) -> None:
         raise Refused(
             "--workers above 1 needs KARO_REDIS_URL: without it each process keeps its own sessions"
         )
+    configure_logging(secret_values(settings))
+    if workers > 1 and not os.environ.get(MULTIPROC_DIR):
+        # Each worker process counts on its own; /metrics adds up the files they write here.
+        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="karo-metrics-")
     uvicorn.run(
-        "bot.app:app_from_env", factory=True, host=host, port=port, proxy_headers=True, workers=workers
+        "bot.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        workers=workers,
+        log_config=uvicorn_log_config(),
     )
 
 
 @click.command()
 def worker() -> None:
     """Run an RQ worker on the "default" queue of KARO_REDIS_URL."""
-    from rq import Worker
-
     from bot.jobs.lifeline import children_die_with_me
+    from bot.jobs.worker import KaroWorker
 
     children_die_with_me()  # its work horse and scheduler: none may go on sending after a SIGKILL
-    connection = queue_connection(load_settings_or_exit(), "worker")
-    Worker(list(QUEUES), connection=connection).work(with_scheduler=True)
+    settings = load_settings_or_exit()
+    configure_logging(secret_values(settings))
+    connection = queue_connection(settings, "worker")
+    KaroWorker(list(QUEUES), connection=connection).work(with_scheduler=True, logging_level="INFO")
 
 
 @click.command()
@@ -58,7 +73,9 @@ def scheduler() -> None:
     """Run RQ's cron scheduler, which enqueues Karo's periodic jobs on KARO_REDIS_URL."""
     from rq.cron import CronScheduler
 
-    cron = CronScheduler(connection=queue_connection(load_settings_or_exit(), "scheduler"))
+    settings = load_settings_or_exit()
+    configure_logging(secret_values(settings))
+    cron = CronScheduler(connection=queue_connection(settings, "scheduler"))
     register_cron_jobs(cron)
     cron.start()  # type: ignore[no-untyped-call]  # rq 3.0 leaves start() unannotated
 

@@ -17,6 +17,8 @@ from typing import Protocol
 from redis import Redis
 from rq import Queue
 
+from bot.logs import job_meta
+
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
@@ -56,7 +58,7 @@ class RqScheduler:
         self.queue = Queue(queue, connection=redis)
 
     def schedule(self, task: Task, delay: dt.timedelta, *args: int) -> None:
-        self.queue.enqueue_in(delay, RQ_JOBS[task], *args, job_timeout=120, result_ttl=3600)
+        self.queue.enqueue_in(delay, RQ_JOBS[task], *args, job_timeout=120, result_ttl=3600, meta=job_meta())
 
 
 class ThreadScheduler:

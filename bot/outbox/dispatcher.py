@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.channels.handlers.base import Outgoing, Registry, SentLookup
 from bot.outbox.ratelimit import RateLimiter
 from ledger.messaging import outbox
@@ -184,11 +185,13 @@ class Dispatcher:
         return handler.provider, handler.channel, lambda: handler.send(item, window_open)
 
     def _record(self, row: OutboxMessage, provider: str, result: SendResult, report: DispatchReport) -> None:
+        metrics.SENDS.labels(provider, "accepted" if result.accepted else "refused").inc()
         if result.accepted:
             outbox.record_accepted(row, provider=provider, provider_id=result.provider_id, now=self.clock())
             report.sent += 1
         else:
             reason = result.reason or result.status or "refused"
+            metrics.SEND_FAILURES.labels(provider, "refused").inc()  # the provider's words stay in the row
             outbox.record_refused(row, provider=provider, reason=reason, now=self.clock())
             report.refused += 1
 
@@ -196,7 +199,11 @@ class Dispatcher:
         self, row: OutboxMessage, item: Outgoing, provider: str, reason: str, report: DispatchReport
     ) -> None:
         now = self.clock()
+        unexpected = reason.startswith("unexpected error")
+        metrics.SENDS.labels(provider, "error").inc()
+        metrics.SEND_FAILURES.labels(provider, "unexpected" if unexpected else "transient").inc()
         if item.attempts >= MAX_ATTEMPTS:
+            metrics.SEND_FAILURES.labels(provider, "gave_up").inc()
             reason = f"gave up after {item.attempts} tries: {reason}"
             outbox.record_refused(row, provider=provider, reason=reason, now=now)
             report.refused += 1
