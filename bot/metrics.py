@@ -105,10 +105,10 @@ class StateCollector(Collector):
     def _queues(self) -> Metric:
         from rq import Queue
 
-        from bot.commands.processes import QUEUES
+        from bot.mpesa.scheduling import QUEUE
 
         lengths = GaugeMetricFamily("karo_rq_jobs", "RQ jobs by queue and state.", labels=["queue", "state"])
-        for name in QUEUES:
+        for name in (QUEUE,):  # the one queue every Karo job goes to (``karo worker`` listens to it)
             queue = Queue(name, connection=self.services.redis)
             lengths.add_metric([name, "queued"], queue.count)
             lengths.add_metric([name, "scheduled"], queue.scheduled_job_registry.count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from rq.cron import CronScheduler
 
 QUEUES = ("default",)
+WORKER_START_SECONDS = 60
 
 
 @click.command()
@@ -41,9 +43,18 @@ def serve(host: str, port: int, workers: int) -> None:
             "--workers above 1 needs KARO_REDIS_URL: without it each process keeps its own sessions"
         )
     configure_logging(secret_values(settings))
+    made = None
     if workers > 1 and not os.environ.get(MULTIPROC_DIR):
         # Each worker process counts on its own; /metrics adds up the files they write here.
-        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="karo-metrics-")
+        made = os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="karo-metrics-")
+    try:
+        _serve(host, port, workers)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "bot.app:app_from_env",
         factory=True,
@@ -52,6 +63,9 @@ def serve(host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         workers=workers,
         log_config=uvicorn_log_config(),
+        # Each worker process imports the whole `karo` command before it can answer uvicorn's health check:
+        # on a busy machine that takes longer than uvicorn's 5 s, which kills and restarts it for ever.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
 
 
