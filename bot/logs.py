@@ -60,7 +60,9 @@ class PrivacyFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string: keep what can be kept, scrubbed
             message = f"{record.msg} {record.args!r}"
-        record.msg, record.args = self.scrub(message), None
+        scrubbed = self.scrub(message)
+        if scrubbed != message:  # else the args stay, for formatters that read them (uvicorn's access log)
+            record.msg, record.args = scrubbed, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
