@@ -94,6 +94,7 @@ async def _verified_form(
     then checked at the edge (else kept, and 400)."""
     if not await handler.verify(request, services.settings):
         log.warning("refused an unverified %s webhook for %s", handler.provider, request.url.path)
+        metrics.CALLBACKS.labels(route, "forbidden").inc()
         raise HTTPException(status_code=403, detail="bad signature")
     return await checked_form(request, services, route, rules)
 

@@ -114,7 +114,7 @@ def test_a_payment_and_a_text_move_the_counters_share_request_ids_and_log_nothin
     hop_ids: list[str] = []
 
     def keep_id(response: httpx.Response) -> None:
-        if "/at/ussd/" in str(response.request.url):
+        if "/at/ussd/" in str(response.request.url) and response.status_code == 200:  # a 403 is no hop
             hop_ids.append(response.headers["x-request-id"])
 
     with httpx.Client(base_url=karo_server.url, timeout=20, event_hooks={"response": [keep_id]}) as http:
@@ -132,6 +132,7 @@ def test_a_payment_and_a_text_move_the_counters_share_request_ids_and_log_nothin
         sms = {"from": PARENT, "to": "22384", "text": "BAL", "id": "ATXid_op1", "date": "2026-11-22 10:00:00"}
         assert http.post(f"/at/sms/{TOKEN}", data=sms).status_code == 200
         assert http.post(f"/at/ussd/{TOKEN}", data={"sessionId": "x"}).status_code == 200  # no phone: refused
+        assert http.post("/at/ussd/not-the-token", data={"sessionId": "y"}).status_code == 403
         report = build_dispatcher(
             operated, RedisConversationStore(operated.redis), {"africastalking": 0}
         ).run()
@@ -158,6 +159,7 @@ def test_a_payment_and_a_text_move_the_counters_share_request_ids_and_log_nothin
         == ussd_hops
     )
     assert value(moved, "karo_callbacks_total", kind="stk", outcome="posted") == 1
+    assert value(moved, "karo_callbacks_total", kind="token", outcome="forbidden") == 1
     assert value(moved, "karo_payments_posted_total", source="mpesa_stk") == 1
     assert report.sent >= 2  # the receipt and the SMS reply
     assert value(moved, "karo_sends_total", provider="africastalking", result="accepted") == report.sent
