@@ -29,16 +29,18 @@ from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.mpesa.harness import (  # noqa: F401  (fixtures)
     daraja,
     daraja_server,
+    http,
+    karo,
     karo_server,
     mpesa_redis,
     mpesa_settings,
     pay_by_ussd,
     payments,
     requests,
+    services,
     wait_for,
     worker_environment,
 )
-from tests.integration.mpesa.harness import services as mpesa_services  # noqa: F401
 from tests.integration.providers.conftest import at_server, at_sim  # noqa: F401
 
 # A Kenyan mobile number in any form a log could carry: +2547..., 2547..., 07..., 01..., spaced or not.
@@ -55,7 +57,7 @@ def private_logs():
 
 
 @pytest.fixture
-def operated(monkeypatch, engine, mpesa_services, daraja, karo_server, at_sim):  # noqa: F811
+def operated(monkeypatch, engine, services, daraja, karo_server, at_sim):  # noqa: F811
     """Karo served over HTTP with RQ for the M-Pesa work, Africa's Talking for SMS, and the environment a
     ``karo worker`` would have (the jobs build their own Services from it)."""
     settings = mpesa_settings(karo_server.url, daraja.url).with_changes(
@@ -66,15 +68,15 @@ def operated(monkeypatch, engine, mpesa_services, daraja, karo_server, at_sim): 
     for name, value in (worker_environment(database_url, karo_server.url, daraja.url) | sender).items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    services = bootstrap(settings, engine=engine, redis=mpesa_services.redis)
-    karo_server.holder.app = create_app(services)
-    yield services
+    operated = bootstrap(settings, engine=engine, redis=services.redis)
+    karo_server.holder.app = create_app(operated)
+    yield operated
     karo_server.holder.app = None
     get_settings.cache_clear()
 
 
-def scrape(http: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = http.get("/metrics")
+def scrape(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -117,7 +119,7 @@ def test_a_payment_and_a_text_move_the_counters_share_request_ids_and_log_nothin
         if "/at/ussd/" in str(response.request.url) and response.status_code == 200:  # a 403 is no hop
             hop_ids.append(response.headers["x-request-id"])
 
-    with httpx.Client(base_url=karo_server.url, timeout=20, event_hooks={"response": [keep_id]}) as http:
+    with httpx.Client(base_url=karo_server.url, timeout=20, event_hooks={"response": [keep_id]}) as http:  # noqa: F811
         before = scrape(http)
         assert "M-Pesa" in pay_by_ussd(http, PARENT)
         confirm_id = hop_ids[-1]
@@ -191,3 +193,20 @@ def test_a_payment_and_a_text_move_the_counters_share_request_ids_and_log_nothin
     assert len(texts) > 5
     leaks = [t for t in texts if KENYAN_PHONE.search(t) or any(s in t for s in secrets)]
     assert leaks == []
+
+
+def test_without_redis_the_push_timer_logs_under_the_hops_request_id(
+    http,  # noqa: F811  (Karo with the M-Pesa work on in-process timers)
+    daraja,  # noqa: F811
+    caplog,
+    private_logs,
+):
+    private_logs()
+    caplog.set_level(logging.INFO)
+    hop_ids: list[str] = []
+    http.event_hooks = {"response": [lambda response: hop_ids.append(response.headers["x-request-id"])]}
+    assert "M-Pesa" in pay_by_ussd(http, PARENT)
+    pushed = wait_for(
+        lambda: [r for r in caplog.records if r.name == "httpx" and "processrequest" in r.getMessage()]
+    )
+    assert {getattr(r, "request_id", None) for r in pushed} == {hop_ids[-1]}  # the Confirm hop's
