@@ -32,7 +32,8 @@ MAX_REQUEST_ID = 64  # a longer client-given id is cut: it is a label, not a pay
 # Kenyan mobile numbers in any form: +254 7xx, 254 1xx, 07xx, 01xx, with spaces or dashes between groups.
 PHONE = re.compile(r"(?<!\d)(?:\+?254|0)[\s-]?([17]\d{2})[\s-]?(\d{3})[\s-]?(\d{3})(?!\d)")
 KEYED_SECRET = re.compile(
-    r"(?i)(token|api[_-]?key|apikey|password|secret|passkey|authorization)(\"?\s*[=:]\s*\"?)(?:bearer\s+|basic\s+)?[^\s&\"',;]+"
+    r"(?i)(token|api[_-]?key|password|secret|passkey|authorization)([\"']?\s*[=:]\s*[\"']?)"
+    r"(?:bearer\s+|basic\s+)?[^\s&\"',;}]+"
 )
 MASK = "***"
 

@@ -54,6 +54,9 @@ def test_secrets_keyed_credentials_and_authorization_headers_are_hidden_in_messa
     )
     assert "0722000111" not in (item.exc_text or "") and "abc123" not in (item.exc_text or "")
     assert "+2547****0111" in (item.exc_text or "")
+    quoted = record("sent {'token': 'abc', \"api_key\": \"k2\"}")
+    scrub.filter(quoted)
+    assert quoted.getMessage() == "sent {'token': '***', \"api_key\": \"***\"}"
 
 
 def test_json_lines_carry_the_request_id(capsys):
