@@ -14,6 +14,7 @@ from bot.bootstrap import Services, bootstrap
 from bot.channels.compose import compose_channels
 from bot.dashboard.routes import install_dashboard
 from bot.demo import sandbox
+from bot.logs import RequestIdMiddleware
 from bot.mpesa.compose import compose_mpesa, push_scheduler
 from bot.mpesa.desk import MpesaDesk
 from bot.routes import daraja, documents, health, home, messages, ussd
@@ -48,6 +49,7 @@ def create_app(
     api.state.schedule_push = push_scheduler(desk)  # the parent API starts M-Pesa prompts through the desk
     if services.settings.sandbox:
         app.include_router(sandbox.router)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     return app
 
 

@@ -42,7 +42,8 @@ def connect_redis(url: str) -> Redis:
 
 def bootstrap(settings: Settings, *, engine: Engine | None = None, redis: Redis | None = None) -> Services:
     """Services for ``settings``; pass ``engine`` or ``redis`` to use ones made elsewhere (tests)."""
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    # hide_parameters: a failed statement's error (logged with its traceback) names no phone or message body.
+    engine = engine if engine is not None else make_engine(settings.database_url, hide_parameters=True)
     if redis is None and settings.redis_url is not None:
         redis = connect_redis(settings.redis_url)
     return Services(

@@ -8,6 +8,7 @@ from bot.commands.announce import announce_command
 from bot.commands.apikeys import apikey
 from bot.commands.bursaries import bursary
 from bot.commands.charges import charge
+from bot.commands.check import check
 from bot.commands.close import close
 from bot.commands.corrections import payment
 from bot.commands.demo import demo
@@ -53,6 +54,7 @@ for command in (
     year,
     announce_command,
     apikey,
+    check,
 ):
     cli.add_command(command)
 

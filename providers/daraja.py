@@ -93,6 +93,11 @@ class DarajaClient:
         if self._own_http:
             self._http.close()
 
+    def ensure_token(self, creds: Shortcode) -> None:
+        """A token for ``creds``: the shared one while fresh, else fetched (proving the app's keys) and
+        shared, so asking never invalidates the token the deployment is using."""
+        self._token(creds)
+
     def stk_push(
         self,
         creds: Shortcode,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from typing import TYPE_CHECKING
 
 import click
@@ -10,12 +13,15 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from bot.commands.support import Refused
+from bot.logs import configure_logging, secret_values, uvicorn_log_config
+from bot.metrics import MULTIPROC_DIR
 from bot.settings import Settings, load_settings_or_exit
 
 if TYPE_CHECKING:
     from rq.cron import CronScheduler
 
 QUEUES = ("default",)
+WORKER_START_SECONDS = 60
 
 
 @click.command()
@@ -36,21 +42,44 @@ def serve(host: str, port: int, workers: int) -> None:
         raise Refused(
             "--workers above 1 needs KARO_REDIS_URL: without it each process keeps its own sessions"
         )
+    configure_logging(secret_values(settings))
+    made = None
+    if workers > 1 and not os.environ.get(MULTIPROC_DIR):
+        # Each worker process counts on its own; /metrics adds up the files they write here.
+        made = os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="karo-metrics-")
+    try:
+        _serve(host, port, workers)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
     uvicorn.run(
-        "bot.app:app_from_env", factory=True, host=host, port=port, proxy_headers=True, workers=workers
+        "bot.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        workers=workers,
+        log_config=uvicorn_log_config(),
+        # Each worker process imports the whole `karo` command before it can answer uvicorn's health check:
+        # on a busy machine that takes longer than uvicorn's 5 s, which kills and restarts it for ever.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
 
 
 @click.command()
 def worker() -> None:
     """Run an RQ worker on the "default" queue of KARO_REDIS_URL."""
-    from rq import Worker
-
     from bot.jobs.lifeline import children_die_with_me
+    from bot.jobs.worker import KaroWorker
 
     children_die_with_me()  # its work horse and scheduler: none may go on sending after a SIGKILL
-    connection = queue_connection(load_settings_or_exit(), "worker")
-    Worker(list(QUEUES), connection=connection).work(with_scheduler=True)
+    settings = load_settings_or_exit()
+    configure_logging(secret_values(settings))
+    connection = queue_connection(settings, "worker")
+    KaroWorker(list(QUEUES), connection=connection).work(with_scheduler=True, logging_level="INFO")
 
 
 @click.command()
@@ -58,7 +87,9 @@ def scheduler() -> None:
     """Run RQ's cron scheduler, which enqueues Karo's periodic jobs on KARO_REDIS_URL."""
     from rq.cron import CronScheduler
 
-    cron = CronScheduler(connection=queue_connection(load_settings_or_exit(), "scheduler"))
+    settings = load_settings_or_exit()
+    configure_logging(secret_values(settings))
+    cron = CronScheduler(connection=queue_connection(settings, "scheduler"))
     register_cron_jobs(cron)
     cron.start()  # type: ignore[no-untyped-call]  # rq 3.0 leaves start() unannotated
 

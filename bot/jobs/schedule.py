@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.bootstrap import Services
 from bot.jobs.campaigns import run_reminders
 from bot.jobs.daily_close import run_daily_closes
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 REMINDERS_SECONDS = 30 * 60
 FEE_RULES_CRON = "0 3 * * *"  # 06:00 in Nairobi: late fees are posted before the day's first reminders
 STK_SWEEP_SECONDS = 60  # settles STK requests whose timer or job was lost (a restart, a dead worker)
+
+
+# The scheduler-tick label of each in-process job, named as the RQ cron jobs are (``bot.jobs.worker``).
+TICK_LABELS = {
+    "the scheduled fee rules and reminders": "send_reminders",
+    "the STK request sweep": "sweep_stk_requests",
+}
 
 
 @dataclass
@@ -76,6 +84,7 @@ class InProcessSchedule:
             for n, (job, every, what) in enumerate(jobs):
                 if time.monotonic() >= due[n] and not self._stop.is_set():
                     try:
+                        metrics.TICKS.labels(TICK_LABELS.get(what, "other")).inc()
                         job()
                     except Exception:  # try again next round; what failed is in the log
                         log.exception("%s failed", what)

@@ -12,10 +12,11 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.crypto import CannotOpen, SecretKeyMissing
 from bot.mpesa.credentials import NoCredentials
 from bot.mpesa.scheduling import Task
-from ledger.payments.stk import mark_for_review, settle_query_success, settle_stk_failure
+from ledger.payments.stk import StkResult, mark_for_review, settle_query_success, settle_stk_failure
 from ledger.payments.stk_requests import RequestStatus, lock_request
 from ledger.records.tables import School
 from providers.daraja_types import DarajaError, DarajaUnavailable, Shortcode, StillProcessing, StkQueryResult
@@ -52,9 +53,13 @@ def query(desk: MpesaDesk, request_id: int, attempt: int = 0) -> None:
         return
     with desk.sessions.begin() as session:
         if result.result_code.strip() == "0":
-            settle_query_success(session, request_id, today=desk.today(), now=desk.clock())
+            settled = settle_query_success(session, request_id, today=desk.today(), now=desk.clock())
         else:
-            settle_stk_failure(session, request_id, result.result_code, result.result_desc, now=desk.clock())
+            settled = settle_stk_failure(
+                session, request_id, result.result_code, result.result_desc, now=desk.clock()
+            )
+    if settled == StkResult.POSTED:  # a lost callback's money, found by asking
+        metrics.PAYMENTS.labels("mpesa_stk_query").inc()
 
 
 def _prepare(desk: MpesaDesk, request_id: int) -> QueryOrder | None:

@@ -6,6 +6,7 @@ The push waits a few seconds (a prompt cannot show over a live USSD session); th
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import enum
 import logging
@@ -16,6 +17,8 @@ from typing import Protocol
 
 from redis import Redis
 from rq import Queue
+
+from bot.logs import job_meta
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ class RqScheduler:
         self.queue = Queue(queue, connection=redis)
 
     def schedule(self, task: Task, delay: dt.timedelta, *args: int) -> None:
-        self.queue.enqueue_in(delay, RQ_JOBS[task], *args, job_timeout=120, result_ttl=3600)
+        self.queue.enqueue_in(delay, RQ_JOBS[task], *args, job_timeout=120, result_ttl=3600, meta=job_meta())
 
 
 class ThreadScheduler:
@@ -69,7 +72,9 @@ class ThreadScheduler:
         self._stopped = False
 
     def schedule(self, task: Task, delay: dt.timedelta, *args: int) -> None:
-        timer = threading.Timer(max(delay.total_seconds(), 0.0), self._run, args=(task, *args))
+        # Run in a copy of this context: the push logs under the request id of the hop that scheduled it.
+        run_here = contextvars.copy_context().run
+        timer = threading.Timer(max(delay.total_seconds(), 0.0), run_here, args=(self._run, task, *args))
         timer.daemon = True
         with self._lock:
             if self._stopped:

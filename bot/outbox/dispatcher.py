@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
+from bot import metrics
 from bot.channels.handlers.base import Outgoing, Registry, SentLookup
 from bot.outbox.emails import Recipient, recipients
 from bot.outbox.ratelimit import RateLimiter
@@ -194,11 +195,13 @@ class Dispatcher:
         return handler.provider, handler.channel, lambda: handler.send(item, window_open)
 
     def _record(self, row: OutboxMessage, provider: str, result: SendResult, report: DispatchReport) -> None:
+        metrics.SENDS.labels(provider, "accepted" if result.accepted else "refused").inc()
         if result.accepted:
             outbox.record_accepted(row, provider=provider, provider_id=result.provider_id, now=self.clock())
             report.sent += 1
         else:
             reason = result.reason or result.status or "refused"
+            metrics.SEND_FAILURES.labels(provider, "refused").inc()  # the provider's words stay in the row
             self._refused(row, provider, reason, report, bounced=result.status == "bounced")
 
     def _refused(
@@ -215,7 +218,11 @@ class Dispatcher:
         self, row: OutboxMessage, item: Outgoing, provider: str, reason: str, report: DispatchReport
     ) -> None:
         now = self.clock()
+        unexpected = reason.startswith("unexpected error")
+        metrics.SENDS.labels(provider, "error").inc()
+        metrics.SEND_FAILURES.labels(provider, "unexpected" if unexpected else "transient").inc()
         if item.attempts >= MAX_ATTEMPTS:
+            metrics.SEND_FAILURES.labels(provider, "gave_up").inc()
             self._refused(row, provider, f"gave up after {item.attempts} tries: {reason}", report)
         else:
             wait = dt.timedelta(seconds=BACKOFF_SECONDS[item.attempts - 1])

@@ -16,6 +16,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot import metrics
 from bot.bootstrap import Services
 from bot.mpesa.desk import MpesaDesk
 from bot.mpesa.inbound import on_c2b_confirmation, on_c2b_validation, on_stk_callback
@@ -23,6 +24,7 @@ from bot.routes.deps import ServicesDep, WebhookRouter
 from bot.routes.edge import checked_json, keep, refuse
 from bot.routes.webhook_fields import DARAJA
 from ledger.payments.paybill import Verdict
+from ledger.payments.stk import StkResult
 from providers.daraja import parse_c2b, parse_stk_callback
 from providers.inbound import MalformedCallback
 
@@ -50,6 +52,9 @@ async def stk_callback(request: Request, services: ServicesDep) -> JSONResponse:
         services, "stk", payload, lambda: on_stk_callback(_desk(request), callback, payload)
     )
     log.info("STK callback %s: %s", callback.checkout_request_id, outcome)
+    metrics.CALLBACKS.labels("stk", outcome.replace(" ", "_")).inc()
+    if outcome == StkResult.POSTED:
+        metrics.PAYMENTS.labels("mpesa_stk").inc()
     return JSONResponse(ACCEPTED)
 
 
@@ -61,6 +66,7 @@ async def c2b_validate(request: Request, services: ServicesDep) -> JSONResponse:
         services, "c2b-validate", payload, lambda: on_c2b_validation(_desk(request), payment)
     )
     code, desc = VALIDATION[verdict]
+    metrics.CALLBACKS.labels("c2b-validate", verdict.value).inc()
     return JSONResponse({"ResultCode": code, "ResultDesc": desc})
 
 
@@ -71,7 +77,11 @@ async def c2b_confirm(request: Request, services: ServicesDep) -> JSONResponse:
     settled = await _settle(
         services, "c2b-confirm", payload, lambda: on_c2b_confirmation(_desk(request), payment, payload)
     )
-    log.info("Paybill %s: %s", payment.trans_id, getattr(settled, "outcome", None) or "kept for review")
+    outcome = getattr(settled, "outcome", None) or "kept for review"
+    log.info("Paybill %s: %s", payment.trans_id, outcome)
+    metrics.CALLBACKS.labels("c2b-confirm", outcome.replace(" ", "_")).inc()
+    if outcome == StkResult.POSTED:
+        metrics.PAYMENTS.labels("mpesa_paybill").inc()
     return JSONResponse({"ResultCode": 0, "ResultDesc": "Success"})
 
 
@@ -96,6 +106,7 @@ async def _settle(services: Services, route: str, payload: str, work: Callable[[
         return await run_in_threadpool(work)
     except Exception as error:
         log.exception("Daraja %s callback failed; keeping its body", route)
+        metrics.CALLBACKS.labels(route, "error").inc()
         await run_in_threadpool(
             keep, services, route, payload, f"not settled: {type(error).__name__}: {error}"
         )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from bot import metrics
 from bot.bootstrap import Services
 
 
@@ -37,6 +38,7 @@ def check_webhook_token(services: Services, token: str) -> None:
     with no token configured every such callback is refused."""
     expected = services.settings.webhook_token
     if not expected or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
+        metrics.CALLBACKS.labels("token", "forbidden").inc()  # no route label: only the path is at hand
         raise HTTPException(status_code=403, detail="forbidden")
 
 

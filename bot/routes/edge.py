@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from bot import metrics
 from bot.bootstrap import Services
 from ledger.payments.callbacks import keep_failure
 
@@ -182,7 +183,8 @@ def kept_text(raw: bytes | str) -> str:
 
 
 def keep(services: Services, route: str, body: bytes | str, reason: str) -> None:
-    """Keep an unusable body word for word for review (the log is the last resort if the database is down)."""
+    """Keep an unusable body word for word for review; if the database is down it is lost, and the log says
+    so by its size only (a body holds phone numbers and parents' words, which logs never do)."""
     try:
         with services.sessions.begin() as session:
             keep_failure(
@@ -193,12 +195,13 @@ def keep(services: Services, route: str, body: bytes | str, reason: str) -> None
                 now=dt.datetime.now(dt.UTC),
             )
     except Exception:
-        log.exception("could not keep a %s webhook body (%s): %r", route, reason, body[:MAX_BODY_BYTES])
+        log.exception("could not keep a %s webhook body of %d bytes (%s)", route, len(body), reason)
 
 
 async def refuse(request: Request, services: Services, route: str, reason: str) -> HTTPException:
     """Keep the request's body, and the 400 to raise for it."""
     log.warning("refused a %s webhook body: %s", route, reason)
+    metrics.CALLBACKS.labels(route, "refused").inc()
     await run_in_threadpool(keep, services, route, await request.body(), reason)
     return HTTPException(status_code=400, detail=f"unusable body: {reason}")
 

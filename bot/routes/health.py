@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from bot.bootstrap import Services
+from bot.metrics import exposition
 from bot.routes.deps import ServicesDep
 
 router = APIRouter()
@@ -30,6 +32,14 @@ def readyz(services: ServicesDep) -> JSONResponse:
     checks = {"database": _database(services), "redis": _redis(services)}
     ready = UNREACHABLE not in checks.values()
     return JSONResponse(checks, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(services: ServicesDep) -> Response:
+    """Prometheus text format, unauthenticated like the probes (it names no parent and no school's text):
+    keep it off the public internet at the proxy if the counts themselves are private."""
+    body, content_type = await run_in_threadpool(exposition, services)
+    return Response(body, media_type=content_type)
 
 
 def _database(services: Services) -> str:

@@ -19,6 +19,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from bot import metrics
 from bot.channels.handlers.africastalking import AfricasTalkingSmsHandler
 from bot.channels.handlers.base import ChannelHandler
 from bot.channels.handlers.registry import WEBHOOKS
@@ -48,9 +49,11 @@ def receiving(handler: Handler, path: str) -> Job:
     route = _route_name(path)
 
     async def receive(request: Request, services: ServicesDep) -> Response:
-        form = await _verified_form(request, services, handler, route, handler.receive_rules)
-        message = await _parsed(request, services, route, form, handler.receive)
-        await _keep(request, services, route, message)
+        with metrics.hop(handler.channel) as outcome:
+            form = await _verified_form(request, services, handler, route, handler.receive_rules)
+            message = await _parsed(request, services, route, form, handler.receive)
+            answered = await _keep(request, services, route, message)
+            outcome.append("answered" if answered else "waiting")
         return handler.received()
 
     return receive
@@ -63,6 +66,7 @@ def taking_status(handler: Handler, path: str) -> Job:
         form = await _verified_form(request, services, handler, route, handler.status_rules)
         update = await _parsed(request, services, route, form, handler.status)
         await run_in_threadpool(_apply, services, update)
+        metrics.CALLBACKS.labels(route, update.status).inc()
         return handler.status_taken()
 
     return status
@@ -90,6 +94,7 @@ async def _verified_form(
     then checked at the edge (else kept, and 400)."""
     if not await handler.verify(request, services.settings):
         log.warning("refused an unverified %s webhook for %s", handler.provider, request.url.path)
+        metrics.CALLBACKS.labels(route, "forbidden").inc()
         raise HTTPException(status_code=403, detail="bad signature")
     return await checked_form(request, services, route, rules)
 
@@ -108,13 +113,15 @@ async def _parsed(
         raise await refuse(request, services, route, f"malformed: {error}") from error
 
 
-async def _keep(request: Request, services: ServicesDep, route: str, message: IncomingMessage) -> None:
-    """Keep the message, then answer what can be answered (not while Redis is away: later, never lost)."""
+async def _keep(request: Request, services: ServicesDep, route: str, message: IncomingMessage) -> bool:
+    """Keep the message, then answer what can be answered (not while Redis is away: later, never lost);
+    False if it waits."""
     if len(message.phone) > PHONE:
         raise await refuse(request, services, route, f"sender {message.phone[:40]!r} is no phone number")
     if len(message.to) > RECIPIENT:
         raise await refuse(request, services, route, f"recipient {message.to[:60]!r} is too long")
-    await run_in_threadpool(request.app.state.inbound.receive, message)
+    answered: bool = await run_in_threadpool(request.app.state.inbound.receive, message)
+    return answered
 
 
 def _opt_out(services: ServicesDep, phone: str) -> None:

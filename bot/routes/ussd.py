@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import State
 
+from bot import metrics
 from bot.bootstrap import Services
 from bot.channels.conversations import ConversationBusy
 from bot.channels.tables import UssdSessionReport
@@ -43,10 +44,18 @@ HOP_THREADS = 8
 async def ussd_hop(request: Request) -> PlainTextResponse:
     """A Starlette endpoint: FastAPI's parameter handling would cost more than the parsing it saves."""
     services: Services = request.app.state.services
-    form = await usable_form(request, services, "at-ussd", USSD_HOP)
-    if form is None:
-        return PlainTextResponse(FAILED)
-    return PlainTextResponse(await _answer(request.app.state, form))
+    with metrics.hop("ussd") as outcome:
+        form = await usable_form(request, services, "at-ussd", USSD_HOP)
+        reply = FAILED if form is None else await _answer(request.app.state, form)
+        outcome.append(_outcome(reply, form))
+    return PlainTextResponse(reply)
+
+
+def _outcome(reply: str, form: dict[str, str] | None) -> str:
+    """The hop's label: con (a menu), end (a last screen), busy, failed, or refused (a body not usable)."""
+    if form is None or not form.get("sessionId") or not form.get("phoneNumber"):
+        return "refused"
+    return {BUSY: "busy", FAILED: "failed"}.get(reply, reply[:3].lower())
 
 
 async def _answer(state: State, form: dict[str, str]) -> str:

@@ -163,6 +163,14 @@ async def send(request: Request) -> Response:
     return _answer(cfg, {"Message": _summary(recipients), "Recipients": recipients}, 201)
 
 
+async def user(request: Request) -> Response:
+    """``GET /version1/user?username=``: the account's balance (what ``karo check`` asks)."""
+    cfg = simulator(request).config
+    if request.headers.get("apiKey") != cfg.api_key or request.query_params.get("username") != cfg.username:
+        return PlainTextResponse(AUTH_FAILED, status_code=401)
+    return JSONResponse({"UserData": {"balance": "KES 1000.0000"}})
+
+
 async def incoming(request: Request) -> Response:
     """``POST /_sim/incoming``: a parent's SMS to our shortcode, posted to ``incoming_url``."""
     sim: AtSimulator = simulator(request)
@@ -192,6 +200,7 @@ async def opt_out(request: Request) -> Response:
 
 ROUTES = [
     Route("/version1/messaging", send, methods=["POST"]),
+    Route("/version1/user", user, methods=["GET"]),
     Route("/_sim/incoming", incoming, methods=["POST"]),
     Route("/_sim/opt-out", opt_out, methods=["POST"]),
 ]

@@ -193,6 +193,14 @@ async def create(request: Request) -> Response:
     return JSONResponse(resource(message, cfg.account_sid), status_code=201)
 
 
+async def account(request: Request) -> Response:
+    """``GET /2010-04-01/Accounts/{sid}.json``: the Account resource (what ``karo check`` asks)."""
+    sim: TwilioSimulator = simulator(request)
+    if not _authorised(request, sim.config, request.path_params["sid"]):
+        return JSONResponse(Refusal(401, 20003).document(), status_code=401)
+    return JSONResponse({"sid": sim.config.account_sid, "status": "active", "type": "Full"})
+
+
 async def listing(request: Request) -> Response:
     """``GET .../Messages.json``: one page of the messages taken, newest first."""
     sim: TwilioSimulator = simulator(request)
@@ -246,6 +254,7 @@ async def inbound(request: Request) -> Response:
 
 
 ROUTES = [
+    Route("/2010-04-01/Accounts/{sid}.json", account, methods=["GET"]),
     Route("/2010-04-01/Accounts/{sid}/Messages.json", create, methods=["POST"]),
     Route("/2010-04-01/Accounts/{sid}/Messages.json", listing, methods=["GET"]),
     Route("/v1/Content", create_content, methods=["POST"]),

@@ -14,10 +14,7 @@ from bot.app import create_app
 from bot.settings import get_settings
 from ledger.payments.stk_requests import RequestStatus
 from tests.e2e.conftest import PARENT
-from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.mpesa.harness import (  # noqa: F401  (fixtures)
-    MPESA_REDIS_URL,
-    SECRET_KEY,
     daraja,
     daraja_server,
     karo_server,
@@ -27,20 +24,15 @@ from tests.integration.mpesa.harness import (  # noqa: F401  (fixtures)
     requests,
     services,
     wait_for,
+    worker_environment,
 )
 
 
 @pytest.fixture
 def worker_env(monkeypatch, engine, services, daraja, karo_server):  # noqa: F811
     """The environment ``karo worker`` would have: the same database, Redis, Daraja and public URL."""
-    for name, value in {
-        "KARO_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "KARO_REDIS_URL": MPESA_REDIS_URL,
-        "KARO_WEBHOOK_TOKEN": TOKEN,
-        "KARO_PUBLIC_URL": karo_server.url,
-        "KARO_SECRET_KEY": SECRET_KEY,
-        "KARO_DARAJA_API_URL": daraja.url,
-    }.items():
+    database_url = engine.url.render_as_string(hide_password=False)
+    for name, value in worker_environment(database_url, karo_server.url, daraja.url).items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     app = create_app(services)  # Redis configured: the M-Pesa work goes to RQ

@@ -131,6 +131,18 @@ def mpesa_redis() -> Iterator[Redis]:
     client.close()
 
 
+def worker_environment(database_url: str, karo_url: str, daraja_url: str) -> dict[str, str]:
+    """The environment ``karo worker`` would have beside these tests: the same database, Redis, Daraja."""
+    return {
+        "KARO_DATABASE_URL": database_url,
+        "KARO_REDIS_URL": MPESA_REDIS_URL,
+        "KARO_WEBHOOK_TOKEN": TOKEN,
+        "KARO_PUBLIC_URL": karo_url,
+        "KARO_SECRET_KEY": SECRET_KEY,
+        "KARO_DARAJA_API_URL": daraja_url,
+    }
+
+
 def mpesa_settings(karo_url: str, daraja_url: str) -> Settings:
     return Settings(
         redis_url=MPESA_REDIS_URL,
