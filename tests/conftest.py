@@ -9,11 +9,15 @@ Each test's id says its database: ``test_x[pg]``, ``test_x[sqlite]``."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -70,11 +74,44 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
+# Every table of the schema emptied and every sequence back at its start, as TRUNCATE ... RESTART IDENTITY
+# CASCADE would, but a hundred times faster: TRUNCATE makes new files for ~40 tables (0.1-0.3 s, paid by
+# every PostgreSQL test and hypothesis example), where deleting the few rows a test wrote takes
+# milliseconds. The tables are locked first, as TRUNCATE locks them, so work a previous test left running
+# finishes before its rows go (deleting under it could deadlock). The replica role skips triggers (the
+# journal is append-only) and foreign-key checks, so the order does not matter; it needs a superuser, as
+# the test database's owner ``postgres`` is.
+EMPTY_PG = """
+DO $$
+DECLARE r record;
+BEGIN
+    PERFORM set_config('session_replication_role', 'replica', true);
+    EXECUTE (SELECT 'LOCK TABLE ' || string_agg(format('%I', tablename), ', ') || ' IN ACCESS EXCLUSIVE MODE'
+             FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version');
+    FOR r IN SELECT tablename FROM pg_tables
+             WHERE schemaname = current_schema() AND tablename <> 'alembic_version' LOOP
+        EXECUTE format('DELETE FROM %I', r.tablename);
+    END LOOP;
+    FOR r IN SELECT schemaname, sequencename, start_value FROM pg_sequences
+             WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+        PERFORM setval(format('%I.%I', r.schemaname, r.sequencename), r.start_value, false);
+    END LOOP;
+END $$
+"""
+_superuser: dict[str, bool] = {}
+
+
 def empty_tables(engine: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            url = str(engine.url)
+            if url not in _superuser:
+                _superuser[url] = conn.scalar(text("SELECT current_setting('is_superuser')")) == "on"
+            if _superuser[url]:
+                conn.execute(text(EMPTY_PG))
+            else:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
@@ -127,3 +164,67 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work each test commits (or not) itself, as the app does."""
     with factory() as session:
         yield session
+
+
+# The day ``karo demo`` seeds as: in the second week of term 3, which keeps the seeded registers short.
+DEMO_TODAY = "2026-09-04"
+# Settings that would point the demo at real providers, Redis or a public URL instead of its own.
+DEMO_UNSET = ("redis_url", "public_url", "daraja_api_url", "webhook_token")
+
+
+@dataclass(frozen=True)
+class SeededDemo:
+    """A SQLite file after a first ``karo demo --no-serve``, and what that run printed."""
+
+    db: Path
+    first_run: Result
+
+    def copy_to(self, folder: Path) -> Path:
+        """A copy of the seeded file in ``folder``, for a test to run the demo on again."""
+        return copy_sqlite(self.db, folder / "karo-demo.db")
+
+
+def copy_sqlite(source: Path, target: Path) -> Path:
+    """``source``'s database written to ``target`` (SQLite's backup: whatever its WAL holds too)."""
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
+    return target
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new SQLite file ``karo db upgrade`` migrated, once for the run (migrating takes a second or two):
+    the CLI tests each start from a copy (``copy_sqlite``), on which their own ``db upgrade`` finds
+    nothing to do."""
+    from bot.cli import cli
+    from bot.settings import get_settings
+
+    path = tmp_path_factory.mktemp("migrated") / "karo.db"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KARO_DATABASE_URL", f"sqlite:///{path}")
+        env.delenv("KARO_REDIS_URL", raising=False)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(cli, ["db", "upgrade"], prog_name="karo")
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> SeededDemo:
+    """The demo seeded once for the run (a first seeding takes 10-20 s): tests/e2e/test_demo.py reads it
+    and runs it again, tests/browser/test_demo_mpesa.py serves a copy."""
+    from bot.cli import cli
+    from bot.demo.simulators import PROVIDER_SETTINGS
+    from bot.settings import get_settings
+
+    db = tmp_path_factory.mktemp("seeded-demo") / "karo-demo.db"
+    with pytest.MonkeyPatch.context() as env:
+        for name in (*PROVIDER_SETTINGS, *DEMO_UNSET):
+            env.delenv(f"KARO_{name.upper()}", raising=False)
+        get_settings.cache_clear()
+        args = ["demo", "--db", str(db), "--no-serve", "--today", DEMO_TODAY]
+        result = CliRunner().invoke(cli, args, prog_name="karo")
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    return SeededDemo(db, result)

@@ -81,8 +81,14 @@ class Dispatcher:
         self.clock = clock
         self.whatsapp_window_open = whatsapp_window_open
 
-    def run(self, batch: int = CLAIM_BATCH, max_batches: int | None = None) -> DispatchReport:
-        """Send due messages until none are left (or ``max_batches`` were sent).
+    def run(
+        self,
+        batch: int = CLAIM_BATCH,
+        max_batches: int | None = None,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> DispatchReport:
+        """Send due messages until none are left (or ``max_batches`` were sent, or ``stopping()`` says so
+        between batches: a server shutting down waits for one batch, not the whole outbox).
 
         Each message is committed in flight before its provider is called, and its outcome after; the
         outcome rides in the next transaction (the next message's, or the next claim) unless the rate
@@ -92,7 +98,7 @@ class Dispatcher:
         with self._connected_session() as session:
             outcome = _UnwrittenResult(session)
             try:
-                while max_batches is None or batches < max_batches:
+                while (max_batches is None or batches < max_batches) and not stopping():
                     with session.begin():
                         outcome.apply()
                         rows = outbox.claim_due(session, now=self.clock(), limit=batch)

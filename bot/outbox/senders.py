@@ -84,7 +84,7 @@ class InProcessSender:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.dispatcher.run()
+                self.dispatcher.run(stopping=self._stop.is_set)
             except Exception:  # keep sending later; the failure is in the log, the rows say where it stopped
                 log.exception("sending from the outbox failed")
             self._stop.wait(self.every_seconds)

@@ -1,6 +1,7 @@
 """Pages in a real browser: Debian's chromium driven by Playwright, against the app served by uvicorn.
 
-One browser and one server per module (``stage``); a fresh app and fresh data per test.
+One browser and one server for the whole folder (``stage``; starting chromium costs a second or two a
+time); a fresh app and fresh data per test.
 The browser is the system's (``scripts/browser-deps`` installs it); without it these tests fail, never
 skip, so a machine that cannot run them is noticed.
 """
@@ -74,9 +75,9 @@ PART_PAID = Family("+254722000002", "Wanjiru Kamau", ("KJA-002",))
 MARKUP = Family("+254733000003", "Rose <b>Njeri</b>", ("KJA-003",))
 
 
-# Per module, not per session: while Playwright's sync API runs it holds an event loop in this thread,
-# which later anyio tests would trip over.
-@pytest.fixture(scope="module")
+# Per package (tests/browser), not per session: while Playwright's sync API runs it holds an event loop in
+# this thread, which later anyio tests (tests/e2e) would trip over; it ends with the folder's last test.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
@@ -160,8 +161,8 @@ def free_socket() -> socket.socket:
 
 
 class Stage:
-    """An ASGI app that hands each request to the app a test puts on it: one server (thread, socket) per
-    module, a fresh app per test, since an app keeps USSD sessions and M-Pesa timers in memory."""
+    """An ASGI app that hands each request to the app a test puts on it: one server (thread, socket) for
+    the folder's tests, a fresh app per test, since an app keeps USSD sessions and M-Pesa timers in memory."""
 
     def __init__(self) -> None:
         self.app: ASGIApp = FastAPI()  # until a test puts its own
@@ -170,9 +171,9 @@ class Stage:
         await self.app(scope, receive, send)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stage() -> Iterator[tuple[Stage, str]]:
-    """A server for the module's tests and its base URL; each test puts its app on the stage."""
+    """A server for the folder's tests and its base URL; each test puts its app on the stage."""
     on_stage = Stage()
     with serving(on_stage) as base:
         yield on_stage, base

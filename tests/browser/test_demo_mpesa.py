@@ -21,8 +21,9 @@ from bot.demo.simulators import PROVIDER_SETTINGS, Simulators
 from bot.settings import get_settings
 from ledger.books.balances import total_owed
 from ledger.records.tables import Guardian, School, StudentGuardian
-from tests.browser.conftest import free_socket, serving
+from tests.browser.conftest import QUICK_PUSH, free_socket, serving
 from tests.browser.test_sandbox import choose
+from tests.conftest import DEMO_TODAY, SeededDemo
 
 
 def a_parent_who_owes(sessions: sessionmaker[Session]) -> str:
@@ -40,7 +41,7 @@ def a_parent_who_owes(sessions: sessionmaker[Session]) -> str:
 
 
 def test_the_demo_pushes_without_redis_and_the_prompt_waits_for_the_pin(
-    page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeded_demo: SeededDemo
 ) -> None:
     sock, seen = free_socket(), {}
 
@@ -53,6 +54,8 @@ def test_the_demo_pushes_without_redis_and_the_prompt_waits_for_the_pin(
         config = httpx.get(f"{simulators.daraja_url}/_sim/config").json()
         seen["config"] = (config["auto_resolve"], config["prompt_timeout"])
         phone = a_parent_who_owes(services.sessions)
+        # The push follows the session after 0.3 s, not 5 (the demo's own timers all the same).
+        app.state.mpesa.timings = QUICK_PUSH
         with serving(app, sock) as url:
             page.goto(f"{url}/sandbox")
             page.fill("#other", "0" + phone.removeprefix("+254"))
@@ -61,7 +64,7 @@ def test_the_demo_pushes_without_redis_and_the_prompt_waits_for_the_pin(
             for label in ("Pay", "Full balance", "Confirm"):
                 choose(page, label)
             prompt = page.get_by_role("dialog", name="M-Pesa PIN prompt")
-            expect(prompt).to_be_visible(timeout=15_000)  # the push waits 5 s after the session
+            expect(prompt).to_be_visible(timeout=15_000)
             expect(prompt).to_contain_text("to Kilimani Junior Academy account")
             page.wait_for_timeout(1500)
             expect(prompt).to_be_visible()  # nobody answers for the person
@@ -75,9 +78,8 @@ def test_the_demo_pushes_without_redis_and_the_prompt_waits_for_the_pin(
         monkeypatch.delenv(f"KARO_{name.upper()}", raising=False)
     get_settings.cache_clear()
     port = str(sock.getsockname()[1])
-    db = str(tmp_path / "karo-demo.db")
-    # A day in the second week of a term keeps the seeded registers short (as tests/e2e/test_demo.py).
-    args = ["demo", "--db", db, "--port", port, "--today", "2026-09-04"]
+    db = str(seeded_demo.copy_to(tmp_path))  # seeded once for the run: this run seeds it again, serves it
+    args = ["demo", "--db", db, "--port", port, "--today", DEMO_TODAY]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import cli
 from bot.settings import get_settings
+from tests.conftest import copy_sqlite
 
 Karo = Callable[..., Result]
 
@@ -29,9 +30,9 @@ FEES = """term,class,vote_head,amount
 
 
 @pytest.fixture
-def karo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Karo]:
-    """Runs `karo ARGS...` in this process against a migrated SQLite file."""
-    monkeypatch.setenv("KARO_DATABASE_URL", f"sqlite:///{tmp_path / 'karo.db'}")
+def karo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Path) -> Iterator[Karo]:
+    """Runs `karo ARGS...` in this process against a migrated SQLite file (a copy of the run's)."""
+    monkeypatch.setenv("KARO_DATABASE_URL", f"sqlite:///{copy_sqlite(migrated_sqlite, tmp_path / 'karo.db')}")
     monkeypatch.delenv("KARO_REDIS_URL", raising=False)
 
     def run(*args: str) -> Result:

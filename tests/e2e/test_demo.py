@@ -26,11 +26,12 @@ from ledger.db import Base, make_engine
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
 from ledger.records.tables import FeeItem, Guardian, School, Student
 from tests.browser.conftest import free_socket, serving
+from tests.conftest import DEMO_TODAY, SeededDemo
 from tests.e2e.dashboard.conftest import csrf_of
 from tests.integration.providers.conftest import wait_for
 
 # A day in the second week of term 3 keeps the registers short; the seed places everything by it.
-TODAY = "2026-09-04"
+TODAY = DEMO_TODAY
 
 
 # The engine, the second run's output, the row counts after the first run, and the first run's output.
@@ -55,16 +56,16 @@ def row_counts(engine: Engine) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    """The demo run twice (seeding is slow: every test of the demo's data shares this one)."""
-    db = tmp_path_factory.mktemp("demo") / "karo-demo.db"
+def seeded(tmp_path_factory: pytest.TempPathFactory, seeded_demo: SeededDemo) -> Iterator[Seeded]:
+    """The demo run twice (seeding is slow: every test of the demo's data shares this one): the run's
+    first seeding (``seeded_demo``), then again on a copy of it."""
+    db = seeded_demo.copy_to(tmp_path_factory.mktemp("demo"))
     with pytest.MonkeyPatch.context() as env:
         env.delenv("KARO_REDIS_URL", raising=False)
-        first_output = run_demo(db)
         engine = make_engine(f"sqlite:///{db}")
         first = row_counts(engine)
         second = run_demo(db)
-    yield engine, second, first, first_output
+    yield engine, second, first, seeded_demo.first_run
     engine.dispose()
     get_settings.cache_clear()
 

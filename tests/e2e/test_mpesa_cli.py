@@ -18,6 +18,7 @@ from ledger.messaging.bus import session_factory
 from ledger.records.tables import School
 from providers.simulators import daraja as daraja_simulator
 from providers.simulators.serve import start_in_thread
+from tests.conftest import copy_sqlite
 
 Karo = Callable[..., Result]
 PASSKEY = daraja_simulator.SANDBOX_PASSKEY
@@ -26,8 +27,8 @@ MPESA = ("school", "mpesa", "--school", "kilimani", "--shortcode", "600100", "--
 
 
 @pytest.fixture
-def karo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Karo]:
-    monkeypatch.setenv("KARO_DATABASE_URL", f"sqlite:///{tmp_path / 'karo.db'}")
+def karo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Path) -> Iterator[Karo]:
+    monkeypatch.setenv("KARO_DATABASE_URL", f"sqlite:///{copy_sqlite(migrated_sqlite, tmp_path / 'karo.db')}")
     monkeypatch.setenv("KARO_SECRET_KEY", "cli-secret")
     for name in ("KARO_REDIS_URL", "KARO_DARAJA_API_URL", "KARO_PUBLIC_URL", "KARO_WEBHOOK_TOKEN"):
         monkeypatch.delenv(name, raising=False)

@@ -28,6 +28,7 @@ from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus, re
 from providers.simulators import africastalking as at_simulator
 from providers.simulators.serve import start_in_thread
 from tests import builders as b
+from tests.conftest import copy_sqlite
 from tests.integration.messaging.test_worker_crash import wait_for
 
 KARO = Path(sys.executable).with_name("karo")
@@ -78,9 +79,9 @@ def at() -> Iterator[tuple[at_simulator.AtSimulator, str]]:
 
 
 @pytest.fixture
-def karo_serve(tmp_path, at) -> Iterator[str]:
+def karo_serve(tmp_path, at, migrated_sqlite) -> Iterator[str]:
     """``karo serve`` on a free loopback port, over a seeded SQLite file; yields its base URL."""
-    url = f"sqlite:///{tmp_path / 'karo.db'}"
+    url = f"sqlite:///{copy_sqlite(migrated_sqlite, tmp_path / 'karo.db')}"
     seed(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KARO_")}  # no KARO_REDIS_URL
     env |= {

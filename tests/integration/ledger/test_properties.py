@@ -99,7 +99,9 @@ def apply(session, world: World, op: tuple) -> tuple[int | None, bool, dict[int,
         ).all()
         if not payments:
             return None, False, {}, op
-        payment, pupil = payments[args[0] % len(payments)], world.students[args[1]]
+        return apply(session, world, ("allocate_id", payments[args[0] % len(payments)].id, args[1]))
+    if kind == "allocate_id":
+        payment, pupil = session.get_one(Payment, args[0]), world.students[args[1]]
         entry, created = allocate_suspense(session, payment, pupil, actor="prop")
         return entry.id, created, {pupil.id: -payment.amount}, op
     if kind == "reverse":

@@ -215,7 +215,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     if kill.mid_send:
         assert len(hanging) == 1, "the kill should have landed while a request was at the provider"
     # A request in flight when the worker died may still land at the provider: the lease exists for it.
-    time.sleep(kill.hang + 0.5 if kill.mid_send else 0.5)
+    if kill.mid_send:  # it lands once its hang is over
+        wait_for(lambda: hanging[0].body in twilio.bodies(), kill.hang + 5, "the request in flight to land")
+    time.sleep(0.5)
     before = set(twilio.bodies())
     assert kill.after <= len(before) < MESSAGES, log.read_text()
     landed = [row for row in hanging if row.body in before]  # Twilio took it; the worker never heard
