@@ -10,6 +10,7 @@ from ledger.books.tables import Account, Entry, Line, Payment
 from ledger.messaging.announcements import Announcement
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Reminder
+from ledger.messaging.webhook_tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ledger.payments.callbacks import CallbackFailure
 from ledger.payments.receipts import ReceiptCounter
 from ledger.payments.stk_requests import PaymentRequestRecord
@@ -69,5 +70,8 @@ __all__ = [
     "StudentGuardian",
     "Term",
     "VoteHead",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "YearRollover",
 ]
