@@ -64,7 +64,7 @@ def running(
                 sender = InProcessSender(dispatcher, background.send_every_seconds)
                 stack.callback(sender.start().stop)
         if background.send:  # the school systems' webhooks, beside the messages (bot.webhooks_out)
-            stack.callback(in_process_webhooks(services).start().stop)
+            stack.callback(in_process_webhooks(services, background.send_every_seconds).start().stop)
         if background.schedule:
             stack.callback(InProcessSchedule(services, sweep_stk=partial(sweep, desk)).start().stop)
         yield

@@ -88,10 +88,13 @@ def enqueue(
 
 
 def queue_ping(session: Session, endpoint: WebhookEndpoint, *, now: dt.datetime) -> WebhookDelivery:
-    """A test delivery to this endpoint alone (whatever it subscribed to), due at once."""
+    """A test delivery to this endpoint alone (whatever it subscribed to), for the caller to send at once
+    (``claim_due(only=...)``); due for the workers only after a lease, should the caller die first."""
     data = {"endpoint_id": endpoint.id, "message": "A test ping from Karo: your endpoint is reachable."}
     key = f"ping:{uuid.uuid4().hex}"
     delivery, _ = enqueue(session, endpoint, event_type=PING, key=key, data=data, at=now)
+    delivery.next_attempt_at = now + LEASE
+    session.flush()
     return delivery
 
 
@@ -100,21 +103,20 @@ def claim_due(
 ) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
     """Mark up to ``limit`` due deliveries SENDING for this worker (others skip the rows it holds), oldest
     first, with their endpoints; a disabled endpoint's wait until it is enabled again. ``only``: that
-    delivery alone (a test ping sent while the school waits)."""
+    delivery alone, due or not (a test ping sent while the school waits)."""
     query = (
         select(WebhookDelivery, WebhookEndpoint)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(
             WebhookDelivery.status == DeliveryStatus.PENDING,
-            WebhookDelivery.next_attempt_at <= now,
             WebhookEndpoint.active.is_(True),
             WebhookEndpoint.deleted_at.is_(None),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
     )
-    if only is not None:
-        query = query.where(WebhookDelivery.id == only)
+    due = WebhookDelivery.next_attempt_at <= now
+    query = query.where(due if only is None else WebhookDelivery.id == only)
     if is_postgres(session):
         query = query.with_for_update(of=WebhookDelivery, skip_locked=True)
     claimed = [(row[0], row[1]) for row in session.execute(query)]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from bot.webhooks_out.sealing import webhook_box
 from bot.webhooks_out.sender import WebhookSender
+from bot.webhooks_out.signing import signature_header
 from ledger.billing.invoicing import invoice_student
 from ledger.books.tables import Payment, PaymentSource
 from ledger.db import transaction
@@ -138,9 +139,15 @@ def test_a_payment_reaches_the_school_system_once_signed(
     pay(setup)  # and again after delivery
     assert setup.sender.run().delivered == 0 and len(receiver.received) == 2
     assert [d.status for d in deliveries(factory)] == [DeliveryStatus.DELIVERED] * 2
-    assert not received.signed_with("whsec_another") and not verify(
-        setup.secret, received.headers["karo-signature"], received.body.replace(b"5000", b"50000")
-    )
+    # The README's recipe refuses a tampered body, another secret, a stale or a mangled signature.
+    header, body_bytes = received.headers["karo-signature"], received.body
+    stamp = int(header.split(",")[0].removeprefix("t="))
+    assert verify(setup.secret, header, body_bytes)
+    assert not verify(setup.secret, header, body_bytes.replace(b"500000", b"5000000"))
+    assert not received.signed_with("whsec_another")
+    assert not verify(setup.secret, signature_header(setup.secret, stamp - 600, body_bytes), body_bytes)
+    assert not verify(setup.secret, header.replace("v1=", "v1=0"), body_bytes)
+    assert not verify(setup.secret, "v1=" + header.split("v1=")[1], body_bytes)
 
 
 def test_a_failed_delivery_is_retried_on_the_backoff_and_its_attempts_logged(
