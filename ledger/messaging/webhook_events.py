@@ -22,6 +22,7 @@ from ledger.events import PaymentReachedStudent, PaymentReversed, StudentBalance
 from ledger.messaging.webhook_deliveries import enqueue, payload
 from ledger.messaging.webhook_tables import WebhookDelivery, WebhookEndpoint
 from ledger.messaging.webhooks import BALANCE_CHANGED, PAYMENT_RECEIVED, PAYMENT_REVERSED, active_endpoints
+from ledger.money import kes
 from ledger.records.tables import School, Student
 
 _ENDPOINTS = "ledger.webhooks.endpoints"  # Session.info: the schools' endpoints, read once per transaction
@@ -29,12 +30,12 @@ _BALANCES = "ledger.webhooks.balances"  # Session.info: this transaction's balan
 
 
 def kes_string(cents: int) -> str:
-    """``150050`` -> ``"1500.50"``: a decimal a school system parses exactly (no thousands separator)."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    """``150050`` -> ``"1500.50"``: Karo's one formatter (``ledger.money``), as a decimal a school system
+    parses exactly (no thousands separator)."""
+    return kes(cents, label=False, always_cents=True).replace(",", "")
 
 
-def money(name: str, cents: int) -> dict[str, Any]:
+def amounts(name: str, cents: int) -> dict[str, Any]:
     return {f"{name}_cents": cents, f"{name}_kes": kes_string(cents)}
 
 
@@ -68,7 +69,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
         "receipt_no": payment.receipt_no,
         "reference": payment.reference,
         "method": payment.source.value,
-        **money("amount", payment.amount),
+        **amounts("amount", payment.amount),
         "received_on": payment.received_on.isoformat(),
         "payer": payment.payer,
     }
@@ -82,7 +83,7 @@ def tell_payment_received(session: Session, event: PaymentReachedStudent) -> Non
     data = {
         **_payment(payment),
         **_student(session, payment.student_id),
-        **money("balance_after", total_owed(session, payment.student_id)),
+        **amounts("balance_after", total_owed(session, payment.student_id)),
     }
     # The entry that brought the money to this student: a payment moved to a sibling is received again.
     key = f"{PAYMENT_RECEIVED}:{payment.id}:{payment.allocation_entry_id or payment.entry_id}"
@@ -102,7 +103,7 @@ def tell_payment_reversed(session: Session, event: PaymentReversed) -> None:
         "reason": event.reason,
         "reversal_entry_id": event.reversal_id,
         "moved_to_admission_no": _student(session, moved_to)["admission_no"] if moved_to else None,
-        **money("balance_after", total_owed(session, event.student_id)),
+        **amounts("balance_after", total_owed(session, event.student_id)),
     }
     key = f"{PAYMENT_REVERSED}:{payment.id}:{event.reversal_id}"
     for endpoint in endpoints:
@@ -128,14 +129,14 @@ def tell_balance_changed(session: Session, event: StudentBalanceChanged) -> None
     if kept is None:
         kept = _BalanceDeliveries(f"{BALANCE_CHANGED}:{event.student_id}:{event.entry_id}", event.at, [])
         pending[event.student_id] = kept
-    kept.causes.append({"entry_id": event.entry_id, "kind": event.kind, **money("change", event.change)})
+    kept.causes.append({"entry_id": event.entry_id, "kind": event.kind, **amounts("change", event.change)})
     change = sum(cause["change_cents"] for cause in kept.causes)
     after = total_owed(session, event.student_id)  # handled at commit: after every entry of the transaction
     data = {
         **_student(session, event.student_id),
-        **money("balance_before", after - change),
-        **money("change", change),
-        **money("balance_after", after),
+        **amounts("balance_before", after - change),
+        **amounts("change", change),
+        **amounts("balance_after", after),
         "causes": kept.causes,
     }
     if not kept.deliveries:
