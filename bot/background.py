@@ -50,6 +50,7 @@ def running(
     from bot.channels.handlers.registry import ProvidersNotConfigured
     from bot.jobs.schedule import InProcessSchedule
     from bot.outbox.senders import InProcessSender, build_dispatcher
+    from bot.webhooks_out.compose import in_process_webhooks
 
     with ExitStack() as stack:
         if isinstance(desk.scheduler, ThreadScheduler):
@@ -62,6 +63,8 @@ def running(
             else:
                 sender = InProcessSender(dispatcher, background.send_every_seconds)
                 stack.callback(sender.start().stop)
+        if background.send:  # the school systems' webhooks, beside the messages (bot.webhooks_out)
+            stack.callback(in_process_webhooks(services, background.send_every_seconds).start().stop)
         if background.schedule:
             stack.callback(InProcessSchedule(services, sweep_stk=partial(sweep, desk)).start().stop)
         yield

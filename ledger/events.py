@@ -114,6 +114,19 @@ class BursaryCredited(Event):
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class StudentBalanceChanged(Event):
+    """An entry changed what a student's family owes by ``change`` cents (positive: owes more), raised by
+    ``ledger.books.journal.post_entry`` for every entry whatever its kind: the school's system is told."""
+
+    school_id: int
+    student_id: int
+    entry_id: int
+    kind: str  # the entry's kind (invoice, payment, bursary...)
+    change: int
+    at: dt.datetime
+
+
 def raise_event(session: Session, event: Event) -> None:
     """Record ``event`` for the bus, tied to the (innermost) transaction it happened in."""
     transaction = session.get_nested_transaction() or session.get_transaction()

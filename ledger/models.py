@@ -10,6 +10,7 @@ from ledger.books.tables import Account, Entry, Line, Payment
 from ledger.messaging.announcements import Announcement
 from ledger.messaging.outbox import OutboxMessage
 from ledger.messaging.reminder_plans import Reminder
+from ledger.messaging.webhook_tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ledger.payments.api_requests import PaymentRequestKey
 from ledger.payments.callbacks import CallbackFailure
 from ledger.payments.receipts import ReceiptCounter
@@ -73,5 +74,8 @@ __all__ = [
     "StudentGuardian",
     "Term",
     "VoteHead",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "YearRollover",
 ]

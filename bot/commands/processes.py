@@ -104,12 +104,14 @@ def register_cron_jobs(cron: CronScheduler) -> None:
     from bot.jobs.periodic import dispatch_outbox, send_reminders
     from bot.jobs.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, STK_SWEEP_SECONDS
     from bot.mpesa.jobs import sweep_stk_requests
+    from bot.webhooks_out.compose import DELIVER_EVERY_SECONDS, deliver_webhooks
 
     cron.register(dispatch_outbox, queue_name=QUEUES[0], interval=OUTBOX_SWEEP_SECONDS, job_timeout=600)
     cron.register(sweep_stk_requests, queue_name=QUEUES[0], interval=STK_SWEEP_SECONDS, job_timeout=300)
     cron.register(send_reminders, queue_name=QUEUES[0], interval=REMINDERS_SECONDS, job_timeout=1800)
     cron.register(apply_fee_rules, queue_name=QUEUES[0], cron=FEE_RULES_CRON, job_timeout=1800)
     cron.register(send_daily_closes, queue_name=QUEUES[0], interval=DAILY_CLOSE_SECONDS, job_timeout=600)
+    cron.register(deliver_webhooks, queue_name=QUEUES[0], interval=DELIVER_EVERY_SECONDS, job_timeout=600)
 
 
 def queue_connection(settings: Settings, process: str) -> Redis:

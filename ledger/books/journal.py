@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.books.tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
+from ledger.clock import utc_now
 from ledger.errors import IdempotencyConflict, UnbalancedEntry
+from ledger.events import StudentBalanceChanged, raise_event
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def post_entry(
     )
     _bump_cached_balances(session, legs)
     session.flush()
+    _tell_balance_changes(session, entry, legs)
     return entry
 
 
@@ -156,3 +159,16 @@ def _bump_cached_balances(session: Session, legs: list[Leg]) -> None:
             session.execute(
                 update(Account).where(Account.id == account_id).values(balance=Account.balance + delta)
             )
+
+
+def _tell_balance_changes(session: Session, entry: Entry, legs: list[Leg]) -> None:
+    """One event per student whose total this entry changed (a rebalancing between vote heads is none)."""
+    changes: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        if leg.account.kind in STUDENT_KINDS and leg.account.student_id is not None:
+            changes[leg.account.student_id] += leg.debit - leg.credit
+    now = utc_now()
+    for student_id, change in sorted(changes.items()):
+        if change:
+            changed = StudentBalanceChanged(entry.school_id, student_id, entry.id, entry.kind, change, now)
+            raise_event(session, changed)

@@ -25,6 +25,7 @@ from ledger.events import (
     PaymentReachedStudent,
     PaymentRequestFailed,
     PaymentReversed,
+    StudentBalanceChanged,
     SuspensePaymentReceived,
     take_events,
 )
@@ -32,6 +33,7 @@ from ledger.messaging.bursary_notices import write_bursary_notices
 from ledger.messaging.family_notices import write_invoice_notices, write_late_fee_notices
 from ledger.messaging.notices import write_payment_failed, write_receipts, write_suspense_notice
 from ledger.messaging.reversal_notices import write_reversal_notices
+from ledger.messaging.webhook_events import tell_balance_changed, tell_payment_received, tell_payment_reversed
 from ledger.messaging.withdrawals import withdraw_queued
 from ledger.payments.stk_requests import PaymentRequestRecord
 from ledger.records.parents import find_guardian
@@ -75,14 +77,15 @@ def tell_family_of_reversal(session: Session, event: PaymentReversed) -> None:
 
 
 HANDLERS: dict[type[Event], list[Handler]] = {
-    PaymentReachedStudent: [send_receipts],
+    PaymentReachedStudent: [send_receipts, tell_payment_received],
     SuspensePaymentReceived: [tell_payer_of_suspense],
     PaymentRequestFailed: [tell_why_payment_failed],
     ClassInvoiced: [tell_families_the_fees],
     LateFeesCharged: [tell_families_the_late_fees],
     GuardianAccessEnded: [withdraw_queued],
     BursaryCredited: [tell_families_of_the_bursary],
-    PaymentReversed: [tell_family_of_reversal],
+    PaymentReversed: [tell_family_of_reversal, tell_payment_reversed],
+    StudentBalanceChanged: [tell_balance_changed],
 }
 
 

@@ -24,6 +24,8 @@ from ledger.billing.sponsors import sponsor_named
 from ledger.books.tables import Entry, Payment, PaymentSource
 from ledger.db import transaction
 from ledger.messaging.announcements import Announcement
+from ledger.messaging.webhook_tables import WebhookEndpoint
+from ledger.messaging.webhooks import create_endpoint
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Guardian, School, SchoolClass, Student, Term, VoteHead
 from ledger.staff.api_keys import ApiKey
@@ -98,6 +100,10 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
     def key_id(session: Session) -> int:
         return session.scalars(select(ApiKey.id).where(ApiKey.school_id == school_id(session))).first() or 0
 
+    def endpoint_id(session: Session) -> int:
+        query = select(WebhookEndpoint.id).where(WebhookEndpoint.school_id == school_id(session))
+        return session.scalars(query).first() or 0
+
     def token(session: Session) -> int:
         return 0  # an invite link's token: another school's is the link itself, so an unknown one is 404
 
@@ -116,6 +122,7 @@ def mwangaza_ids(factory: sessionmaker[Session]) -> dict[str, Callable[[Session]
         "request_id": request_id,
         "announcement_id": announcement_id,
         "key_id": key_id,
+        "endpoint_id": endpoint_id,
     }
 
 
@@ -131,6 +138,15 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
         paid = Received(PaymentSource.MPESA_PAYBILL, "TMW9SUSP", 1_000_00, TODAY, "MS 9")
         record_payment(session, mwangaza.id, paid, None, actor="test")
         award_for_baraka(session, mwangaza)
+        create_endpoint(  # an endpoint of Mwangaza's, for the webhook routes' ids
+            session,
+            mwangaza.id,
+            url="https://erp.mwangaza.ac.ke/k",
+            events=["payment.received"],
+            seal=str,
+            actor="t",
+            now=dt.datetime.now(dt.UTC),
+        )
     finders = mwangaza_ids(staffed)
     walked = []
     for route in dashboard_routes():
@@ -153,6 +169,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(
     assert "POST /dashboard/terms/{term_id}/classes/{class_id}/invoice" in walked
     assert "POST /dashboard/students/{student_id}/plan" in walked
     assert "POST /dashboard/students/{student_id}/plan/cancel" in walked
+    assert "POST /dashboard/settings/webhooks/{endpoint_id}/ping" in walked
     assert "POST /dashboard/students/{student_id}/guardians/{guardian_id}/phone" in walked
     assert "POST /dashboard/students/{student_id}/optional/{vote_head_id}" in walked
     assert "POST /dashboard/students/{student_id}/bursaries/{award_id}/confirm" in walked
