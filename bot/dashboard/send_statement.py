@@ -29,6 +29,7 @@ from ledger.clock import school_day
 from ledger.messaging.outbox import Category, enqueue
 from ledger.records.parents import EVERYTHING
 from ledger.records.tables import Guardian, Student
+from ledger.sms_parts import fits
 from ledger.staff.members import Role
 
 router = APIRouter()
@@ -39,8 +40,8 @@ SendingStaff = Annotated[Staff, Depends(in_roles(SENDERS, "send statements to fa
 
 
 def statement_text(services: Services, session: Session, guardian: Guardian, student: Student) -> str | None:
-    """What the guardian's ``STMT`` would answer about this child, in their language, and how to ask again;
-    None when the phone cannot read this child (not their guardian any more)."""
+    """What the guardian's ``STMT`` would answer about this child, in their language, and how to ask again
+    (where that still fits two SMS); None when the phone cannot read this child (no longer their guardian)."""
     ports = parent_ports(services, "sms", None, hop=session)
     family = Family.find(guardian.phone, ports, guardian.language.value)
     child = next((c for c in family.children if c.id == student.id), None) if family else None
@@ -49,7 +50,8 @@ def statement_text(services: Services, session: Session, guardian: Guardian, stu
     reply = statement_reply(dataclasses.replace(family, children=(child,)), [])
     again = family.t("kw_word_statement")
     hint = f"Taarifa kamili: tuma {again}" if family.language == "sw" else f"Full statement: reply {again}"
-    return f"{reply}\n{hint}"
+    with_hint = f"{reply}\n{hint}"
+    return with_hint if fits(with_hint) else reply  # a long statement keeps to two SMS, as STMT's own
 
 
 def send_statement(

@@ -20,6 +20,7 @@ from ledger.books.tables import PaymentSource
 from ledger.db import transaction
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage
 from ledger.records.tables import Channel, Guardian, Language, School, Student
+from ledger.sms_parts import sms_segments
 from ledger.staff.audit import AuditEntry
 from providers.simulators.smtp import SmtpSink
 from tests import builders as b
@@ -110,7 +111,8 @@ def test_the_family_gets_the_statement_by_email_with_its_pdf_and_by_sms_once_a_d
 
     (texted,) = [m for m in at_sim.messages() if m["to"] == BY_SMS]
     assert "Brian Kamau (KJA-002)" in texted["message"] and "25,000" in texted["message"]
-    assert texted["message"].endswith("Full statement: reply STMT")
+    assert texted["message"].endswith("Full statement: reply STMT") and sms_segments(texted["message"]) <= 2
+    assert "CASH-901" not in texted["message"] and "KIL-2026-" in texted["message"]  # the receipt number
     sent = statements(staffed)
     assert [(row.channel, row.status) for row in sent] == [
         ("email", MessageStatus.SENT),
