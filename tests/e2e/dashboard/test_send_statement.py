@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -63,9 +64,9 @@ def family(staffed: sessionmaker[Session]) -> int:
     return pupil
 
 
-def press(client: TestClient, pupil: int) -> int:
+def press(client: TestClient, pupil: int) -> httpx.Response:
     token = csrf_of(client.get(f"/dashboard/students/{pupil}"))
-    return client.post(f"/dashboard/students/{pupil}/statement/send", data={"csrf_token": token}).status_code
+    return client.post(f"/dashboard/students/{pupil}/statement/send", data={"csrf_token": token})
 
 
 def statements(factory: sessionmaker[Session]) -> list[OutboxMessage]:
@@ -85,9 +86,11 @@ def test_the_family_gets_the_statement_by_email_with_its_pdf_and_by_sms_once_a_d
     assert sign_in(web, HEAD_A).status_code == 303
     page = web.get(f"/dashboard/students/{family}").text
     assert "Send statement to family" in page
-    assert press(web, family) == 303
-    assert 'id="statement-sent"' in web.get(f"/dashboard/students/{family}?statement_sent=2").text
-    assert press(web, family) == 303  # pressed again the same day: nobody is sent it twice
+    first = press(web, family)
+    assert first.status_code == 303
+    assert "Statement sent to 2 guardians." in web.get(first.headers["location"]).text
+    again = press(web, family)  # pressed again the same day: nobody is sent it twice
+    assert "already sent to the family today" in web.get(again.headers["location"]).text
     queued = statements(staffed)
     assert [(row.phone, row.channel, row.guardian_id is not None) for row in queued] == [
         (BY_EMAIL, "auto", True),
