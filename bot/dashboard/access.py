@@ -111,6 +111,17 @@ def refuse_unless(staff: Staff, what: Can, doing: str = "do this") -> None:
         raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot {doing}.")
 
 
+def in_roles(roles: frozenset[Role], doing: str) -> Callable[[Staff], Staff]:
+    """A dependency: the member, if their role is one of ``roles``; else 403 saying they cannot ``doing``."""
+
+    def dependency(staff: StaffDep) -> Staff:
+        if staff.member.role not in roles:
+            raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot {doing}.")
+        return staff
+
+    return dependency
+
+
 MoneyStaff = Annotated[Staff, Depends(requiring(Can.MONEY))]
 RecordsStaff = Annotated[Staff, Depends(requiring(Can.RECORDS))]
 ApprovingStaff = Annotated[Staff, Depends(requiring(Can.APPROVE))]

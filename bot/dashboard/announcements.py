@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels.handlers.registry import sends_email
-from bot.dashboard.access import Staff, StaffDep
+from bot.dashboard.access import Staff, StaffDep, in_roles
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import redirect, render
 from bot.outbox.senders import whatsapp_window
@@ -51,13 +51,7 @@ PAGE = "/dashboard/announcements"
 ANNOUNCERS = frozenset({Role.HEAD, Role.BURSAR})  # who speaks for the school to every family
 
 
-def announcing(staff: StaffDep) -> Staff:
-    if staff.member.role not in ANNOUNCERS:
-        raise HTTPException(403, f"Your role ({staff.member.role.value}) cannot send announcements.")
-    return staff
-
-
-AnnouncingStaff = Annotated[Staff, Depends(announcing)]
+AnnouncingStaff = Annotated[Staff, Depends(in_roles(ANNOUNCERS, "send announcements"))]
 
 
 @dataclass

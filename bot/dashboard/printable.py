@@ -9,24 +9,22 @@ from bot.dashboard.access import StaffDep, school_student
 from bot.dashboard.cookies import config_of
 from bot.dashboard.rendering import render
 from bot.dashboard.student import guardians_of
+from bot.documents.statement_pdf import printed_statement
 from bot.routes.deps import SessionDep
-from ledger.books.balances import student_balance
-from ledger.books.statements import statement
 from ledger.clock import school_day
 
 router = APIRouter()
-
-PRINTED_LINES = 200  # a few years of a family's history on two or three pages
 
 
 @router.get("/dashboard/students/{student_id}/statement")
 def printable_statement(request: Request, student_id: int, staff: StaffDep, session: SessionDep) -> Response:
     student = school_student(session, staff, student_id)
+    printed = printed_statement(session, student)
     context = {
         "staff": staff,
         "student": student,
-        "balance": student_balance(session, student),
-        "statement": statement(session, student, limit=PRINTED_LINES),
+        "balance": printed.balance,
+        "statement": printed.statement,
         "guardians": guardians_of(session, student),
         "today": school_day(config_of(request).clock()),
     }

@@ -22,6 +22,7 @@ from bot.dashboard.messages_text import plain_reason
 from bot.dashboard.plan_view import current_plan, new_plan_form
 from bot.dashboard.register_view import register_context
 from bot.dashboard.rendering import render
+from bot.dashboard.send_statement import SENDERS
 from bot.routes.deps import SessionDep
 from ledger.books.balances import student_balance
 from ledger.books.statements import recent_receipts, statement
@@ -138,6 +139,8 @@ def student_context(
         "exams": exams_of(session, student),
         "paid": just_paid(session, student, paid),
         "can_take_money": staff.can(Can.MONEY),
+        "can_send_statement": staff.member.role in SENDERS,
+        "statement_sent": request.query_params.get("statement_sent"),
         "plan": current_plan(session, student, today),
         "plan_form": new_plan_form(),
         "plan_error": None,

@@ -28,9 +28,11 @@ def latin1(text: str) -> str:
     return "".join(char for char in folded if ord(char) < 256 and not unicodedata.combining(char))
 
 
-class _Receipt(FPDF):
-    def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format="A5")
+class KaroPdf(FPDF):
+    """A Karo document: DejaVu Sans where installed (Helvetica otherwise), 12 mm margins, flowing text."""
+
+    def __init__(self, page: str = "A5") -> None:
+        super().__init__(orientation="P", unit="mm", format=page)
         self.set_margins(12, 12, 12)
         self.set_auto_page_break(auto=True, margin=12)
         regular, bold = DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"
@@ -48,6 +50,8 @@ class _Receipt(FPDF):
         self.set_font(self.family, "B" if bold else "", size)
         self.multi_cell(0, height, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
 
+
+class _Receipt(KaroPdf):
     def pair(self, label: str, value: str, *, bold: bool = False) -> None:
         self.set_font(self.family, "", 10)
         self.cell(45, 6, self.text_of(label))

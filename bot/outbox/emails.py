@@ -9,6 +9,7 @@ in the family's language, the text as plain text and as HTML, and a receipt's of
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.documents.receipt_pdf import receipt_pdf
+from bot.documents.statement_pdf import printed_statement, statement_pdf
 from ledger.books.tables import Payment
+from ledger.clock import school_day
 from ledger.messaging.notices import receipted_payment
 from ledger.messaging.outbox import Category, OutboxMessage
 from ledger.payments.receipts import official_receipt
-from ledger.records.tables import Channel, Guardian, Language, School
+from ledger.records.tables import Channel, Guardian, Language, School, Student
 from providers.email import Attachment, Email
 
 SUBJECTS: dict[str, tuple[str, str]] = {  # category: (English, Kiswahili)
@@ -34,12 +37,17 @@ SUBJECTS: dict[str, tuple[str, str]] = {  # category: (English, Kiswahili)
     Category.BURSARY_NOTICE: ("Bursary credited", "Ufadhili umewekwa"),
     Category.REVERSAL_NOTICE: ("Payment reversed", "Malipo yamebatilishwa"),
     Category.REPLY: ("Your message", "Ujumbe wako"),
+    Category.STATEMENT: ("Fee statement", "Taarifa ya ada"),
     "announcement": ("Announcement", "Tangazo"),  # issue 16's announcements, by their category's value
 }
 OTHER = ("Message", "Ujumbe")
 ATTACHED = {
     Language.EN: "The official receipt is attached (PDF).",
     Language.SW: "Risiti rasmi imeambatishwa (PDF).",
+}
+STATEMENT_ATTACHED = {
+    Language.EN: "The full statement is attached (PDF).",
+    Language.SW: "Taarifa kamili ya ada imeambatishwa (PDF).",
 }
 
 
@@ -79,8 +87,11 @@ def compose(session: Session, row: OutboxMessage, guardian: Guardian) -> Email:
     school = session.get(School, row.school_id or guardian.school_id)
     english, swahili = SUBJECTS.get(row.category, OTHER)
     subject = f"{school.name if school else 'Karo'}: {swahili if language is Language.SW else english}"
-    attachments = _receipt(session, row)
-    text = row.body + (f"\n\n{ATTACHED[language]}" if attachments else "")
+    if row.category == Category.STATEMENT:
+        attachments, attached = _statement(session, row, school), STATEMENT_ATTACHED[language]
+    else:
+        attachments, attached = _receipt(session, row), ATTACHED[language]
+    text = row.body + (f"\n\n{attached}" if attachments else "")
     return Email(guardian.email, subject, text, _html(text, language), language.value, attachments)
 
 
@@ -91,6 +102,18 @@ def _receipt(session: Session, row: OutboxMessage) -> tuple[Attachment, ...]:
         return ()
     receipt = official_receipt(session, payment)
     return (Attachment(f"receipt-{receipt.number}.pdf", receipt_pdf(receipt)),)
+
+
+def _statement(session: Session, row: OutboxMessage, school: School | None) -> tuple[Attachment, ...]:
+    """The student's statement as the printable page shows it, as of when the message is sent."""
+    student = session.get(Student, row.student_id) if row.student_id is not None else None
+    if student is None or school is None:
+        return ()
+    pdf = statement_pdf(
+        printed_statement(session, student), school.name, school.paybill, school_day(row.updated_at)
+    )
+    safe = re.sub(r"[^A-Za-z0-9-]+", "-", student.admission_no)  # KJA/2024/7 is no file name
+    return (Attachment(f"statement-{safe}.pdf", pdf),)
 
 
 def _html(text: str, language: Language) -> str:

@@ -53,6 +53,7 @@ class Category(enum.StrEnum):
     REPLY = "reply"  # an answer to a message the parent sent
     DAILY_CLOSE = "daily_close"  # the day's money summary, to the school's own phones (not bulk: staff ask)
     ANNOUNCEMENT = "announcement"  # the head's or bursar's word to families (ledger.messaging.announcements)
+    STATEMENT = "statement"  # a child's statement the bursar sent the family (bot.dashboard.send_statement)
 
 
 # Bulk messages go after anything a parent is waiting for, and never in the school's quiet hours

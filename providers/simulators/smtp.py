@@ -33,6 +33,7 @@ class SmtpSink:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.messages: list[dict[str, Any]] = []
+        self.received: dict[str, bytes] = {}  # each message as it came, by its id: tests open attachments
         self.bounces: set[str] = set()
         self.deferrals = 0
 
@@ -47,6 +48,15 @@ class SmtpSink:
     def inbox(self, to: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return [m for m in self.messages if to is None or to.lower() in m["to"]]
+
+    def attachment(self, message_id: str, index: int = 0) -> bytes:
+        """The content of one attachment of a received message (``id`` in its inbox record)."""
+        with self.lock:
+            raw = self.received[message_id]
+        message = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        content = list(message.iter_attachments())[index].get_content()
+        return content if isinstance(content, bytes) else str(content).encode()
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -67,6 +77,7 @@ class SmtpSink:
         with self.lock:
             queued = f"SINK{len(self.messages) + 1:06d}"
             self.messages.append(_record(message, envelope, queued))
+            self.received[queued] = raw
         return f"250 2.0.0 Ok: queued as {queued}"
 
 
