@@ -1,11 +1,10 @@
 """Migration 0009 re-keys admission numbers stored before the one normaliser (on a SQLite file of its own)."""
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bot.migrate import alembic_config, upgrade_engine
+from bot.migrate import downgrade_engine, upgrade_engine
 from ledger.db import make_engine
 from tests import builders as b
 
@@ -24,9 +23,7 @@ def old_keys(tmp_path):
             session.commit()
         with engine.begin() as conn:
             conn.execute(text("UPDATE students SET admission_key = upper(admission_no)"))
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0008")
+        downgrade_engine(engine, "0008")
         return engine
 
     yield with_students

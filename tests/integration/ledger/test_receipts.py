@@ -7,10 +7,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
-from alembic import command
 from sqlalchemy import select
 
-from bot.migrate import alembic_config, upgrade_engine
+from bot.migrate import downgrade_engine, upgrade_engine
 from ledger.books.reversals import reverse_entry
 from ledger.books.statements import statement
 from ledger.books.tables import Payment, PaymentSource
@@ -127,10 +126,7 @@ def test_payments_recorded_before_numbering_are_numbered_in_order_and_the_count_
         ):
             paid(session, where, reference, on=on)
         session.commit()
-    with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0014")
+    downgrade_engine(engine, "0014")
     upgrade_engine(engine)
     with sessions() as session:
         school = session.scalars(select(School).where(School.slug == "kilimani")).one()
