@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.api.school import balances, calendar, payments, records, students, writes
+from bot.api.school import balances, calendar, payments, records, students, webhooks, writes
 
 
 def school_routers() -> list[APIRouter]:
-    return [students.router, writes.router, calendar.router, balances.router, payments.router, records.router]
+    return [
+        students.router,
+        writes.router,
+        calendar.router,
+        balances.router,
+        payments.router,
+        records.router,
+        webhooks.router,
+    ]

@@ -1,5 +1,5 @@
-"""The school API end to end: the two e2e schools, each with a payment (and its receipt message) and a
-bursary, and API keys: Kilimani's write and read keys, Mwangaza's write key."""
+"""The school API end to end: the two e2e schools, each with a payment (and its receipt message), a
+bursary and a webhook endpoint, and API keys: Kilimani's write and read keys, Mwangaza's write key."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ledger.billing.bursaries import award_bursary
 from ledger.billing.sponsors import sponsor_named
 from ledger.books.tables import PaymentSource
 from ledger.db import transaction
+from ledger.messaging.webhooks import create_endpoint
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import School, Student, Term
 from ledger.staff.api_keys import Scope, create_key
@@ -56,6 +57,8 @@ def keys(schools: sessionmaker[Session]) -> Keys:
             award_bursary(
                 session, pupil, term, sponsor, AwardTerms(amount=500_00), key="cdf", actor="test", on=TODAY
             )
+            url, events = f"https://{school.slug}.example.org/karo", ["payment.received"]
+            create_endpoint(session, school.id, url=url, events=events, seal=str, actor="test", now=now)
             for scope in (Scope.WRITE, Scope.READ):
                 _, secret = create_key(session, school.id, f"{scope} sync", scope, actor="test", now=now)
                 made[f"{scope}_{school.slug}"] = secret

@@ -15,6 +15,7 @@ from bot.api.app import api_routers
 from ledger.billing.sponsor_tables import BursaryAward
 from ledger.books.tables import Payment
 from ledger.messaging.outbox import OutboxMessage
+from ledger.messaging.webhook_tables import WebhookEndpoint
 from ledger.records.tables import School, SchoolClass, Student, Term
 from tests.e2e.api.conftest import Keys
 
@@ -29,6 +30,9 @@ FINDERS: dict[str, Finder] = {
     "award_id": lambda s, school: s.scalar(select(BursaryAward.id).where(BursaryAward.school_id == school)),
     "message_id": lambda s, school: s.scalar(
         select(OutboxMessage.id).where(OutboxMessage.school_id == school)
+    ),
+    "endpoint_id": lambda s, school: s.scalar(
+        select(WebhookEndpoint.id).where(WebhookEndpoint.school_id == school)
     ),
 }
 
@@ -63,6 +67,7 @@ def test_every_route_with_an_id_answers_404_for_the_other_schools_ids(api: TestC
             walked.append(f"{method} {route.path}")
     assert "GET /students/{student_id}/statement" in walked and "GET /payments/{payment_id}" in walked
     assert "GET /terms/{term_id}/fee-structure" in walked and "GET /messages/{message_id}" in walked
+    assert "DELETE /webhooks/{endpoint_id}" in walked and "PATCH /webhooks/{endpoint_id}" in walked
 
 
 def test_lists_show_only_the_keys_school_even_when_filtered_by_the_other_schools_ids(
