@@ -42,5 +42,5 @@ def test_the_procfile_runs_karo_commands_the_guide_describes() -> None:
             words = step.split()
             assert words[0] == "karo" and words[1] in cli.commands, step
             assert f"`{step.split(' --')[0]}" in GUIDE or words[1] == "db", step
-    assert "karo db upgrade" in processes["web"] and "upgrade" in cli.commands["db"].commands  # type: ignore[attr-defined]
+    assert "karo db upgrade" in processes["web"] and "upgrade" in cli.commands["db"].commands
     assert procfile.strip() in GUIDE
