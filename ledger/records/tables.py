@@ -87,6 +87,12 @@ class School(Base):
     # get the day's summary, none when empty, and the Nairobi hour it goes at.
     close_phones: Mapped[str | None] = mapped_column(String(120))
     close_hour: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
+    # Retention (Kenya's Data Protection Act, 2019; bot.privacy.retention): days kept of USSD session
+    # reports, message bodies (in and out), delivery-report details and audit rows. The journal is kept.
+    keep_ussd_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    keep_message_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    keep_delivery_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    keep_audit_days: Mapped[int] = mapped_column(Integer, default=2555, server_default="2555")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 

@@ -1,4 +1,5 @@
-"""Data protection (issue 18): retention periods per school, consent to announcements: reserved.
+"""Data protection (issue 18): retention periods per school (days kept of USSD session reports, message
+bodies, delivery-report details and audit rows).
 
 Revision ID: 0027
 Revises: 0026
@@ -6,15 +7,29 @@ Revises: 0026
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
 
+PERIODS = {
+    "keep_ussd_days": "90",
+    "keep_message_days": "365",
+    "keep_delivery_days": "365",
+    "keep_audit_days": "2555",
+}
+
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("schools", schema=None) as batch_op:
+        for name, days in PERIODS.items():
+            batch_op.add_column(sa.Column(name, sa.Integer(), server_default=days, nullable=False))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("schools", schema=None) as batch_op:
+        for name in reversed(PERIODS):
+            batch_op.drop_column(name)
