@@ -9,6 +9,7 @@ removes nothing more (a blanked body starts with the marker and is skipped).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, select, update
@@ -61,7 +62,7 @@ def _older(
     now: dt.datetime,
     days: int,
     condition: ColumnElement[bool],
-    values: dict[str, object],
+    values: Mapping[str, object],
 ) -> int:
     """Set ``values`` on the school's outbox rows older than ``days`` that meet ``condition``."""
     statement = (
