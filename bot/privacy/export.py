@@ -47,6 +47,11 @@ def export_phone(session: Session, phone: str, school_id: int | None = None) -> 
                 "language": str(g.language),
                 "preferred_channel": str(g.preferred_channel),
                 "opted_out": list(g.opted_out or []),
+                "consent_to_announcements": {
+                    "given_at": _when(g.consent_given_at),
+                    "withdrawn_at": _when(g.consent_withdrawn_at),
+                    "channel": g.consent_channel,
+                },
                 "children": [
                     {"admission_no": adm, "name": name, "relation": relation}
                     for gid, adm, name, relation in children

@@ -1,5 +1,6 @@
 """Data protection (issue 18): retention periods per school (days kept of USSD session reports, message
-bodies, delivery-report details and audit rows).
+bodies, delivery-report details and audit rows); guardians' consent to announcements, and whether a school
+requires it.
 
 Revision ID: 0027
 Revises: 0026
@@ -27,9 +28,20 @@ def upgrade() -> None:
     with op.batch_alter_table("schools", schema=None) as batch_op:
         for name, days in PERIODS.items():
             batch_op.add_column(sa.Column(name, sa.Integer(), server_default=days, nullable=False))
+        batch_op.add_column(
+            sa.Column("announcements_need_consent", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    with op.batch_alter_table("guardians", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("consent_given_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("consent_withdrawn_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("consent_channel", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("guardians", schema=None) as batch_op:
+        for name in ("consent_channel", "consent_withdrawn_at", "consent_given_at"):
+            batch_op.drop_column(name)
     with op.batch_alter_table("schools", schema=None) as batch_op:
+        batch_op.drop_column("announcements_need_consent")
         for name in reversed(PERIODS):
             batch_op.drop_column(name)
