@@ -7,13 +7,16 @@ import json
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
-from bot.commands.support import Refused, cli_actor, find_school, open_services
+from bot.commands.support import Refused, audit_cli, cli_actor, find_school, open_services
 from bot.privacy.erasure import erase_guardian
 from bot.privacy.export import export_phone
 from ledger.db import transaction
 from ledger.errors import InvalidPhone, NotFound
 from ledger.phones import normalise_phone
+from ledger.records.consent import record_consent
+from ledger.records.tables import Guardian, School
 
 
 def _phone(text: str) -> str:
@@ -71,3 +74,68 @@ def erase(slug: str, phone_text: str, reason: str) -> None:
         f"{erased.payments} payments' payer removed, {erased.inbound} inbound messages blanked, "
         f"{erased.ussd_sessions} USSD sessions deleted; the books are unchanged"
     )
+
+
+POLICY = {
+    "ussd_days": "keep_ussd_days",
+    "message_days": "keep_message_days",
+    "delivery_days": "keep_delivery_days",
+    "audit_days": "keep_audit_days",
+}
+DAYS = click.IntRange(1, 36_500)
+
+
+@privacy.command("policy")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--ussd-days", type=DAYS, help="Days USSD session reports are kept (default 90).")
+@click.option("--message-days", type=DAYS, help="Days message bodies, in and out, are kept (default 365).")
+@click.option("--delivery-days", type=DAYS, help="Days delivery-report details are kept (default 365).")
+@click.option("--audit-days", type=DAYS, help="Days audit rows are kept (default 2555, seven years).")
+@click.option(
+    "--require-consent/--no-require-consent", default=None, help="Announcements to consenting only."
+)
+def policy(slug: str, require_consent: bool | None, **days: int | None) -> None:
+    """Show, or change, the school's retention periods and whether announcements need consent."""
+    with open_services() as services, transaction(services.sessions) as session:
+        school = find_school(session, slug)
+        before = _policy_of(school)
+        for option, column in POLICY.items():
+            if days[option] is not None:
+                setattr(school, column, days[option])
+        if require_consent is not None:
+            school.announcements_need_consent = require_consent
+        after = _policy_of(school)
+        if after != before:
+            audit_cli(
+                session, school.id, "privacy.policy", target=f"school:{school.id}", before=before, after=after
+            )
+    click.echo(", ".join(f"{name} {value}" for name, value in after.items()))
+
+
+def _policy_of(school: School) -> dict[str, int | bool]:
+    kept: dict[str, int | bool] = {option: getattr(school, column) for option, column in POLICY.items()}
+    return kept | {"require_consent": school.announcements_need_consent}
+
+
+@privacy.command("consent")
+@click.option("--school", "slug", required=True, help="The school's slug.")
+@click.option("--phone", "phone_text", required=True, help="The guardian's phone, in any Kenyan form.")
+@click.option("--given/--withdrawn", required=True, help="Consent to announcements given or withdrawn.")
+@click.option("--via", "channel", required=True, help="How it came: sms, ussd, whatsapp, paper, ...")
+def consent(slug: str, phone_text: str, given: bool, channel: str) -> None:
+    """Record a guardian's consent to announcements (or its withdrawal), audited."""
+    phone = _phone(phone_text)
+    now = dt.datetime.now(dt.UTC)
+    with open_services() as services, transaction(services.sessions) as session:
+        school = find_school(session, slug)
+        guardian = session.scalars(
+            select(Guardian).where(Guardian.school_id == school.id, Guardian.phone == phone)
+        ).one_or_none()
+        if guardian is None:
+            raise Refused("--phone: that phone is no guardian of this school")
+        record_consent(guardian, given=given, channel=channel, now=now)
+        word = "given" if given else "withdrawn"
+        audit_cli(
+            session, school.id, "privacy.consent", target=f"guardian:{guardian.id}", after={"consent": word}
+        )
+    click.echo(f"consent to announcements {word} (via {guardian.consent_channel})")
