@@ -2,8 +2,8 @@
 
 In the school that was asked: each guardian row with the phone is renamed "Erased guardian", its phone
 replaced by ``erased-<row id>`` (unique per row, and nothing of the number can be read back from it), its
-email cleared and every message stopped; the messages to it are blanked and re-addressed to the same
-placeholder; its STK requests and the payments it made lose the number and the payer's name; audit rows
+email cleared and every message stopped; the messages to it (and those to the phone under no school) are
+blanked and re-addressed to the same placeholder; its STK requests and the payments it made lose the number and the payer's name; audit rows
 that recorded the number have it replaced. What the phone itself sent (SMS and WhatsApp, USSD session
 reports: they name no school) is blanked or deleted everywhere. Entries, lines, accounts and the payments'
 amounts are not touched, so the books stay balanced.
@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.api.parent.tables import ParentCode, ParentPayKey, ParentRead, ParentToken
@@ -77,7 +77,8 @@ def erase_guardian(
         messages += int(
             session.execute(  # type: ignore[attr-defined]
                 update(OutboxMessage)
-                .where(OutboxMessage.school_id == school_id, OutboxMessage.phone == phone)
+                .where(OutboxMessage.phone == phone)
+                .where(or_(OutboxMessage.school_id == school_id, OutboxMessage.school_id.is_(None)))
                 .values(phone=placeholder, body=ERASED_TEXT, template_vars=None, media_url=None)
                 .execution_options(synchronize_session=False)
             ).rowcount

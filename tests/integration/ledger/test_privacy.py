@@ -15,7 +15,7 @@ from bot.privacy.export import export_phone
 from bot.privacy.holdings import phone_forms
 from ledger.books.tables import Payment
 from ledger.errors import NotFound
-from ledger.messaging.outbox import OutboxMessage
+from ledger.messaging.outbox import Category, OutboxMessage, enqueue
 from ledger.payments.stk_requests import PaymentRequestRecord, RequestStatus
 from ledger.records.tables import Guardian
 from ledger.staff.audit import AuditEntry, audit
@@ -59,6 +59,9 @@ def test_export_then_erasure_keeps_the_money_and_drops_the_person(session):
         )
     )
     audit(session, school_id=school.id, actor="t", action="guardian.edit", at=NOW, after={"phone": PHONE})
+    enqueue(
+        session, dedupe_key="nobody", phone=PHONE, body="Not known here", category=Category.REPLY, now=NOW
+    )
     session.commit()
 
     exported = export_phone(session, PHONE)
