@@ -3,10 +3,10 @@
 In the school that was asked: each guardian row with the phone is renamed "Erased guardian", its phone
 replaced by ``erased-<row id>`` (unique per row, and nothing of the number can be read back from it), its
 email cleared and every message stopped; the messages to it (and those to the phone under no school) are
-blanked and re-addressed to the same placeholder; its STK requests and the payments it made lose the number and the payer's name; audit rows
-that recorded the number have it replaced. What the phone itself sent (SMS and WhatsApp, USSD session
-reports: they name no school) is blanked or deleted everywhere. Entries, lines, accounts and the payments'
-amounts are not touched, so the books stay balanced.
+blanked and re-addressed to the same placeholder; its STK requests and the payments it made lose the number
+and the payer's name; audit rows that recorded the number have it replaced. What the phone itself sent
+(SMS and WhatsApp, USSD session reports: they name no school) is blanked or deleted everywhere. Entries,
+lines, accounts and the payments' amounts are not touched, so the books stay balanced.
 """
 
 from __future__ import annotations
