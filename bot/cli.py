@@ -15,6 +15,7 @@ from bot.commands.demo import demo
 from bot.commands.exports import export
 from bot.commands.fees import fees
 from bot.commands.leavers import student
+from bot.commands.privacy import privacy
 from bot.commands.processes import db, scheduler, serve, worker
 from bot.commands.records import import_file, invoice, school, term, user
 from bot.commands.refunds import refund
@@ -55,6 +56,7 @@ for command in (
     announce_command,
     apikey,
     check,
+    privacy,
 ):
     cli.add_command(command)
 

@@ -102,6 +102,7 @@ def register_cron_jobs(cron: CronScheduler) -> None:
     from bot.jobs.daily_close import DAILY_CLOSE_SECONDS, send_daily_closes
     from bot.jobs.fees import apply_fee_rules
     from bot.jobs.periodic import dispatch_outbox, send_reminders
+    from bot.jobs.retention import PURGE_CRON, purge_old_data
     from bot.jobs.schedule import FEE_RULES_CRON, REMINDERS_SECONDS, STK_SWEEP_SECONDS
     from bot.mpesa.jobs import sweep_stk_requests
     from bot.webhooks_out.compose import DELIVER_EVERY_SECONDS, deliver_webhooks
@@ -112,6 +113,7 @@ def register_cron_jobs(cron: CronScheduler) -> None:
     cron.register(apply_fee_rules, queue_name=QUEUES[0], cron=FEE_RULES_CRON, job_timeout=1800)
     cron.register(send_daily_closes, queue_name=QUEUES[0], interval=DAILY_CLOSE_SECONDS, job_timeout=600)
     cron.register(deliver_webhooks, queue_name=QUEUES[0], interval=DELIVER_EVERY_SECONDS, job_timeout=600)
+    cron.register(purge_old_data, queue_name=QUEUES[0], cron=PURGE_CRON, job_timeout=1800)
 
 
 def queue_connection(settings: Settings, process: str) -> Redis:

@@ -35,6 +35,7 @@ from bot.dashboard import (
     payments,
     plans,
     printable,
+    privacy,
     receipts,
     register,
     reminders,
@@ -125,6 +126,7 @@ def dashboard_routers() -> list[APIRouter]:
         settings_webhooks.router,
         invites.router,
         year_calendar.router,
+        privacy.router,
         static,
     ]
 

@@ -21,6 +21,7 @@ from bot.bootstrap import Services
 from bot.jobs.campaigns import run_reminders
 from bot.jobs.daily_close import run_daily_closes
 from bot.jobs.fees import run_fee_rules
+from bot.jobs.retention import PURGE_SECONDS, run_purge
 from ledger.clock import school_day, utc_now
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ STK_SWEEP_SECONDS = 60  # settles STK requests whose timer or job was lost (a re
 TICK_LABELS = {
     "the scheduled fee rules and reminders": "send_reminders",
     "the STK request sweep": "sweep_stk_requests",
+    "the retention purge": "purge_old_data",
 }
 
 
@@ -69,10 +71,14 @@ class InProcessSchedule:
         log.info("reminders queued: %s", report.written)
         run_daily_closes(self.services, now=now)  # after its close hour, each school's summary by SMS
 
+    def purge(self) -> None:
+        run_purge(self.services, now=self.clock())
+
     def _jobs(self) -> list[tuple[Callable[[], object], float, str]]:
         jobs: list[tuple[Callable[[], object], float, str]] = [
             (self.run_once, self.every_seconds, "the scheduled fee rules and reminders")
         ]
+        jobs.append((self.purge, PURGE_SECONDS, "the retention purge"))
         if self.sweep_stk is not None:
             jobs.append((self.sweep_stk, self.sweep_every_seconds, "the STK request sweep"))
         return jobs

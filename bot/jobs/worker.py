@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 # The cron scheduler's jobs (``bot.commands.processes.register_cron_jobs``), by function name.
 PERIODIC = frozenset(
     {"dispatch_outbox", "sweep_stk_requests", "send_reminders", "apply_fee_rules", "send_daily_closes"}
+    | {"purge_old_data"}
 )
 
 

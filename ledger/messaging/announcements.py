@@ -30,6 +30,7 @@ from ledger.imports.core import BadRow
 from ledger.imports.fields import amount_cents
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, priority_of
 from ledger.money import kes
+from ledger.records.consent import may_announce
 from ledger.records.parents import ANNOUNCEMENTS, EVERYTHING
 from ledger.records.tables import Channel, Guardian, Language, School, SchoolClass, Student, StudentGuardian
 
@@ -102,6 +103,7 @@ class Family:
     owed: int = 0  # cents, the children in the audience together
     preferred: Channel = Channel.SMS
     has_email: bool = False  # an address that has not bounced
+    consented: bool = True  # False: the school requires consent to announcements and this guardian has none
 
 
 def checked_texts(text_en: str, text_sw: str | None = None) -> Texts:
@@ -183,6 +185,7 @@ def families(session: Session, school: School, audience: Audience) -> list[Famil
                 total,
                 guardian.preferred_channel,
                 bool(guardian.email) and guardian.email_bounced_at is None,
+                may_announce(school, guardian),
             )
         )
     return found
@@ -200,8 +203,9 @@ def _owed(session: Session, student_ids: list[int]) -> dict[int, int]:
 
 
 def stopped(family: Family) -> bool:
-    """Whether the guardian stopped announcements (or every message)."""
-    return bool({ANNOUNCEMENTS, EVERYTHING} & set(family.opted_out))
+    """Whether the guardian stopped announcements (or every message), or never consented where the school
+    requires consent."""
+    return bool({ANNOUNCEMENTS, EVERYTHING} & set(family.opted_out)) or not family.consented
 
 
 def announce(

@@ -87,6 +87,14 @@ class School(Base):
     # get the day's summary, none when empty, and the Nairobi hour it goes at.
     close_phones: Mapped[str | None] = mapped_column(String(120))
     close_hour: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
+    # Retention (Kenya's Data Protection Act, 2019; bot.privacy.retention): days kept of USSD session
+    # reports, message bodies (in and out), delivery-report details and audit rows. The journal is kept.
+    keep_ussd_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    keep_message_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    keep_delivery_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    keep_audit_days: Mapped[int] = mapped_column(Integer, default=2555, server_default="2555")
+    # Announcements go only to guardians who consented (Guardian.consent_*) when this is on; off by default.
+    announcements_need_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
@@ -159,6 +167,11 @@ class Guardian(Base):
     # messages go by SMS until the address is changed.
     email: Mapped[str | None] = mapped_column(String(254))
     email_bounced_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # Consent to announcements (marketing-like messages): when given, when withdrawn, and how (sms, ussd,
+    # whatsapp, paper, ...); the later of the two moments stands (ledger.records.consent).
+    consent_given_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    consent_withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    consent_channel: Mapped[str | None] = mapped_column(String(20))
 
     student_links: Mapped[list[StudentGuardian]] = relationship(back_populates="guardian")
 
