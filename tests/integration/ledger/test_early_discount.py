@@ -44,7 +44,7 @@ def pay(session, school, student, reference, cents, on):
 
 
 def discounts(session):
-    return session.query(Entry).filter(Entry.kind == EntryKind.DISCOUNT).all()
+    return session.query(Entry).filter(Entry.kind == EntryKind.DISCOUNT).order_by(Entry.id).all()
 
 
 def test_paying_the_whole_term_in_time_earns_the_discount_as_credit(session, school):

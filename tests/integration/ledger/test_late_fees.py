@@ -55,7 +55,7 @@ def late_fees(session, school, on):
 
 
 def late_fee_entries(session):
-    return session.query(Entry).filter(Entry.kind == EntryKind.LATE_FEE).all()
+    return session.query(Entry).filter(Entry.kind == EntryKind.LATE_FEE).order_by(Entry.id).all()
 
 
 def test_with_the_rules_off_nobody_is_charged(session, school):

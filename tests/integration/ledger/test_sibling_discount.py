@@ -45,7 +45,7 @@ def owed(session, student):
 
 
 def discounts(session):
-    return session.query(Entry).filter(Entry.kind == EntryKind.DISCOUNT).all()
+    return session.query(Entry).filter(Entry.kind == EntryKind.DISCOUNT).order_by(Entry.id).all()
 
 
 def test_the_first_admitted_child_pays_full_and_each_later_sibling_gets_ten_percent_off_tuition(
