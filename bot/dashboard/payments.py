@@ -29,6 +29,7 @@ from ledger.imports.core import BadRow
 from ledger.imports.fields import amount_cents, date_value
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Student
+from ledger.staff.audit import payment_recorded
 
 router = APIRouter()
 
@@ -89,19 +90,9 @@ def post_payment(
         session, staff.school_id, received, student, actor=staff.member.email, now=now
     )
     if created:
+        was, now_is = payment_recorded(session, student, payment, before)
         staff.audit(
-            session,
-            action="payment.record",
-            at=now,
-            target=f"payment:{payment.id}",
-            before={"student": student.admission_no, "balance": before},
-            after={
-                "student": student.admission_no,
-                "balance": total_owed(session, student.id),
-                "amount": payment.amount,
-                "source": payment.source.value,
-                "reference": payment.reference,
-            },
+            session, action="payment.record", at=now, target=f"payment:{payment.id}", before=was, after=now_is
         )
     return payment.id
 

@@ -13,7 +13,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ledger.books.balances import total_owed
+from ledger.books.tables import Payment
 from ledger.db import Base, UtcDateTime
+from ledger.records.tables import Student
 
 Snapshot = Mapping[str, Any]  # JSON-able: names, ids, cents, ISO dates
 
@@ -70,3 +73,18 @@ def audit_trail(session: Session, school_id: int, *, limit: int = 50) -> list[Au
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def payment_recorded(
+    session: Session, student: Student, payment: Payment, balance_before: int
+) -> tuple[Snapshot, Snapshot]:
+    """The (before, after) an audit row keeps of a payment recorded by hand, by the dashboard or the API."""
+    before = {"student": student.admission_no, "balance": balance_before}
+    after = {
+        "student": student.admission_no,
+        "balance": total_owed(session, student.id),
+        "amount": payment.amount,
+        "source": payment.source.value,
+        "reference": payment.reference,
+    }
+    return before, after

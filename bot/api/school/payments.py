@@ -25,7 +25,7 @@ from ledger.errors import IdempotencyConflict, LedgerError
 from ledger.payments.api_requests import KEY_LENGTH, payment_once
 from ledger.payments.recording import Received, record_payment
 from ledger.records.tables import Student
-from ledger.staff.audit import audit
+from ledger.staff.audit import audit, payment_recorded
 
 router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
 
@@ -163,6 +163,7 @@ def _invalid(field: str, message: str) -> Problem:
 def _audit(
     session: Session, caller: Caller, payment: Payment, student: Student, before: int, now: dt.datetime
 ) -> None:
+    was, now_is = payment_recorded(session, student, payment, before)
     audit(
         session,
         school_id=caller.school_id,
@@ -170,12 +171,6 @@ def _audit(
         action="payment.record",
         at=now,
         target=f"payment:{payment.id}",
-        before={"student": student.admission_no, "balance": before},
-        after={
-            "student": student.admission_no,
-            "balance": total_owed(session, student.id),
-            "amount": payment.amount,
-            "source": payment.source.value,
-            "reference": payment.reference,
-        },
+        before=was,
+        after=now_is,
     )
