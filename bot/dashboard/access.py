@@ -58,6 +58,20 @@ class Staff:
     def can(self, what: Can) -> bool:
         return what in ALLOWED[self.member.role]
 
+    def audit_change(
+        self,
+        session: Session,
+        *,
+        action: str,
+        at: dt.datetime,
+        target: str,
+        before: Snapshot,
+        after: Snapshot,
+    ) -> None:
+        """Audit a settings form's change, if it changed anything: saving it unchanged writes no row."""
+        if after != before:
+            self.audit(session, action=action, at=at, target=target, before=before, after=after)
+
     def audit(
         self, session: Session, *, action: str, at: dt.datetime, target: str, **change: Snapshot
     ) -> None:

@@ -94,11 +94,10 @@ def save_close_sms(
     before = _snapshot(school)
     school.close_phones, school.close_hour = ",".join(numbers) or None, int(hour)
     after = _snapshot(school)
-    if after != before:
-        at = config_of(request).clock()
-        staff.audit(
-            session, action="close.sms", at=at, target=f"school:{school.id}", before=before, after=after
-        )
+    at = config_of(request).clock()
+    staff.audit_change(
+        session, action="close.sms", at=at, target=f"school:{school.id}", before=before, after=after
+    )
     session.commit()
     return redirect(request, f"{PAGE}?saved=1")
 

@@ -60,9 +60,8 @@ def _changed(
         error = FormError(edit.form, refused.field, str(refused), typed)
         return refused_on_page(request, staff, session, student, error)
     after = register_snapshot(session, student)
-    if after != before:
-        target = f"student:{student.id}"
-        staff.audit(session, action=edit.action, at=now, target=target, before=before, after=after)
+    target = f"student:{student.id}"
+    staff.audit_change(session, action=edit.action, at=now, target=target, before=before, after=after)
     session.commit()
     return redirect(request, f"/dashboard/students/{student.id}?register={edit.done}#guardians")
 

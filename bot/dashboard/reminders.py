@@ -191,15 +191,8 @@ def save_policy(
     before = policy_snapshot(school)
     apply_policy(school, form, numbers)
     after = policy_snapshot(school)
-    if after != before:
-        staff.audit(
-            session,
-            action="reminders.policy",
-            at=config_of(request).clock(),
-            target=f"school:{school.id}",
-            before=before,
-            after=after,
-        )
+    at, target = config_of(request).clock(), f"school:{school.id}"
+    staff.audit_change(session, action="reminders.policy", at=at, target=target, before=before, after=after)
     session.commit()
     return redirect(request, f"{PAGE}?saved=1")
 

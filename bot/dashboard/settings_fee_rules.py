@@ -170,9 +170,7 @@ def save_fee_rules(
         session.rollback()
         return _page(request, staff, session, form, str(bad), status=422)
     after = rules_snapshot(rules)
-    if after != before:
-        at = config_of(request).clock()
-        target = f"school:{staff.school_id}"
-        staff.audit(session, action="fees.rules", at=at, target=target, before=before, after=after)
+    at, target = config_of(request).clock(), f"school:{staff.school_id}"
+    staff.audit_change(session, action="fees.rules", at=at, target=target, before=before, after=after)
     session.commit()
     return redirect(request, f"{PAGE}?saved=1")

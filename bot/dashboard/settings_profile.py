@@ -106,11 +106,8 @@ def save_school_profile(
         session.rollback()
         return _page(request, staff, session, typed=typed, error=str(bad), status=422)
     after = profile_of(school).snapshot()
-    if after != before:
-        at = config_of(request).clock()
-        staff.audit(
-            session, action="school.profile", at=at, target=f"school:{school.id}", before=before, after=after
-        )
+    at, target = config_of(request).clock(), f"school:{school.id}"
+    staff.audit_change(session, action="school.profile", at=at, target=target, before=before, after=after)
     session.commit()
     return redirect(request, f"{PAGE}?saved=profile")
 
@@ -136,11 +133,8 @@ def save_school_senders(
         }
         return _page(request, staff, session, senders=typed, senders_error=str(bad), status=422)
     after = senders_of(school).snapshot()
-    if after != before:
-        at = config_of(request).clock()
-        staff.audit(
-            session, action="school.senders", at=at, target=f"school:{school.id}", before=before, after=after
-        )
+    at, target = config_of(request).clock(), f"school:{school.id}"
+    staff.audit_change(session, action="school.senders", at=at, target=target, before=before, after=after)
     session.commit()
     return redirect(request, f"{PAGE}?saved=senders")
 

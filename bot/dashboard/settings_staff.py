@@ -180,9 +180,8 @@ def _change(
     except InvalidStaff as bad:
         return _refused(request, staff, session, bad)
     after = member_snapshot(member)
-    if after != before:
-        at = config_of(request).clock()
-        staff.audit(session, action=action, at=at, target=f"staff:{member.id}", before=before, after=after)
+    at = config_of(request).clock()
+    staff.audit_change(session, action=action, at=at, target=f"staff:{member.id}", before=before, after=after)
     session.commit()
     return _page(request, staff, session, done=done)
 

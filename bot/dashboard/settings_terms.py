@@ -149,8 +149,9 @@ def edit_term(
         typed.error = str(bad)
         return _page(request, staff, session, typed, status=422)
     after = dates_snapshot(term)
-    if after != before:
-        at = config_of(request).clock()
-        staff.audit(session, action="term.set", at=at, target=f"term:{term.id}", before=before, after=after)
+    at = config_of(request).clock()
+    staff.audit_change(
+        session, action="term.set", at=at, target=f"term:{term.id}", before=before, after=after
+    )
     session.commit()
     return redirect(request, f"{PAGE}?saved={term.code}")

@@ -120,16 +120,9 @@ def change_active(
     before = endpoint_snapshot(endpoint)
     set_endpoint_active(session, endpoint, active == "on")
     after = endpoint_snapshot(endpoint)
-    if after != before:
-        at = config_of(request).clock()
-        staff.audit(
-            session,
-            action="webhook.active",
-            at=at,
-            target=f"webhook:{endpoint.id}",
-            before=before,
-            after=after,
-        )
+    at = config_of(request).clock()
+    target = f"webhook:{endpoint.id}"
+    staff.audit_change(session, action="webhook.active", at=at, target=target, before=before, after=after)
     session.commit()
     done = f"{endpoint.url} " + (
         "is enabled." if endpoint.active else "is disabled: retries wait until it is enabled."
