@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo.bursaries import bursaries_csv, seed_bursaries
 from bot.demo.corrections import seed_corrections
-from bot.demo.emails import address_of, email_pupil, seed_email
+from bot.demo.emails import address_of, email_candidates, seed_email
 from bot.demo.leavers import demo_leaver, leavers_csv
 from bot.demo.money import (
     KILIMANI_FEES,
@@ -100,10 +100,11 @@ def seed(sessions: sessionmaker[Session], today: dt.date) -> SeedReport:
     added += sum(next_term_fees(sessions, school, code, today) for school in (KILIMANI, MWANGAZA))
     added += ensure_logins(sessions, dt.datetime.now(dt.UTC))
     added += seed_corrections(sessions, KILIMANI.slug, dt.datetime.now(dt.UTC))
-    added += seed_email(sessions, KILIMANI.slug, email_pupil(cast.kilimani, cast.shared))
+    emails, emailed = seed_email(sessions, KILIMANI.slug, email_candidates(cast.kilimani, cast.shared))
+    added += emails
     counts = student_counts(sessions)
     schools = [(school, counts.get(school.slug, 0)) for school in (KILIMANI, MWANGAZA)]
-    return SeedReport(code, added, schools, phones_to_try(cast, opening))
+    return SeedReport(code, added, schools, phones_to_try(cast, opening, emailed))
 
 
 def ensure_school(sessions: sessionmaker[Session], demo: DemoSchool) -> int:
@@ -242,7 +243,7 @@ def student_counts(sessions: sessionmaker[Session]) -> dict[str, int]:
         return {slug: count for slug, count in session.execute(query)}
 
 
-def phones_to_try(cast: Cast, opening: Mapping[str, int]) -> list[tuple[str, str]]:
+def phones_to_try(cast: Cast, opening: Mapping[str, int], emailed: Pupil) -> list[tuple[str, str]]:
     """A few guardian phones worth dialling from the sandbox, with what each shows."""
     by_phone: dict[str, list[Pupil]] = {}
     for pupil in cast.kilimani:
@@ -253,7 +254,6 @@ def phones_to_try(cast: Cast, opening: Mapping[str, int]) -> list[tuple[str, str
     swahili = next(p for p in others if p.language == "sw")
     arrears = next(p for p in others if opening.get(p.admission_no, 0) > 0 and p is not swahili)
     leaver = demo_leaver(cast.kilimani, cast.shared)
-    emailed = email_pupil(cast.kilimani, cast.shared)
     return [
         (local(shared), f"children in two schools ({cast.shared.name} at Kilimani, one at Mwangaza)"),
         (local(family[0].family_phone), f"two children: {family[0].name} and {family[1].name}"),
