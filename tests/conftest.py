@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis.configuration import set_hypothesis_home_dir
+from redis import Redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,15 @@ set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "karo-hypothesis")
 BOTH_DATABASES = (TESTS / "integration" / "ledger",)
 # Tests that flush a whole Redis database of their own (a worker killed mid-batch, the shared rate limit).
 SPARE_REDIS_URL = os.environ.get("KARO_TEST_SPARE_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def flushed_redis(url: str) -> Iterator[Redis]:
+    """A client of the Redis database at ``url``, emptied before and after: for a fixture to yield from."""
+    client = Redis.from_url(url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
 
 
 def _create_pg_database(url: str) -> None:

@@ -83,13 +83,24 @@ def worker() -> None:
 
 
 @click.command()
-def scheduler() -> None:
-    """Run RQ's cron scheduler, which enqueues Karo's periodic jobs on KARO_REDIS_URL."""
-    from rq.cron import CronScheduler
+@click.option(
+    "--lease",
+    "lease_seconds",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(1, 600),
+    help="Seconds a leader's lease lasts: a standby takes over this long after the leader died.",
+)
+def scheduler(lease_seconds: float) -> None:
+    """Run RQ's cron scheduler, which enqueues Karo's periodic jobs on KARO_REDIS_URL.
+
+    Several may run (a standby on another machine): one leads and enqueues, the others wait to take over.
+    """
+    from bot.jobs.leader import LeaderCronScheduler
 
     settings = load_settings_or_exit()
     configure_logging(secret_values(settings))
-    cron = CronScheduler(connection=queue_connection(settings, "scheduler"))
+    cron = LeaderCronScheduler(queue_connection(settings, "scheduler"), lease_seconds=lease_seconds)
     register_cron_jobs(cron)
     cron.start()  # type: ignore[no-untyped-call]  # rq 3.0 leaves start() unannotated
 

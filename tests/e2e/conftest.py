@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
-from redis import Redis
 
 from bot.app import create_app
 from bot.bootstrap import bootstrap
@@ -14,7 +13,7 @@ from bot.settings import Settings
 from ledger.billing.invoicing import invoice_student
 from ledger.messaging.bus import session_factory
 from tests import builders as b
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, flushed_redis
 from tests.e2e.ussd_helpers import TOKEN
 
 PARENT = "+254712000001"  # two children, in two schools
@@ -23,11 +22,7 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def redis():
-    client = Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    yield from flushed_redis(REDIS_URL)
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from redis import Redis
 
 from bot.outbox.ratelimit import RedisPacedRateLimiter
-from tests.conftest import SPARE_REDIS_URL
+from tests.conftest import SPARE_REDIS_URL, flushed_redis
 
 REDIS_URL = SPARE_REDIS_URL  # flushed before and after
 
@@ -26,11 +25,7 @@ class Clock:
 
 @pytest.fixture
 def redis():
-    client = Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    yield from flushed_redis(REDIS_URL)
 
 
 def limiters(redis, clock, count, rates):

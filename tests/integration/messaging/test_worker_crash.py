@@ -33,7 +33,7 @@ from ledger.messaging.bus import session_factory
 from ledger.messaging.outbox import Category, MessageStatus, OutboxMessage, enqueue
 from providers.simulators import twilio as twilio_simulator
 from providers.simulators.serve import start_in_thread
-from tests.conftest import PG_URL, SPARE_REDIS_URL
+from tests.conftest import PG_URL, SPARE_REDIS_URL, flushed_redis
 
 REDIS_URL = SPARE_REDIS_URL  # flushed before and after
 ACCOUNT, TOKEN = "AC" + "0" * 32, "simulator-token"
@@ -79,11 +79,7 @@ def twilio(twilio_server: Twilio) -> Twilio:
 
 @pytest.fixture
 def redis() -> Iterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    yield from flushed_redis(REDIS_URL)
 
 
 @pytest.fixture

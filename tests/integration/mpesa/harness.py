@@ -32,6 +32,7 @@ from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 from providers.simulators import daraja as daraja_simulator
 from providers.simulators.serve import start_in_thread
+from tests.conftest import flushed_redis
 from tests.e2e.ussd_helpers import TOKEN, Dial
 
 MPESA_REDIS_URL = os.environ.get("KARO_TEST_MPESA_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -124,11 +125,7 @@ def daraja(daraja_server: DarajaSim) -> DarajaSim:
 
 @pytest.fixture
 def mpesa_redis() -> Iterator[Redis]:
-    client = Redis.from_url(MPESA_REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    yield from flushed_redis(MPESA_REDIS_URL)
 
 
 def worker_environment(database_url: str, karo_url: str, daraja_url: str) -> dict[str, str]:

@@ -18,16 +18,12 @@ from bot.channels.conversations import (
     MemoryConversationStore,
     RedisConversationStore,
 )
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, flushed_redis
 
 
 @pytest.fixture
 def redis() -> Iterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    yield from flushed_redis(REDIS_URL)
 
 
 @pytest.fixture(params=["redis", "memory"])
