@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import DateTime, Interval, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -65,7 +65,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Enough pooled connections for the web server's thread pool (40 threads): fewer means a
     # connection opened and closed per request under load.
     options = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 30, **kwargs}
-    return create_engine(url, **options)
+    target, prepares = _prepare_threshold(make_url(url))
+    options["connect_args"] = {**options.get("connect_args", {}), **prepares}
+    return create_engine(target, **options)
+
+
+def _prepare_threshold(url: URL) -> tuple[URL, dict[str, int | None]]:
+    """``?prepare_threshold=none`` in a PostgreSQL URL: psycopg never prepares statements on the server,
+    as PgBouncer in transaction mode before 1.21 needs (a prepared statement would be looked for on
+    another server connection); a number sets after how many runs it prepares. The URL without it, and
+    psycopg's connect argument (none when the URL does not say)."""
+    text = url.query.get("prepare_threshold")
+    if text is None:
+        return url, {}
+    value = text if isinstance(text, str) else text[-1]
+    bare = url.difference_update_query(["prepare_threshold"])
+    if value.lower() in ("none", ""):
+        return bare, {"prepare_threshold": None}
+    if not value.isdigit():
+        raise ValueError(f"prepare_threshold in the database URL: 'none' or a number, not {value!r}")
+    return bare, {"prepare_threshold": int(value)}
 
 
 def _configure_sqlite(engine: Engine) -> None:

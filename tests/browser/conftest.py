@@ -2,7 +2,7 @@
 
 One browser and one server for the whole folder (``stage``; starting chromium costs a second or two a
 time); a fresh app and fresh data per test.
-The browser is the system's (``scripts/browser-deps`` installs it); without it these tests fail, never
+The browser is the system's (``scripts/system-deps`` installs it); without it these tests fail, never
 skip, so a machine that cannot run them is noticed.
 """
 
@@ -81,7 +81,7 @@ MARKUP = Family("+254733000003", "Rose <b>Njeri</b>", ("KJA-003",))
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
-            f"chromium is not installed at {CHROMIUM}: run scripts/browser-deps "
+            f"chromium is not installed at {CHROMIUM}: run scripts/system-deps "
             "(as root: apt-get install -y chromium)",
             pytrace=False,
         )

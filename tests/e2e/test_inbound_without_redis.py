@@ -3,7 +3,6 @@ redelivery storm); once Redis answers again, the parent gets the reply exactly o
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -28,15 +27,9 @@ from tests.e2e.conftest import PARENT
 from tests.e2e.test_explicit_wiring import Recording
 from tests.e2e.ussd_helpers import TOKEN
 from tests.integration.providers.conftest import at_server, at_sim  # noqa: F401
+from tests.processes import free_port
 
 FREE = {"africastalking": 0, "twilio": 0}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,6 +28,7 @@ from providers.simulators.serve import start_in_thread
 from tests import builders as b
 from tests.conftest import copy_sqlite
 from tests.integration.messaging.test_worker_crash import wait_for
+from tests.processes import free_port, stop
 
 KARO = Path(sys.executable).with_name("karo")
 TOKEN = "e2e" + "0" * 37
@@ -64,12 +63,6 @@ def seed(url: str) -> None:
     engine.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def at() -> Iterator[tuple[at_simulator.AtSimulator, str]]:
     sim = at_simulator.AtSimulator()
@@ -99,11 +92,7 @@ def karo_serve(tmp_path, at, migrated_sqlite) -> Iterator[str]:
         wait_for(lambda: _answers(base), 30, f"karo serve on {base}\n{log.read_text()}")
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if not stop(process):
             pytest.fail(f"karo serve did not stop on SIGTERM\n{log.read_text()}")
 
 

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,13 +138,18 @@ def stop(worker: subprocess.Popen[bytes]) -> None:
             kill_hard(worker)
 
 
-def wait_for(condition: Any, timeout: float, what: str) -> Any:
+def wait_for(
+    condition: Any, timeout: float, what: str, every: float = 0.01, details: Callable[[], str] | None = None
+) -> Any:
+    """Poll ``condition`` every ``every`` seconds until it is truthy and return its value; after ``timeout``
+    seconds fail, saying ``what`` was waited for and, when given, ``details()`` as they are then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := condition():
             return value
-        time.sleep(0.01)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
+    more = f"\n{details()}" if details is not None else ""
+    pytest.fail(f"timed out after {timeout}s waiting for {what}{more}")
 
 
 def fill_outbox(sessions, count: int = MESSAGES) -> set[str]:
