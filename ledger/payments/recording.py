@@ -24,10 +24,13 @@ from ledger.books.journal import (
     write_legs,
 )
 from ledger.books.tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
+from ledger.db import per_transaction
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.events import PaymentReachedStudent, raise_event
 from ledger.payments.receipts import METHOD, next_receipt_number
 from ledger.records.tables import School, Student
+
+_POSTED = "ledger.payments.posted"  # Session.info: this transaction's payments, kept for its commit
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,15 @@ def record_payment(
         account_text=received.account_text,
         payer=received.payer,
         received_on=received.received_on,
-        receipt_no=next_receipt_number(session, _school(session, school_id), received.received_on.year),
+        receipt_no=next_receipt_number(
+            session, school := _school(session, school_id), received.received_on.year
+        ),
     )
     session.add(payment)
     session.flush()
+    # Kept in the session until the commit, whose receipts and webhooks read them (its identity map only
+    # holds objects something else refers to: a bulk of payments would read each one back).
+    per_transaction(session, _POSTED)[payment.id] = (payment, student, school)
     if student is not None:
         if grant_early_discounts(session, student, received.received_on, actor=actor):
             owed_after = None  # the discount moved it again: the receipt reads it
