@@ -177,4 +177,6 @@ def _payment_row(
         "amount": amount,
         "student_id": student_id,
         "received_on": PAID_ON,
+        # Numbered apart from the school's own series (its counter is not bumped): unique, as it must be.
+        "receipt_no": f"HIST-{PAID_ON.year}-{reference[1:]}",
     }

@@ -131,5 +131,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def per_transaction(session: Session, key: str) -> dict[Any, Any]:
+    """A dict kept in ``session.info`` for the session's current transaction only (started afresh by the
+    next): what a unit of work reads once, such as a school's webhook endpoints or fee rules."""
+    transaction = session.get_transaction()
+    kept: tuple[Any, dict[Any, Any]] | None = session.info.get(key)
+    if kept is None or kept[0] is not transaction:
+        kept = (transaction, {})
+        session.info[key] = kept
+    return kept[1]
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"

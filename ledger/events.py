@@ -29,6 +29,9 @@ class PaymentReachedStudent(Event):
     payment_id: int
     at: dt.datetime
     tell_family: bool = True
+    # What the family owed right after this payment, when the posting knew it (its receipt says so even if
+    # the transaction moves the balance again before the event is handled); None: read it then.
+    owed_after: int | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ledger.db import Base, UtcDateTime
+from ledger.db import Base, UtcDateTime, per_transaction
 from ledger.errors import LedgerError
 from ledger.records.tables import VoteHead
 from ledger.types import LATE_FEE_HEAD
@@ -26,6 +26,7 @@ LATE_FEE_PRIORITY = 1_000  # paid after every ordinary vote head
 RULES = ("late-fee", "sibling-discount", "early-discount")
 _AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
 _PERCENT = re.compile(r"\d{1,3}(\.\d{1,2})?%?")
+_RULES = "ledger.fee_rules"  # Session.info: the schools' rules, read once per transaction
 
 
 class InvalidRule(LedgerError):
@@ -90,10 +91,17 @@ def percent_text(basis_points: int) -> str:
 
 
 def rules_for(session: Session, school_id: int) -> FeeRules:
-    """The school's rules; every rule off (an unsaved row) when it has none."""
-    found = session.scalars(select(FeeRules).where(FeeRules.school_id == school_id)).one_or_none()
-    if found is not None:
-        return found
+    """The school's rules; every rule off (an unsaved row) when it has none. Read once per transaction
+    (every payment asks): the same object comes back, so ``set_rules`` changes what it returns."""
+    kept = per_transaction(session, _RULES)
+    if school_id not in kept:
+        found = session.scalars(select(FeeRules).where(FeeRules.school_id == school_id)).one_or_none()
+        kept[school_id] = found if found is not None else _rules_off(school_id)
+    rules: FeeRules = kept[school_id]
+    return rules
+
+
+def _rules_off(school_id: int) -> FeeRules:
     return FeeRules(
         school_id=school_id,
         late_fee_cents=0,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger.books.accounts import get_account
@@ -63,10 +63,58 @@ def outstanding(session: Session, student_id: int, vote_head_ids: Sequence[int] 
 
 def allocation_legs(session: Session, student: Student, amount: int) -> list[Leg]:
     """Credit legs that pay off the student's receivables in order, the rest as credit carried forward."""
-    shares, left = allocate(amount, outstanding(session, student.id))
+    return paying_legs(session, student, amount, StudentBooks(owed=receivables(session, student.id)))
+
+
+@dataclass
+class StudentBooks:
+    """A student's accounts as read under their row lock, with the school's accounts asked for by key."""
+
+    owed: list[Owed] = field(default_factory=list)  # every receivable and what it owes (zero or less too)
+    credit: Account | None = None  # credit carried forward, when it was ever opened
+    owed_total: int = 0  # what the family owes now: every one of the student's accounts summed
+    by_key: dict[str, Account] = field(default_factory=dict)  # the school accounts asked for that exist
+
+
+def books_of(session: Session, student: Student, keys: Sequence[str] = ()) -> StudentBooks:
+    """``receivables`` with the student's other accounts and the school accounts named by ``keys`` (a
+    payment's clearing account), in one query: what posting money to them needs. The caller holds the
+    student's lock (``lock_student``, or ``ledger.books.journal.claim_entry``)."""
+    query = (
+        select(Account, Term.year, Term.number, VoteHead.priority, VoteHead.name)
+        .outerjoin(Term, Term.id == Account.term_id)
+        .outerjoin(VoteHead, VoteHead.id == Account.vote_head_id)
+        .where(
+            or_(
+                Account.student_id == student.id,
+                and_(Account.school_id == student.school_id, Account.key.in_(keys)),
+            )
+        )
+    )
+    # populate_existing: a balance cached in this session may be older than the row we now hold locked.
+    rows = session.execute(query.execution_options(populate_existing=True))
+    books = StudentBooks()
+    for account, year, number, priority, name in rows:
+        if account.key in keys:
+            books.by_key[account.key] = account
+        if account.student_id != student.id:
+            continue
+        books.owed_total += account.balance
+        if account.kind == AccountKind.RECEIVABLE and name is not None:
+            books.owed.append(Owed(account, (year, number), priority, name, account.balance))
+        elif account.kind == AccountKind.CREDIT:
+            books.credit = account
+    return books
+
+
+def paying_legs(session: Session, student: Student, amount: int, books: StudentBooks) -> list[Leg]:
+    """``allocation_legs`` from books read under the student's lock (the credit account opened if need be)."""
+    shares, left = allocate(amount, [owed for owed in books.owed if owed.amount > 0])
     legs = [Leg(owed.account, credit=share) for owed, share in shares]
     if left:
-        credit = get_account(session, student.school_id, AccountKind.CREDIT, student_id=student.id)
+        credit = books.credit or get_account(
+            session, student.school_id, AccountKind.CREDIT, student_id=student.id
+        )
         legs.append(Leg(credit, credit=left))
     return legs
 

@@ -10,14 +10,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Table, case, insert, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ledger.books.tables import STUDENT_KINDS, Account, Entry, EntryKind, Line
 from ledger.clock import utc_now
+from ledger.db import is_postgres
 from ledger.errors import IdempotencyConflict, UnbalancedEntry
 from ledger.events import StudentBalanceChanged, raise_event
+from ledger.records.tables import Student
 
 
 @dataclass(frozen=True)
@@ -140,28 +144,90 @@ def post_entry(
     )
     session.add(entry)
     session.flush()
-    session.add_all(
-        Line(entry_id=entry.id, account_id=leg.account.id, debit=leg.debit, credit=leg.credit) for leg in legs
-    )
-    _bump_cached_balances(session, legs)
-    session.flush()
-    _tell_balance_changes(session, entry, legs)
+    write_legs(session, school_id, entry.id, kind, legs)
     return entry
 
 
+_CLAIMED = (
+    "school_id",
+    "kind",
+    "memo",
+    "effective_on",
+    "created_by",
+    "idempotency_key",
+    "body_hash",
+    "student_id",
+)
+
+
+def claim_entry(session: Session, entry: Entry, *, unless: ColumnElement[bool] | None = None) -> int | None:
+    """Write ``entry`` (built, not added to the session; no term, no reversal) unless its key is taken
+    or ``unless`` holds (None then); its lines follow with ``write_legs``. One ``INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING``, first of the posting's writes, so a repeat (a concurrent one too: PostgreSQL
+    waits for it) writes nothing and needs no savepoint. For a student's entry the same statement locks
+    the student before the key is checked, the lock ``ledger.books.allocation.lock_student`` takes, so
+    what is read next is read under it."""
+    values = {name: getattr(entry, name) for name in _CLAIMED}
+    student_id = entry.student_id
+    table = Entry.__table__
+    row = select(*(literal(value, table.c[name].type) for name, value in values.items()))
+    if student_id is not None:
+        row = row.select_from(Student).where(Student.id == student_id).with_for_update(of=Student)
+    row = row.where(true() if unless is None else ~unless)  # SQLite reads ON CONFLICT only after a WHERE
+    dialect = postgresql if is_postgres(session) else sqlite
+    claim = (
+        dialect.insert(table)
+        .from_select(list(values), row)
+        .on_conflict_do_nothing(index_elements=["school_id", "idempotency_key"])
+        .returning(table.c.id)
+    )
+    return session.execute(claim).scalar_one_or_none()
+
+
+def write_legs(session: Session, school_id: int, entry_id: int, kind: EntryKind, legs: list[Leg]) -> None:
+    """The entry's lines in one statement, the student accounts' cached balances in one more."""
+    check_balanced(legs)
+    rows = [
+        {"entry_id": entry_id, "account_id": leg.account.id, "debit": leg.debit, "credit": leg.credit}
+        for leg in legs
+    ]
+    session.execute(insert(_table(Line)), rows)
+    _bump_cached_balances(session, legs)
+    _tell_balance_changes(session, school_id, entry_id, kind, legs)
+
+
 def _bump_cached_balances(session: Session, legs: list[Leg]) -> None:
+    """One UPDATE for every student account the legs move; the accounts held in the session take the
+    balances it returns (PostgreSQL locks the rows in id order, as the single updates did)."""
     deltas: dict[int, int] = defaultdict(int)
+    accounts: dict[int, Account] = {}
     for leg in legs:
         if leg.account.kind in STUDENT_KINDS:
             deltas[leg.account.id] += leg.debit - leg.credit
-    for account_id, delta in sorted(deltas.items()):
-        if delta:
-            session.execute(
-                update(Account).where(Account.id == account_id).values(balance=Account.balance + delta)
-            )
+            accounts[leg.account.id] = leg.account
+    moved = {account_id: delta for account_id, delta in deltas.items() if delta}
+    if not moved:
+        return
+    table = _table(Account)
+    bumped = (
+        update(table)
+        .where(table.c.id.in_(sorted(moved)))
+        .values(balance=table.c.balance + case(moved, value=table.c.id))
+        .returning(table.c.id, table.c.balance)
+    )
+    for account_id, balance in session.execute(bumped):
+        set_committed_value(accounts[account_id], "balance", balance)
 
 
-def _tell_balance_changes(session: Session, entry: Entry, legs: list[Leg]) -> None:
+def _table(model: type[Line] | type[Account]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _tell_balance_changes(
+    session: Session, school_id: int, entry_id: int, kind: EntryKind, legs: list[Leg]
+) -> None:
     """One event per student whose total this entry changed (a rebalancing between vote heads is none)."""
     changes: dict[int, int] = defaultdict(int)
     for leg in legs:
@@ -170,5 +236,4 @@ def _tell_balance_changes(session: Session, entry: Entry, legs: list[Leg]) -> No
     now = utc_now()
     for student_id, change in sorted(changes.items()):
         if change:
-            changed = StudentBalanceChanged(entry.school_id, student_id, entry.id, entry.kind, change, now)
-            raise_event(session, changed)
+            raise_event(session, StudentBalanceChanged(school_id, student_id, entry_id, kind, change, now))

@@ -44,7 +44,7 @@ Handler = Callable[[Session, Any], None]
 
 def send_receipts(session: Session, event: PaymentReachedStudent) -> None:
     if event.tell_family:
-        write_receipts(session, session.get_one(Payment, event.payment_id), event.at)
+        write_receipts(session, session.get_one(Payment, event.payment_id), event.at, owed=event.owed_after)
 
 
 def tell_payer_of_suspense(session: Session, event: SuspensePaymentReceived) -> None:

@@ -83,16 +83,23 @@ def receipted_payment(dedupe_key: str) -> int | None:
     return int(number) if kind == "receipt" and number.isdigit() else None
 
 
-def write_receipts(session: Session, payment: Payment, now: dt.datetime) -> list[OutboxMessage]:
-    """A receipt to each guardian of the student the payment reached, once per payment and guardian."""
+def write_receipts(
+    session: Session, payment: Payment, now: dt.datetime, *, owed: int | None = None
+) -> list[OutboxMessage]:
+    """A receipt to each guardian of the student the payment reached, once per payment and guardian.
+    ``owed``: what the family owed right after the payment, when the posting knew it."""
     if payment.student_id is None:
         return []
     student = session.get(Student, payment.student_id)
     school = session.get(School, payment.school_id)
     assert student is not None and school is not None
-    owed = total_owed(session, student.id)
+    guardians = guardians_of(session, student.id)
+    if not guardians:
+        return []  # nobody to receipt, and so no family to thank
+    if owed is None:
+        owed = total_owed(session, student.id)
     written = []
-    for guardian in guardians_of(session, student.id):
+    for guardian in guardians:
         if "all" in (guardian.opted_out or []):
             continue  # the parent stopped everything; receipts go even to those who stopped reminders
         message, _ = enqueue(

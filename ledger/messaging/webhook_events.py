@@ -14,10 +14,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from ledger.books.balances import total_owed
 from ledger.books.tables import Payment
+from ledger.db import per_transaction
 from ledger.events import PaymentReachedStudent, PaymentReversed, StudentBalanceChanged
 from ledger.messaging.webhook_deliveries import enqueue, payload
 from ledger.messaging.webhook_tables import WebhookDelivery, WebhookEndpoint
@@ -39,20 +40,10 @@ def amounts(name: str, cents: int) -> dict[str, Any]:
     return {f"{name}_cents": cents, f"{name}_kes": kes_string(cents)}
 
 
-def _per_transaction(session: Session, key: str) -> dict[int, Any]:
-    """A dict kept on the session for its current transaction only (started afresh by the next)."""
-    transaction = session.get_transaction()
-    kept: tuple[SessionTransaction | None, dict[int, Any]] | None = session.info.get(key)
-    if kept is None or kept[0] is not transaction:
-        kept = (transaction, {})
-        session.info[key] = kept
-    return kept[1]
-
-
 def subscribed(session: Session, school_id: int, event_type: str) -> list[WebhookEndpoint]:
     """The school's enabled endpoints that want ``event_type``: one query per school and transaction,
     so invoicing a thousand students of a school without endpoints costs one query."""
-    endpoints = _per_transaction(session, _ENDPOINTS)
+    endpoints = per_transaction(session, _ENDPOINTS)
     if school_id not in endpoints:
         endpoints[school_id] = active_endpoints(session, school_id)
     return [e for e in endpoints[school_id] if event_type in e.events]
@@ -83,12 +74,16 @@ def tell_payment_received(session: Session, event: PaymentReachedStudent) -> Non
     data = {
         **_payment(payment),
         **_student(session, payment.student_id),
-        **amounts("balance_after", total_owed(session, payment.student_id)),
+        **amounts("balance_after", _owed_after(session, payment.student_id, event.owed_after)),
     }
     # The entry that brought the money to this student: a payment moved to a sibling is received again.
     key = f"{PAYMENT_RECEIVED}:{payment.id}:{payment.allocation_entry_id or payment.entry_id}"
     for endpoint in endpoints:
         enqueue(session, endpoint, event_type=PAYMENT_RECEIVED, key=key, data=data, at=event.at)
+
+
+def _owed_after(session: Session, student_id: int, known: int | None) -> int:
+    return known if known is not None else total_owed(session, student_id)
 
 
 def tell_payment_reversed(session: Session, event: PaymentReversed) -> None:
@@ -124,7 +119,7 @@ def tell_balance_changed(session: Session, event: StudentBalanceChanged) -> None
     endpoints = subscribed(session, event.school_id, BALANCE_CHANGED)
     if not endpoints:
         return
-    pending: dict[int, _BalanceDeliveries] = _per_transaction(session, _BALANCES)
+    pending: dict[int, _BalanceDeliveries] = per_transaction(session, _BALANCES)
     kept = pending.get(event.student_id)
     if kept is None:
         kept = _BalanceDeliveries(f"{BALANCE_CHANGED}:{event.student_id}:{event.entry_id}", event.at, [])

@@ -2,7 +2,7 @@
 
 Every payment, whatever its source, takes the school's next number for the year it was received, as
 ``KIL-2026-000123``. A counter row per school and year is bumped in the payment's own transaction: the
-UPDATE holds that row until commit, so concurrent payments take numbers one after another, and a payment
+upsert holds that row until commit, so concurrent payments take numbers one after another, and a payment
 that is rolled back (or a losing duplicate's savepoint) gives its number back with it. A reversed payment
 keeps its number, shown as cancelled; nothing is renumbered.
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, UniqueConstraint, select, update
+from sqlalchemy import BigInteger, ForeignKey, Integer, UniqueConstraint, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger.books.tables import Account, AccountKind, Entry, Line, Payment, PaymentSource
-from ledger.bulk import insert_or_fetch
-from ledger.db import Base
+from ledger.db import Base, is_postgres
 from ledger.records.refs import student_ref
 from ledger.records.tables import School, Student, Term, VoteHead
 from ledger.types import OfficialReceipt, ReceiptLine
@@ -57,20 +57,17 @@ def format_receipt(prefix: str, year: int, number: int) -> str:
 
 
 def next_receipt_number(session: Session, school: School, year: int) -> str:
-    """Take the school's next number for ``year`` (in the caller's transaction: see the module's note)."""
-    insert_or_fetch(
-        session,
-        ReceiptCounter,
-        {"school_id": school.id, "year": year, "last": 0},
-        lambda: session.scalars(
-            select(ReceiptCounter).where(ReceiptCounter.school_id == school.id, ReceiptCounter.year == year)
-        ).one_or_none(),
-    )
+    """Take the school's next number for ``year`` (in the caller's transaction: see the module's note).
+
+    One upsert: the year's first payment inserts its counter at 1, every later one bumps it, holding the
+    row (PostgreSQL waits on it, a racing first insert included) until the transaction ends."""
+    table = ReceiptCounter.__table__
+    dialect = postgresql if is_postgres(session) else sqlite
     bumped = (
-        update(ReceiptCounter)
-        .where(ReceiptCounter.school_id == school.id, ReceiptCounter.year == year)
-        .values(last=ReceiptCounter.last + 1)
-        .returning(ReceiptCounter.last)
+        dialect.insert(table)
+        .values(school_id=school.id, year=year, last=1)
+        .on_conflict_do_update(index_elements=["school_id", "year"], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
     )
     number = session.execute(bumped).scalar_one()
     return format_receipt(receipt_prefix(school), year, number)

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ledger.billing.early_discount import grant_early_discounts
-from ledger.books.accounts import CLEARING_FOR_SOURCE, get_account
-from ledger.books.allocation import allocation_legs, lock_student
-from ledger.books.journal import Leg, live_key, once, post_entry
+from ledger.books.accounts import CLEARING_FOR_SOURCE, account_key, get_account
+from ledger.books.allocation import allocation_legs, books_of, lock_student, paying_legs
+from ledger.books.journal import (
+    Leg,
+    body_hash,
+    claim_entry,
+    find_by_key,
+    live_key,
+    once,
+    post_entry,
+    write_legs,
+)
 from ledger.books.tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
+from ledger.db import per_transaction
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.events import PaymentReachedStudent, raise_event
 from ledger.payments.receipts import METHOD, next_receipt_number
 from ledger.records.tables import School, Student
+
+_POSTED = "ledger.payments.posted"  # Session.info: this transaction's payments, kept for its commit
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,11 @@ def record_payment(
 
     Returns (payment, created). The same reference with other details is refused. With ``notify``, the
     receipt for each guardian is written to the outbox in the same transaction as the posting.
+
+    No savepoint: the entry's key is claimed before anything else is written (``claim_entry``), so a
+    repeat, or a reference another payment holds, writes nothing. Only a transaction giving a provisional
+    STK payment this reference after the claim can still beat it: then the payment's INSERT fails, and
+    the whole transaction with it (nothing of this posting can be committed).
     """
     if received.amount <= 0:
         raise InvalidAmount("a payment must be more than zero")
@@ -58,58 +77,89 @@ def record_payment(
         "student": student.id if student else None,
         "on": received.received_on.isoformat(),
     }
+    kind, memo = (
+        (EntryKind.PAYMENT, f"{METHOD[received.source]} payment {reference}")
+        if student is not None
+        else (EntryKind.SUSPENSE_RECEIPT, f"Unmatched {METHOD[received.source]} {reference}")
+    )
+    entry = Entry(
+        school_id=school_id,
+        kind=kind,
+        memo=memo[:200],
+        effective_on=received.received_on,
+        created_by=actor,
+        idempotency_key=key,
+        body_hash=body_hash(body),
+        student_id=student.id if student else None,
+    )
+    taken = exists().where(Payment.school_id == school_id, Payment.reference == reference)
+    entry_id = claim_entry(session, entry, unless=taken)
+    if entry_id is None:
+        return _recorded_before(session, school_id, key, body, reference), False
+    legs, owed_after = _legs(session, school_id, received, student)
+    write_legs(session, school_id, entry_id, kind, legs)
+    payment = Payment(
+        school_id=school_id,
+        entry_id=entry_id,
+        source=received.source,
+        reference=reference,
+        amount=received.amount,
+        student_id=student.id if student else None,
+        account_text=received.account_text,
+        payer=received.payer,
+        received_on=received.received_on,
+        receipt_no=next_receipt_number(
+            session, school := _school(session, school_id), received.received_on.year
+        ),
+    )
+    session.add(payment)
+    session.flush()
+    # Kept in the session until the commit, whose receipts and webhooks read them (its identity map only
+    # holds objects something else refers to: a bulk of payments would read each one back).
+    per_transaction(session, _POSTED)[payment.id] = (payment, student, school)
+    if student is not None:
+        if grant_early_discounts(session, student, received.received_on, actor=actor):
+            owed_after = None  # the discount moved it again: the receipt reads it
+        at = now or dt.datetime.now(dt.UTC)
+        raise_event(session, PaymentReachedStudent(payment.id, at, notify, owed_after))
+    return payment, True
 
-    # Not post_for_student: the receipt may have no student (suspense), and the Payment row, the early
-    # discount and the event belong in the same savepoint as the entry.
-    def post() -> Entry:
-        clearing = get_account(session, school_id, CLEARING_FOR_SOURCE[received.source])
-        if student is None:
-            credit_legs = [Leg(get_account(session, school_id, AccountKind.SUSPENSE), credit=received.amount)]
-            kind, memo = EntryKind.SUSPENSE_RECEIPT, f"Unmatched {METHOD[received.source]} {reference}"
-        else:
-            lock_student(session, student.id)
-            credit_legs = allocation_legs(session, student, received.amount)
-            kind, memo = EntryKind.PAYMENT, f"{METHOD[received.source]} payment {reference}"
-        entry = post_entry(
-            session,
-            school_id=school_id,
-            kind=kind,
-            legs=[Leg(clearing, debit=received.amount), *credit_legs],
-            key=key,
-            body=body,
-            memo=memo,
-            effective_on=received.received_on,
-            actor=actor,
-            student_id=student.id if student else None,
-        )
-        payment = Payment(
-            school_id=school_id,
-            entry_id=entry.id,
-            source=received.source,
-            reference=reference,
-            amount=received.amount,
-            student_id=student.id if student else None,
-            account_text=received.account_text,
-            payer=received.payer,
-            received_on=received.received_on,
-            receipt_no=next_receipt_number(session, _school(session, school_id), received.received_on.year),
-        )
-        session.add(payment)
-        session.flush()
-        if student is not None:
-            grant_early_discounts(session, student, received.received_on, actor=actor)
-            raise_event(session, PaymentReachedStudent(payment.id, now or dt.datetime.now(dt.UTC), notify))
-        return entry
 
-    entry, created = once(session, school_id, key, body, post)
-    payment = session.scalars(select(Payment).where(Payment.entry_id == entry.id)).one_or_none()
-    if payment is None and entry.kind == EntryKind.PAYMENT:  # a correction put it back in suspense since
+def _legs(
+    session: Session, school_id: int, received: Received, student: Student | None
+) -> tuple[list[Leg], int | None]:
+    """The entry's legs, and what the student will owe after it (None in suspense)."""
+    clearing_kind = CLEARING_FOR_SOURCE[received.source]
+    if student is None:
+        clearing = get_account(session, school_id, clearing_kind)
+        suspense = get_account(session, school_id, AccountKind.SUSPENSE)
+        return [Leg(clearing, debit=received.amount), Leg(suspense, credit=received.amount)], None
+    clearing_key = account_key(clearing_kind)
+    books = books_of(session, student, [clearing_key])
+    clearing = books.by_key.get(clearing_key) or get_account(session, school_id, clearing_kind)
+    legs = [Leg(clearing, debit=received.amount), *paying_legs(session, student, received.amount, books)]
+    return legs, books.owed_total - received.amount
+
+
+def _recorded_before(
+    session: Session, school_id: int, key: str, body: Mapping[str, Any], reference: str
+) -> Payment:
+    """The payment a repeat of ``key`` names; refuses a key reused with other details, and a reference
+    another payment holds (a provisional STK payment given this receipt)."""
+    entry = find_by_key(session, school_id, key, body)
+    payment = None
+    if entry is not None:
+        payment = session.scalars(select(Payment).where(Payment.entry_id == entry.id)).one_or_none()
+    if payment is None and (entry is None or entry.kind == EntryKind.PAYMENT):
+        # A correction put it back in suspense since, or another entry's payment holds the reference.
         payment = session.scalars(
             select(Payment).where(Payment.school_id == school_id, Payment.reference == reference)
         ).one_or_none()
+        if entry is None and payment is not None:
+            raise DuplicateReference(f"reference {reference} is already used by payment {payment.receipt_no}")
     if payment is None:
         raise DuplicateReference(f"reference {reference} is already used by another entry")
-    return payment, created
+    return payment
 
 
 def allocate_suspense(

@@ -16,13 +16,12 @@ import enum
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.books.allocation import lock_student
 from ledger.books.reversals import reverse_entry
 from ledger.books.tables import Payment, PaymentSource
-from ledger.errors import IdempotencyConflict
+from ledger.errors import DuplicateReference, IdempotencyConflict
 from ledger.events import FailureReason, PaymentRequestFailed, raise_event
 from ledger.money import kes
 from ledger.payments.recording import Received, allocate_suspense, record_payment
@@ -101,9 +100,10 @@ def post_once(
     """``record_payment``, where a receipt already posted by the other road counts as already recorded."""
     try:
         return record_payment(session, school_id, received, student, actor=ACTOR, now=now)
-    except (IdempotencyConflict, IntegrityError):
+    except (IdempotencyConflict, DuplicateReference):
         # IdempotencyConflict: the same receipt came first by STK (or Paybill) with other details.
-        # IntegrityError: a concurrent transaction gave a provisional payment this receipt as we posted.
+        # DuplicateReference: a provisional payment was given this receipt (by a transaction that committed
+        # before this one claimed it; one that commits after makes this whole transaction fail instead).
         existing = payment_by_reference(session, school_id, received.reference)
         if existing is None:
             raise
