@@ -142,7 +142,7 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
     source: Mapped[PaymentSource] = mapped_column(_enum(PaymentSource))
     reference: Mapped[str] = mapped_column(String(40))
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -150,7 +150,7 @@ class Payment(Base):
     account_text: Mapped[str | None] = mapped_column(String(40))  # what the payer typed
     payer: Mapped[str | None] = mapped_column(String(120))  # name or masked phone
     received_on: Mapped[dt.date] = mapped_column(Date)
-    allocation_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    allocation_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), index=True)
     # The school's official receipt number (ledger.payments.receipts), taken when the payment is recorded.
     receipt_no: Mapped[str] = mapped_column(String(24))
     # Why a bursar should look at this payment (e.g. the M-Pesa statement does not show it); None: nothing.
