@@ -1,13 +1,13 @@
 """How many USSD hops a second Karo answers, and how fast, next to a bare endpoint on the same server.
 
     .venv/bin/python -m bench.ussd [--sessions 200] [--duration 30] [--workers 2] [--clients 1]
-                                   [--think 5] [--profile] [--quick] [--record]
+                                   [--think 5] [--paced 1000] [--profile] [--quick] [--record]
 
 Copies the seeded demo (``bench.ussd_data``) into ``karo_bench_ussd``, flushes Redis database 14 and
 starts uvicorn with ``--workers`` processes on Karo's app plus a bare ``POST /ceiling`` and a hop's least
 I/O, ``POST /io-ceiling`` (``bench.ussd_app``). Then, in one run: ``--sessions`` virtual parents replay
 realistic USSD sessions as fast as the server answers, for ``--duration`` seconds; then as many clients
-hammer ``/ceiling`` and ``/io-ceiling`` for as long. A full run also measures the same parents reading
+hammer ``/ceiling`` and ``/io-ceiling`` for as long. A full run also measures ``--paced`` parents reading
 each screen for about ``--think`` seconds and, when a target is missed (or with ``--profile``), Karo's
 USSD route (and the route as it was) in front of a handler that answers at once, the handler's own cost
 hop by hop (``bench.ussd_profile``) and with each speed change undone (``bench.ussd_variants``). Prints a
@@ -53,6 +53,7 @@ class Plan:
     workers: int
     clients: int  # load generator processes
     think: float  # mean seconds per screen in the paced phase; 0: no paced phase
+    paced: int  # parents in the paced phase
     profile: bool  # also when targets are met (a full run profiles whenever one is missed)
     quick: bool
     record: bool
@@ -67,6 +68,7 @@ class Spec:
     sessions: bool = True
     think: float = 0.0
     duration: float | None = None  # seconds measured, when not the plan's
+    parents: int | None = None  # virtual parents, when not the plan's ``sessions``
 
 
 def run(plan: Plan, log: Path) -> report.Run:
@@ -91,11 +93,11 @@ def measure(pool: ProcessPoolExecutor, plan: Plan, log: Path, prepared: data.Pre
         say(f"  uvicorn with {plan.workers} workers at {server.base}")
         karo = phase(pool, plan, server, Spec(report.KARO, HOP), callers)
         ceiling = phase(pool, plan, server, Spec(report.CEILING, "/ceiling", sessions=False), callers)
-        result = report.Run(plan.sessions, plan.workers, plan.clients, karo, ceiling)
+        result = report.Run(plan.sessions, plan.workers, plan.clients, karo, ceiling, paced=plan.paced)
         io = Spec(report.IO_CEILING, IO_CEILING, sessions=False)
         result.others.append(phase(pool, plan, server, io, callers))
         if plan.think:
-            paced = Spec(report.paced_name(plan.think), HOP, think=plan.think)
+            paced = Spec(report.paced_name(plan.think), HOP, think=plan.think, parents=plan.paced)
             result.others.append(phase(pool, plan, server, paced, callers))
         if profiling(plan, result):
             seconds = min(plan.duration, PROFILE_SECONDS)
@@ -125,12 +127,13 @@ def phase(
     spec: Spec,
     callers: tuple[data.Caller, ...],
 ) -> report.Phase:
-    """``plan.sessions`` clients for the warm-up and the duration, split across the client processes."""
+    """``plan.sessions`` clients (``spec.parents`` if set) for the warm-up and the duration, split across
+    the client processes."""
     start = time.time() + 0.5
     warmup = max(plan.warmup, spec.think)  # paced parents need a while to spread out
     duration = spec.duration or plan.duration
     window = Window(start, start + warmup, start + warmup + duration)
-    parents = [(index, callers[index % len(callers)]) for index in range(plan.sessions)]
+    parents = [(index, callers[index % len(callers)]) for index in range(spec.parents or plan.sessions)]
     futures = [
         pool.submit(
             run_clients,
@@ -170,6 +173,7 @@ def parse(argv: list[str] | None) -> Plan:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2)")
     parser.add_argument("--clients", type=int, default=1, help="load generator processes (default 1)")
     parser.add_argument("--think", type=float, help="paced phase: mean seconds per screen (5; 0: none)")
+    parser.add_argument("--paced", type=int, default=1000, help="parents in the paced phase (1000)")
     parser.add_argument("--profile", action="store_true", help="profile even in a quick run or when met")
     parser.add_argument("--quick", action="store_true", help="5 s per phase, no paced phase or profile")
     parser.add_argument("--record", action="store_true", help="add the table, dated, to bench/README.md")
@@ -185,6 +189,7 @@ def parse(argv: list[str] | None) -> Plan:
         workers=args.workers,
         clients=args.clients,
         think=think,
+        paced=args.paced,
         profile=args.profile,
         quick=args.quick,
         record=args.record,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 from sqlalchemy import DateTime, Interval, MetaData, create_engine, event
-from sqlalchemy.engine import URL, Dialect, Engine, make_url
+from sqlalchemy.engine import URL, CursorResult, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from ledger.errors import LedgerError
@@ -144,3 +145,15 @@ def per_transaction(session: Session, key: str) -> dict[Any, Any]:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def read_rows(
+    session: Session, statement: Executable, params: Mapping[str, Any]
+) -> CursorResult[*tuple[Any, ...]]:
+    """A Core ``select`` of columns, run on the session's connection: the rows, without the ORM's
+    per-statement work (half the CPU of ``session.execute`` for a small read; bench/README "USSD").
+    Changes waiting in the session are flushed first, as ``session.execute`` would, so a read after a
+    write in the same unit of work sees it."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(statement, params)

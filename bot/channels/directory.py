@@ -1,8 +1,8 @@
 """The flows' ports, backed by the ledger: what a parent's phone may read, and the choices it records.
 
-Every read about a student goes through ``ledger.records.parents.child_of`` first (``own_child``), so a phone
-only ever reaches its own children. Each call is one short transaction with indexed reads, or a part of the
-hop's one session when the channel passes one in (``hop``): nothing here calls another service.
+Every read about a student goes through ``ledger.records.parents.child_ref`` first (``own_child``), so a
+phone only ever reaches its own children. Each call is one short transaction with indexed reads, or a part
+of the hop's one session when the channel passes one in (``hop``): nothing here calls another service.
 """
 
 from __future__ import annotations
@@ -12,21 +12,22 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.mpesa.credentials import can_prompt
 from flows.ports import ChildGone, PaymentOutcome, PaymentRequest
 from ledger.billing.promises import promise_to_pay
-from ledger.books.balances import student_balance
-from ledger.books.statements import recent_receipts, statement
+from ledger.books.balances import balance_of
+from ledger.books.statements import recent_receipts, statement_of
 from ledger.clock import NAIROBI
+from ledger.db import read_rows
 from ledger.errors import NotFound
 from ledger.payments.stk_requests import RequestStatus, close, lock_request, pending_request, record_request
 from ledger.records import parents
-from ledger.records.attendance import attendance_summary
-from ledger.records.results import exam_summary, latest_exams
-from ledger.records.tables import Guardian, School, Student
+from ledger.records.attendance import attendance_of
+from ledger.records.results import latest_summaries
+from ledger.records.tables import Guardian, School
 from ledger.records.terms import current_term
 from ledger.staff.audit import audit
 from ledger.types import (
@@ -42,14 +43,15 @@ from ledger.types import (
 )
 
 log = logging.getLogger(__name__)
+SCHOOL_BY_USSD_CODE = select(School.id).where(School.ussd_code == bindparam("code"))  # built once
 
 
-def own_child(session: Session, phone: str, student_id: int) -> Student:
+def own_child(session: Session, phone: str, student_id: int) -> StudentRef:
     """The student, if a child of ``phone`` (a leaver too: the family still reads the final statement);
     else ChildGone, as the flows' ports promise (the conversation keeps its chosen child, so this check is
     what stops a child no longer this phone's)."""
     try:
-        return parents.child_of(session, phone, student_id)
+        return parents.child_ref(session, phone, student_id)
     except NotFound as gone:
         raise ChildGone(f"student {student_id} is not a child of this phone") from gone
 
@@ -99,7 +101,7 @@ class LedgerDirectory:
     def school_for_ussd_code(self, service_code: str) -> int | None:
         """The school whose own USSD code this is; None for the deployment's shared code."""
         with self._read() as session:
-            return session.scalar(select(School.id).where(School.ussd_code == service_code.strip()))
+            return read_rows(session, SCHOOL_BY_USSD_CODE, {"code": service_code.strip()}).scalar()
 
     def schools_for(self, phone: str) -> list[SchoolRef]:
         with self._read() as session:
@@ -107,8 +109,7 @@ class LedgerDirectory:
 
     def guardian(self, phone: str, school_id: int) -> GuardianRef | None:
         with self._read() as session:
-            found = parents.find_guardian(session, phone, school_id)
-            return parents.guardian_ref(found) if found else None
+            return parents.guardian_ref(session, phone, school_id)
 
     def children(self, phone: str, school_id: int) -> list[StudentRef]:
         with self._read() as session:
@@ -116,13 +117,13 @@ class LedgerDirectory:
 
     def balance(self, phone: str, student_id: int) -> Balance:
         with self._read() as session:
-            return student_balance(session, own_child(session, phone, student_id))
+            return balance_of(session, own_child(session, phone, student_id))
 
     def statement(
         self, phone: str, student_id: int, *, before: int | None = None, limit: int = 3
     ) -> Statement:
         with self._read() as session:
-            return statement(session, own_child(session, phone, student_id), limit=limit, before=before)
+            return statement_of(session, own_child(session, phone, student_id), limit=limit, before=before)
 
     def receipts(self, phone: str, student_id: int, *, limit: int = 3) -> list[Receipt]:
         with self._read() as session:
@@ -132,13 +133,11 @@ class LedgerDirectory:
         with self._read() as session:
             child = own_child(session, phone, student_id)
             term = current_term(session, child.school_id, self.clock.today())
-            return attendance_summary(session, child, term) if term else None
+            return attendance_of(session, child, term) if term else None
 
     def exams(self, phone: str, student_id: int) -> list[ExamSummary]:
         with self._read() as session:
-            child = own_child(session, phone, student_id)
-            summaries = (exam_summary(session, exam, child) for exam in latest_exams(session, child, limit=5))
-            return [summary for summary in summaries if summary is not None]
+            return latest_summaries(session, own_child(session, phone, student_id), limit=5)
 
     def current_term(self, school_id: int) -> TermRef | None:
         with self._read() as session:

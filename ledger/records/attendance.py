@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger.bulk import insert_or_fetch
-from ledger.db import Base
+from ledger.db import Base, read_rows
 from ledger.errors import LedgerError
 from ledger.records.refs import student_ref
 from ledger.records.tables import Student, Term, _enum
-from ledger.types import AttendanceSummary
+from ledger.types import AttendanceSummary, StudentRef
 
 NOTE_LENGTH = 200
 
@@ -79,44 +79,39 @@ def attendance_summary(
 
     ``recent_absences`` lists at most ``recent`` absence dates, newest first (excused days are not absences).
     """
-    counts = _counts(session, student.id, term)
+    return attendance_of(session, student_ref(session, student), term, recent=recent)
+
+
+def attendance_of(session: Session, child: StudentRef, term: Term, *, recent: int = 5) -> AttendanceSummary:
+    """``attendance_summary`` for a student already read as a reference (a parent's phone reads it so)."""
+    in_term = {"student_id": child.id, "starts_on": term.starts_on, "ends_on": term.ends_on}
+    counts = {AttendanceStatus(status): n for status, n in read_rows(session, COUNTS, in_term)}
     late = counts.get(AttendanceStatus.LATE, 0)
+    absences = read_rows(session, RECENT_ABSENCES, {**in_term, "limit": max(recent, 0)}).scalars()
     return AttendanceSummary(
-        student=student_ref(session, student),
+        student=child,
         term=term.code,
         days_recorded=sum(counts.values()),
         present=counts.get(AttendanceStatus.PRESENT, 0) + late,
         absent=counts.get(AttendanceStatus.ABSENT, 0),
         late=late,
         excused=counts.get(AttendanceStatus.EXCUSED, 0),
-        recent_absences=_recent_absences(session, student.id, term, recent),
+        recent_absences=tuple(absences),
     )
 
 
-def _in_term(student_id: int, term: Term) -> list[ColumnElement[bool]]:
-    return [
-        AttendanceRecord.student_id == student_id,
-        AttendanceRecord.on.between(term.starts_on, term.ends_on),
-    ]
-
-
-def _counts(session: Session, student_id: int, term: Term) -> dict[AttendanceStatus, int]:
-    query = (
-        select(AttendanceRecord.status, func.count())
-        .where(*_in_term(student_id, term))
-        .group_by(AttendanceRecord.status)
-    )
-    return {AttendanceStatus(status): n for status, n in session.execute(query)}
-
-
-def _recent_absences(session: Session, student_id: int, term: Term, limit: int) -> tuple[dt.date, ...]:
-    query = (
-        select(AttendanceRecord.on)
-        .where(*_in_term(student_id, term), AttendanceRecord.status == AttendanceStatus.ABSENT)
-        .order_by(AttendanceRecord.on.desc())
-        .limit(max(limit, 0))
-    )
-    return tuple(session.scalars(query))
+# A term's days of one student (``:student_id``, ``:starts_on`` to ``:ends_on``), built once.
+_IN_TERM = (
+    AttendanceRecord.student_id == bindparam("student_id"),
+    AttendanceRecord.on.between(bindparam("starts_on"), bindparam("ends_on")),
+)
+COUNTS = select(AttendanceRecord.status, func.count()).where(*_IN_TERM).group_by(AttendanceRecord.status)
+RECENT_ABSENCES = (
+    select(AttendanceRecord.on)
+    .where(*_IN_TERM, AttendanceRecord.status == AttendanceStatus.ABSENT)
+    .order_by(AttendanceRecord.on.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def _clean_note(note: str | None) -> str | None:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ledger.bulk import insert_or_fetch
-from ledger.db import Base
+from ledger.db import Base, read_rows
 from ledger.errors import InvalidScore, NotFound
 from ledger.records.tables import School
 
@@ -127,13 +127,21 @@ def mean_grade(scale: Scale, points: Sequence[int]) -> str:
     return min(scale.bands, key=lambda band: (abs(band.points - mean), -band.points)).grade
 
 
+# A scale and its bands in one statement, as Core rows (no band: the school stored no such scale).
+SCALE_BANDS = (
+    select(GradingScale.id, GradeBand.grade, GradeBand.min_score, GradeBand.points)
+    .outerjoin(GradeBand, GradeBand.scale_id == GradingScale.id)
+    .where(GradingScale.school_id == bindparam("school_id"), GradingScale.name == bindparam("name"))
+)
+
+
 def load_scale(session: Session, school_id: int, name: str) -> Scale:
     """The school's scale of this name; a default scale ("8-4-4", "CBC") when the school stored none."""
-    stored = session.scalars(
-        select(GradingScale).where(GradingScale.school_id == school_id, GradingScale.name == name)
-    ).one_or_none()
-    if stored is not None:
-        return Scale(stored.name, tuple(Band(b.grade, b.min_score, b.points) for b in stored.bands))
+    rows = read_rows(session, SCALE_BANDS, {"school_id": school_id, "name": name}).all()
+    if rows:
+        return Scale(
+            name, tuple(Band(grade, low, points) for _, grade, low, points in rows if grade is not None)
+        )
     if name in DEFAULT_SCALES:
         return DEFAULT_SCALES[name]
     raise NotFound(f"no grading scale named {name!r} in this school")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from ledger.db import read_rows
 from ledger.errors import NotFound
 from ledger.records.tables import (
     Channel,
@@ -26,18 +30,53 @@ STOPPED_BY = {"reminder": REMINDERS, "announcement": ANNOUNCEMENTS}
 OPTIONAL = frozenset(STOPPED_BY.values())  # what a parent may stop and start one by one
 
 
+# The phone's reads are built once, with bound parameters, and read as Core rows rather than ORM objects:
+# a USSD hop makes one or two of them, and building a statement and loading entities cost more CPU than
+# PostgreSQL spends answering it (bench/README "USSD").
+SCHOOLS_OF_PHONE = (
+    select(School.id, School.slug, School.name, School.paybill, School.ussd_code)
+    .join(Guardian, Guardian.school_id == School.id)
+    .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
+    .join(Student, Student.id == StudentGuardian.student_id)
+    .where(Guardian.phone == bindparam("phone"))
+    .distinct()
+    .order_by(School.name)
+)
+CHILD_COLUMNS = (Student.id, Student.school_id, Student.admission_no, Student.name, SchoolClass.name)
+CHILDREN_OF_PHONE = (
+    select(*CHILD_COLUMNS, Student.active)
+    .join(SchoolClass, SchoolClass.id == Student.class_id)
+    .join(StudentGuardian, StudentGuardian.student_id == Student.id)
+    .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+    .where(Guardian.phone == bindparam("phone"), Guardian.school_id == bindparam("school_id"))
+    .order_by(Student.name, Student.id)
+)
+
+
+def _of_phone(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """The one check every read about a child goes through: ``:phone`` is a guardian of ``:student_id``
+    in the student's own school."""
+    return (
+        query.join(StudentGuardian, StudentGuardian.student_id == Student.id)
+        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+        .where(
+            Student.id == bindparam("student_id"),
+            Guardian.phone == bindparam("phone"),
+            Guardian.school_id == Student.school_id,
+        )
+    )
+
+
+CHILD_OF_PHONE = _of_phone(
+    select(*CHILD_COLUMNS, Student.active).outerjoin(SchoolClass, SchoolClass.id == Student.class_id)
+)
+STUDENT_OF_PHONE = _of_phone(select(Student))
+
+
 def schools_for_phone(session: Session, phone: str) -> list[SchoolRef]:
     """Schools where ``phone`` (E.164) is a guardian of at least one student (a leaver too), by name."""
-    rows = session.scalars(
-        select(School)
-        .join(Guardian, Guardian.school_id == School.id)
-        .join(StudentGuardian, StudentGuardian.guardian_id == Guardian.id)
-        .join(Student, Student.id == StudentGuardian.student_id)
-        .where(Guardian.phone == phone)
-        .distinct()
-        .order_by(School.name)
-    )
-    return [SchoolRef(s.id, s.slug, s.name, s.paybill, s.ussd_code) for s in rows]
+    rows = read_rows(session, SCHOOLS_OF_PHONE, {"phone": phone})
+    return [SchoolRef(*row) for row in rows]
 
 
 def school_for_number(session: Session, number: str) -> int | None:
@@ -67,52 +106,75 @@ def guardians_of(session: Session, student_id: int) -> list[Guardian]:
     return list(session.scalars(query))
 
 
-def guardian_ref(guardian: Guardian) -> GuardianRef:
-    opted_out = set(guardian.opted_out or [])
+GUARDIAN_OF_PHONE = select(
+    Guardian.id,
+    Guardian.school_id,
+    Guardian.phone,
+    Guardian.name,
+    Guardian.language,
+    Guardian.opted_out,
+    Guardian.preferred_channel,
+    Guardian.email,
+    Guardian.email_bounced_at,
+).where(Guardian.phone == bindparam("phone"), Guardian.school_id == bindparam("school_id"))
+
+
+def guardian_ref(session: Session, phone: str, school_id: int) -> GuardianRef | None:
+    """The phone as a guardian in this school, as the flows see it (Core rows: no ``Guardian`` loaded)."""
+    row = read_rows(session, GUARDIAN_OF_PHONE, {"phone": phone, "school_id": school_id}).one_or_none()
+    if row is None:
+        return None
+    guardian_id, school, phone, name, language, opted, channel, email, bounced_at = row
+    opted_out = set(opted or [])
     return GuardianRef(
-        id=guardian.id,
-        school_id=guardian.school_id,
-        phone=guardian.phone,
-        name=guardian.name,
-        language=guardian.language.value,
+        id=guardian_id,
+        school_id=school,
+        phone=phone,
+        name=name,
+        language=language.value,
         reminders_on=not opted_out & {REMINDERS, EVERYTHING},
         announcements_on=not opted_out & {ANNOUNCEMENTS, EVERYTHING},
-        channel=guardian.preferred_channel.value,
-        has_email=bool(email_of(guardian)),
+        channel=channel.value,
+        has_email=bool(working_email(email, bounced_at)),
     )
 
 
 def email_of(guardian: Guardian) -> str | None:
     """The guardian's working email address: one on file that has not bounced (``ledger.messaging.routing``
     sends SMS instead of email to a bounced one)."""
-    address = (guardian.email or "").strip()
-    return address if address and guardian.email_bounced_at is None else None
+    return working_email(guardian.email, guardian.email_bounced_at)
+
+
+def working_email(email: str | None, bounced_at: dt.datetime | None) -> str | None:
+    address = (email or "").strip()
+    return address if address and bounced_at is None else None
 
 
 def children_of(session: Session, phone: str, school_id: int) -> list[StudentRef]:
     """The students of ``school_id`` this phone is a guardian of, by name: leavers too (marked ``left``),
     so the family can still read the final statement and balance."""
-    rows = session.execute(
-        select(Student, SchoolClass.name)
-        .join(SchoolClass, SchoolClass.id == Student.class_id)
-        .join(StudentGuardian, StudentGuardian.student_id == Student.id)
-        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
-        .where(Guardian.phone == phone, Guardian.school_id == school_id)
-        .order_by(Student.name, Student.id)
-    )
-    return [
-        StudentRef(s.id, s.school_id, s.admission_no, s.name, class_name, left=not s.active)
-        for s, class_name in rows
-    ]
+    rows = read_rows(session, CHILDREN_OF_PHONE, {"phone": phone, "school_id": school_id})
+    return [_child(row) for row in rows]
+
+
+def child_ref(session: Session, phone: str, student_id: int) -> StudentRef:
+    """``child_of`` as the reference a parent's screens need (one statement, no ORM objects): the
+    student, only if ``phone`` is one of their guardians; otherwise NotFound (naming nobody)."""
+    row = read_rows(session, CHILD_OF_PHONE, {"phone": phone, "student_id": student_id}).first()
+    if row is None:
+        raise NotFound("no such child for this phone")
+    return _child(row)
+
+
+def _child(row: Row[*tuple[Any, ...]]) -> StudentRef:
+    student_id, school_id, admission_no, name, class_name, active = row
+    return StudentRef(student_id, school_id, admission_no, name, class_name or "", left=not active)
 
 
 def child_of(session: Session, phone: str, student_id: int) -> Student:
     """The student, only if ``phone`` is one of their guardians; otherwise NotFound (naming nobody)."""
-    student = session.scalars(
-        select(Student)
-        .join(StudentGuardian, StudentGuardian.student_id == Student.id)
-        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
-        .where(Student.id == student_id, Guardian.phone == phone, Guardian.school_id == Student.school_id)
+    student: Student | None = session.scalars(
+        STUDENT_OF_PHONE, {"phone": phone, "student_id": student_id}
     ).first()
     if student is None:
         raise NotFound("no such child for this phone")

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Row,
+    Select,
+    String,
+    UniqueConstraint,
+    bindparam,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger.bulk import insert_or_fetch
-from ledger.db import Base
+from ledger.db import Base, read_rows
 from ledger.errors import InvalidScore, LedgerError
 from ledger.records.grading import Scale, band_named, grade_for, load_scale, mean_grade
 from ledger.records.refs import student_ref
-from ledger.records.tables import Student, Term
-from ledger.types import ExamSummary, SubjectScore
+from ledger.records.tables import Student, Term, term_code
+from ledger.types import ExamSummary, StudentRef, SubjectScore
 
 # KCSE's mean grade counts a candidate's best seven subjects.
 BEST_OF = 7
@@ -98,6 +111,28 @@ def record_score(
     return True
 
 
+# A parent's results, built once and read as Core rows: the latest exams the student sat (with their
+# term's code), then all of the student's scores in them in one statement.
+def _latest_sat(*columns: Any) -> Select[Any]:
+    """The exams ``:student_id`` has scores in, newest first (by term, then by when the exam was created),
+    at most ``:limit``."""
+    return (
+        select(*columns)
+        .join(Term, Term.id == Exam.term_id)
+        .where(Exam.id.in_(select(Score.exam_id).where(Score.student_id == bindparam("student_id"))))
+        .order_by(Term.year.desc(), Term.number.desc(), Exam.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+LATEST_SAT = _latest_sat(Exam.id, Exam.name, Exam.school_id, Exam.scale_name, Term.year, Term.number)
+LATEST_EXAMS = _latest_sat(Exam)
+SCORES_IN = select(Score.exam_id, Score.subject, Score.score, Score.grade).where(
+    Score.student_id == bindparam("student_id"), Score.exam_id.in_(bindparam("exam_ids", expanding=True))
+)
+TERM_OF = select(Term.year, Term.number).where(Term.id == bindparam("term_id"))
+
+
 def exam_summary(session: Session, exam: Exam, student: Student) -> ExamSummary | None:
     """The student's results in the exam, or None when they have no scores in it.
 
@@ -106,18 +141,47 @@ def exam_summary(session: Session, exam: Exam, student: Student) -> ExamSummary 
     were sat (KNEC also requires English, Kiswahili and Maths among the seven; that rule is not applied).
     The mean score is over every subject, to 1 decimal. Strongest and weakest go by score, ties by name.
     """
-    rows = list(
-        session.scalars(select(Score).where(Score.exam_id == exam.id, Score.student_id == student.id))
-    )
-    if not rows:
+    scores = _scores(session, student.id, [exam.id]).get(exam.id)
+    if not scores:
         return None
+    term = term_code(*read_rows(session, TERM_OF, {"term_id": exam.term_id}).one())
     scale = load_scale(session, exam.school_id, exam.scale_name)
+    return _summary(student_ref(session, student), exam.name, term, scale, scores)
+
+
+def latest_summaries(session: Session, child: StudentRef, limit: int = 3) -> list[ExamSummary]:
+    """``exam_summary`` of each of ``latest_exams``, for a student already read as a reference (a parent's
+    phone reads them so): three statements, and one per grading scale, whatever the number of exams."""
+    exams = read_rows(session, LATEST_SAT, {"student_id": child.id, "limit": limit}).all()
+    scores = _scores(session, child.id, [exam[0] for exam in exams])
+    scales: dict[tuple[int, str], Scale] = {}
+    summaries = []
+    for exam_id, name, school_id, scale_name, year, number in exams:
+        if exam_id not in scores:
+            continue
+        if (school_id, scale_name) not in scales:
+            scales[(school_id, scale_name)] = load_scale(session, school_id, scale_name)
+        scale = scales[(school_id, scale_name)]
+        summaries.append(_summary(child, name, term_code(year, number), scale, scores[exam_id]))
+    return summaries
+
+
+def _scores(session: Session, student_id: int, exam_ids: list[int]) -> dict[int, list[Row[Any]]]:
+    """The student's scores (subject, score, grade) per exam."""
+    found: dict[int, list[Row[Any]]] = defaultdict(list)
+    if exam_ids:
+        for row in read_rows(session, SCORES_IN, {"student_id": student_id, "exam_ids": exam_ids}):
+            found[row.exam_id].append(row)
+    return found
+
+
+def _summary(child: StudentRef, exam: str, term: str, scale: Scale, rows: list[Row[Any]]) -> ExamSummary:
     subjects = sorted((_subject_score(scale, row) for row in rows), key=_by_name)
     several = len(subjects) > 1  # with one subject there is nothing to compare: name neither
     return ExamSummary(
-        student=student_ref(session, student),
-        exam=exam.name,
-        term=session.get_one(Term, exam.term_id).code,
+        student=child,
+        exam=exam,
+        term=term,
         subjects=tuple(subjects),
         mean_score=_mean_score(subjects),
         mean_grade=_mean_grade(scale, subjects),
@@ -128,18 +192,10 @@ def exam_summary(session: Session, exam: Exam, student: Student) -> ExamSummary 
 
 def latest_exams(session: Session, student: Student, limit: int = 3) -> list[Exam]:
     """The exams the student has scores in, newest first (by term, then by when the exam was created)."""
-    sat = select(Score.exam_id).where(Score.student_id == student.id)
-    query = (
-        select(Exam)
-        .join(Term, Term.id == Exam.term_id)
-        .where(Exam.id.in_(sat))
-        .order_by(Term.year.desc(), Term.number.desc(), Exam.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+    return list(session.scalars(LATEST_EXAMS, {"student_id": student.id, "limit": limit}))
 
 
-def _subject_score(scale: Scale, row: Score) -> SubjectScore:
+def _subject_score(scale: Scale, row: Row[Any]) -> SubjectScore:
     if row.grade is None:
         band = grade_for(scale, row.score)
         return SubjectScore(row.subject, row.score, band.grade, band.points)

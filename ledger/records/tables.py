@@ -112,7 +112,12 @@ class Term(Base):
 
     @property
     def code(self) -> str:
-        return f"{self.year}-{self.number}"
+        return term_code(self.year, self.number)
+
+
+def term_code(year: int, number: int) -> str:
+    """A term as schools write it: ``2026-1``."""
+    return f"{year}-{number}"
 
 
 class SchoolClass(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -106,7 +107,10 @@ def _keep(
         held.save(last, {"service_code": service_code, "conversation": stored}, RESUME_TTL_SECONDS)
 
 
+@functools.lru_cache(maxsize=4096)
 def _e164_or_raw(phone: str) -> str:
+    # Kept per process: a phone dials hop after hop, and parsing it (``phonenumbers``) cost a tenth of a
+    # hop's CPU; the answer depends on the text alone.
     try:
         return normalise_phone(phone)
     except InvalidPhone:
