@@ -27,15 +27,42 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.db import Base, make_engine
 from ledger.messaging.bus import session_factory
 
-PG_URL = os.environ.get("KARO_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/karo_test")
-REDIS_URL = os.environ.get("KARO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist (scripts/test runs two workers) each worker has its own databases: "gw0", "gw1".
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+REDIS_DATABASES_PER_WORKER = 8  # worker n uses Redis database d - 8n for d: 15, 13, 11 by default
+
+
+def worker_pg(url: str) -> str:
+    """``url`` with the worker's own database (karo_test_gw1), or as it is outside xdist."""
+    if not WORKER:
+        return url
+    target = make_url(url)
+    return target.set(database=f"{target.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def worker_redis(url: str) -> str:
+    """``url`` with the worker's own Redis database number, or as it is outside xdist."""
+    n = int(WORKER.removeprefix("gw") or 0)
+    if n == 0:
+        return url
+    base, _, number = url.rpartition("/")
+    database = int(number) - REDIS_DATABASES_PER_WORKER * n
+    if database < 0:
+        raise RuntimeError(f"too many xdist workers for the test Redis databases ({WORKER}: {url})")
+    return f"{base}/{database}"
+
+
+PG_URL = worker_pg(
+    os.environ.get("KARO_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/karo_test")
+)
+REDIS_URL = worker_redis(os.environ.get("KARO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 TESTS = Path(__file__).resolve().parent
 # Hypothesis keeps its examples and constants out of the repository (a test run writes only to tmp), in a
 # folder that outlives the run so a failing example is tried first next time.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "karo-hypothesis")
 BOTH_DATABASES = (TESTS / "integration" / "ledger",)
 # Tests that flush a whole Redis database of their own (a worker killed mid-batch, the shared rate limit).
-SPARE_REDIS_URL = os.environ.get("KARO_TEST_SPARE_REDIS_URL", "redis://127.0.0.1:6379/13")
+SPARE_REDIS_URL = worker_redis(os.environ.get("KARO_TEST_SPARE_REDIS_URL", "redis://127.0.0.1:6379/13"))
 
 
 def flushed_redis(url: str) -> Iterator[Redis]:

@@ -32,10 +32,10 @@ from ledger.records.tables import School
 from providers.daraja_types import Shortcode
 from providers.simulators import daraja as daraja_simulator
 from providers.simulators.serve import start_in_thread
-from tests.conftest import flushed_redis
+from tests.conftest import flushed_redis, worker_redis
 from tests.e2e.ussd_helpers import TOKEN, Dial
 
-MPESA_REDIS_URL = os.environ.get("KARO_TEST_MPESA_REDIS_URL", "redis://127.0.0.1:6379/11")
+MPESA_REDIS_URL = worker_redis(os.environ.get("KARO_TEST_MPESA_REDIS_URL", "redis://127.0.0.1:6379/11"))
 PASSKEY = daraja_simulator.SANDBOX_PASSKEY
 KILIMANI = Shortcode("600100", PASSKEY, "kilimani-app-key", "kilimani-app-secret")
 MWANGAZA = Shortcode("600200", PASSKEY, "mwangaza-app-key", "mwangaza-app-secret")
