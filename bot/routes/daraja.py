@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from bot import metrics
@@ -101,9 +102,14 @@ async def _parse(
 
 
 async def _settle(services: Services, route: str, payload: str, work: Callable[[], T]) -> T:
-    """Run the ledger work; should it fail, keep the body (Safaricom will not send it again) and say 500."""
+    """Run the ledger work; should it fail, keep the body (Safaricom will not send it again) and say 500.
+
+    Work that lost a race on a unique key (the same M-Pesa receipt posted at that moment by the other
+    road, STK or Paybill) is run once more in a new transaction: postings are idempotent, so the second
+    run finds what the winner wrote.
+    """
     try:
-        return await run_in_threadpool(work)
+        return await _with_one_retry(route, work)
     except Exception as error:
         log.exception("Daraja %s callback failed; keeping its body", route)
         metrics.CALLBACKS.labels(route, "error").inc()
@@ -111,3 +117,11 @@ async def _settle(services: Services, route: str, payload: str, work: Callable[[
             keep, services, route, payload, f"not settled: {type(error).__name__}: {error}"
         )
         raise HTTPException(status_code=500, detail="not settled; kept for review") from error
+
+
+async def _with_one_retry(route: str, work: Callable[[], T]) -> T:
+    try:
+        return await run_in_threadpool(work)
+    except IntegrityError:
+        log.warning("Daraja %s callback lost a race to a concurrent posting; settling it again", route)
+        return await run_in_threadpool(work)
