@@ -15,7 +15,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from ledger.errors import LedgerError
-from ledger.events import PENDING, drop_rolled_back
+from ledger.events import HANDLER, PENDING, drop_rolled_back
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -112,7 +112,7 @@ def make_session_factory(
     """Sessions on ``engine``; ``on_commit`` handles their domain events before each commit (the message
     bus: ``ledger.messaging.bus.session_factory``). Events left unhandled refuse the commit, so no receipt
     is ever dropped by a session made without the bus."""
-    factory = sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False, info={HANDLER: on_commit} if on_commit else None)
     event.listen(factory, "after_soft_rollback", drop_rolled_back)
     event.listen(factory, "before_commit", partial(_before_commit, on_commit))
     return factory

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, SessionTransaction
 
 PENDING = "ledger.events"  # the Session.info key of the events raised and not yet handled
+HANDLER = "ledger.events.handler"  # the Session.info key of the bus's handler (ledger.db)
 
 
 class Event:
@@ -134,6 +135,15 @@ def raise_event(session: Session, event: Event) -> None:
     """Record ``event`` for the bus, tied to the (innermost) transaction it happened in."""
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(PENDING, []).append((transaction, event))
+
+
+def handle_now(session: Session) -> None:
+    """Hand the events raised so far to the message bus at once, as a savepoint's release does: the
+    messages of a posting that read the books (a family's total owed after *this* payment) must not wait
+    for a commit that may come after further postings (a bank statement's payments in one transaction)."""
+    handler = session.info.get(HANDLER)
+    if handler is not None:
+        handler(session)
 
 
 def take_events(session: Session) -> list[Event]:

@@ -26,7 +26,7 @@ from ledger.books.journal import (
 from ledger.books.tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
 from ledger.db import per_transaction
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
-from ledger.events import PaymentReachedStudent, raise_event
+from ledger.events import PaymentReachedStudent, handle_now, raise_event
 from ledger.payments.receipts import METHOD, next_receipt_number
 from ledger.records.tables import School, Student
 
@@ -122,6 +122,7 @@ def record_payment(
             owed_after = None  # the discount moved it again: the receipt reads it
         at = now or dt.datetime.now(dt.UTC)
         raise_event(session, PaymentReachedStudent(payment.id, at, notify, owed_after))
+        handle_now(session)  # its receipt and the family's thanks read the books as this payment left them
     return payment, True
 
 
