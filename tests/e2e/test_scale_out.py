@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -144,16 +143,19 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
     database_url = url.set(database=f"{url.database}_scale").render_as_string(hide_password=False)
     fresh_database(database_url)
     seed(database_url)
-    with ExitStack() as running:
-        if request.param == "pgbouncer":
-            karo_url = running.enter_context(pgbouncer(database_url))
-        else:
-            karo_url = database_url
-        yield from deploy(database_url, karo_url, tmp_path)
+    if request.param == "pgbouncer":
+        with pgbouncer(database_url) as karo_url:
+            # PgBouncer's part is the connections: fewer processes (one each per server, one worker).
+            yield from deploy(database_url, karo_url, tmp_path, web_workers=1, workers=1)
+    else:
+        yield from deploy(database_url, database_url, tmp_path, web_workers=2, workers=2)
 
 
-def deploy(database_url: str, karo_url: str, tmp_path: Path) -> Iterator[Deployment]:
-    """Start the processes (on ``karo_url``); the test reads the database at ``database_url``."""
+def deploy(
+    database_url: str, karo_url: str, tmp_path: Path, web_workers: int, workers: int
+) -> Iterator[Deployment]:
+    """Start two servers of ``web_workers`` processes, ``workers`` RQ workers and two schedulers (on
+    ``karo_url``); the test reads the database at ``database_url``."""
     redis = Redis.from_url(SPARE_REDIS_URL)
     redis.flushdb()
     sim = at_simulator.AtSimulator()
@@ -177,8 +179,8 @@ def deploy(database_url: str, karo_url: str, tmp_path: Path) -> Iterator[Deploym
 
     ports = [free_port(), free_port()]
     for n, port in enumerate(ports):
-        start(f"serve{n}", "serve", "--port", str(port), "--workers", "2")
-    for n in range(2):
+        start(f"serve{n}", "serve", "--port", str(port), "--workers", str(web_workers))
+    for n in range(workers):
         start(f"worker{n}", "worker")
     schedulers = [start(f"scheduler{n}", "scheduler", "--lease", str(LEASE)) for n in range(2)]
     servers = [f"http://127.0.0.1:{port}" for port in ports]
