@@ -57,7 +57,9 @@ class Watch:
 
     def _cpu(self) -> dict[str, dict[int, float]]:
         backends = self.conn.scalars(BACKENDS, {"name": database(URL)})
-        groups = {"uvicorn": descendants(self.server_pid), "PostgreSQL": backends, "Redis": [self.redis_pid]}
+        # The server process itself too: with one worker, uvicorn serves in it (with more, it only watches).
+        uvicorn = [self.server_pid, *descendants(self.server_pid)]
+        groups = {"uvicorn": uvicorn, "PostgreSQL": backends, "Redis": [self.redis_pid]}
         return {part: {pid: cpu_seconds(pid) for pid in pids} for part, pids in groups.items()}
 
     def _counters(self) -> dict[str, int]:
