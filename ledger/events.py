@@ -30,8 +30,8 @@ class PaymentReachedStudent(Event):
     payment_id: int
     at: dt.datetime
     tell_family: bool = True
-    # What the family owed right after this payment, when the posting knew it (its receipt says so even if
-    # the transaction moves the balance again before the event is handled); None: read it then.
+    # What the student owed right after this payment, when the posting knew it: the receipt and the webhook
+    # need not read it again. None: read it when the event is handled.
     owed_after: int | None = None
 
 

@@ -24,13 +24,10 @@ from ledger.books.journal import (
     write_legs,
 )
 from ledger.books.tables import AccountKind, Entry, EntryKind, Payment, PaymentSource
-from ledger.db import per_transaction
 from ledger.errors import DuplicateReference, InvalidAmount, LedgerError
 from ledger.events import PaymentReachedStudent, handle_now, raise_event
 from ledger.payments.receipts import METHOD, next_receipt_number
 from ledger.records.tables import School, Student
-
-_POSTED = "ledger.payments.posted"  # Session.info: this transaction's payments, kept for its commit
 
 
 @dataclass(frozen=True)
@@ -98,6 +95,9 @@ def record_payment(
         return _recorded_before(session, school_id, key, body, reference), False
     legs, owed_after = _legs(session, school_id, received, student)
     write_legs(session, school_id, entry_id, kind, legs)
+    # Held until the bus has written the receipt (below), which reads it: the session's identity map keeps
+    # only objects something refers to.
+    school = _school(session, school_id)
     payment = Payment(
         school_id=school_id,
         entry_id=entry_id,
@@ -108,15 +108,10 @@ def record_payment(
         account_text=received.account_text,
         payer=received.payer,
         received_on=received.received_on,
-        receipt_no=next_receipt_number(
-            session, school := _school(session, school_id), received.received_on.year
-        ),
+        receipt_no=next_receipt_number(session, school, received.received_on.year),
     )
     session.add(payment)
     session.flush()
-    # Kept in the session until the commit, whose receipts and webhooks read them (its identity map only
-    # holds objects something else refers to: a bulk of payments would read each one back).
-    per_transaction(session, _POSTED)[payment.id] = (payment, student, school)
     if student is not None:
         if grant_early_discounts(session, student, received.received_on, actor=actor):
             owed_after = None  # the discount moved it again: the receipt reads it
